@@ -1,0 +1,14 @@
+//! Schema migrations, applied at server start (unless `--no-migrate`) and by `userplan migrate`.
+
+pub use sea_orm_migration::prelude::*;
+
+mod m20261124_000001_create_users_plans;
+
+pub struct Migrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![Box::new(m20261124_000001_create_users_plans::Migration)]
+    }
+}

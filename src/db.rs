@@ -1,0 +1,73 @@
+//! Connecting to the database, and counting the SQL statements each request runs.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
+
+use migration::{Migrator, MigratorTrait};
+use sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
+use sea_orm::{ConnectOptions, Database, DatabaseConnection, DbBackend, DbErr};
+
+/// What the statements of one request cost. Created per request and made visible to every
+/// task working on that request through [`SQL_STATS`].
+#[derive(Debug, Default)]
+pub struct SqlStats {
+    statements: AtomicU64,
+    micros: AtomicU64,
+}
+
+impl SqlStats {
+    pub fn statements(&self) -> u64 {
+        self.statements.load(Ordering::Relaxed)
+    }
+
+    pub fn millis(&self) -> f64 {
+        self.micros.load(Ordering::Relaxed) as f64 / 1000.0
+    }
+}
+
+tokio::task_local! {
+    /// The metric callback is pool-wide, so concurrent requests would mix their counts;
+    /// a task-local scoped around each request (and each DataLoader task it spawns) keeps
+    /// the count per request exact under any load.
+    pub static SQL_STATS: Arc<SqlStats>;
+}
+
+pub async fn connect(url: &str, max_connections: Option<u32>) -> Result<DatabaseConnection, DbErr> {
+    let mut options = ConnectOptions::new(url);
+    let sqlite = url.starts_with("sqlite:");
+    options
+        .max_connections(max_connections.unwrap_or(if sqlite { 4 } else { 10 }))
+        .min_connections(1)
+        // A database that is away must turn into a quick, retryable error, not a hung request.
+        .connect_timeout(Duration::from_secs(5))
+        .acquire_timeout(Duration::from_secs(5))
+        .sqlx_logging(false)
+        .map_sqlx_sqlite_opts(|opts| {
+            // WAL lets readers run beside the one writer; the busy timeout makes a second
+            // writer wait for the lock instead of failing at once. Foreign keys are on so
+            // cascades behave as on PostgreSQL.
+            opts.journal_mode(SqliteJournalMode::Wal)
+                .synchronous(SqliteSynchronous::Normal)
+                .busy_timeout(Duration::from_secs(5))
+                .foreign_keys(true)
+        });
+    let mut db = Database::connect(options).await?;
+    db.set_metric_callback(|info| {
+        let _ = SQL_STATS.try_with(|stats| {
+            stats.statements.fetch_add(1, Ordering::Relaxed);
+            stats
+                .micros
+                .fetch_add(info.elapsed.as_micros() as u64, Ordering::Relaxed);
+        });
+    });
+    Ok(db)
+}
+
+pub async fn migrate(db: &DatabaseConnection) -> Result<(), DbErr> {
+    Migrator::up(db, None).await
+}
+
+pub fn is_postgres(db: &DatabaseConnection) -> bool {
+    db.get_database_backend() == DbBackend::Postgres
+}

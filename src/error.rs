@@ -1,0 +1,133 @@
+//! The one error type of the service layer, and the one place it becomes a GraphQL error.
+
+use async_graphql::ErrorExtensions;
+use sea_orm::{DbErr, RuntimeErr, SqlErr};
+use uuid::Uuid;
+
+/// Deliberately not `Display`: async-graphql converts any `Display` error with `?` through
+/// a blanket impl that drops `extensions.code`. Without it, the only conversion is ours.
+#[derive(Debug)]
+pub enum AppError {
+    /// An argument the client can fix; `field` names it (e.g. `input.email`).
+    BadUserInput {
+        field: String,
+        message: String,
+    },
+    NotFound {
+        message: String,
+        ids: Vec<Uuid>,
+    },
+    Conflict(String),
+    /// The database cannot be reached: safe to retry.
+    Unavailable(DbErr),
+    Internal(DbErr),
+}
+
+pub type AppResult<T> = Result<T, AppError>;
+
+impl AppError {
+    pub fn bad_input(field: impl Into<String>, message: impl Into<String>) -> Self {
+        Self::BadUserInput {
+            field: field.into(),
+            message: message.into(),
+        }
+    }
+
+    pub fn not_found(what: &str, mut ids: Vec<Uuid>) -> Self {
+        ids.sort_unstable();
+        ids.dedup();
+        let list = ids
+            .iter()
+            .map(Uuid::to_string)
+            .collect::<Vec<_>>()
+            .join(", ");
+        Self::NotFound {
+            message: format!("no {what} with id {list}"),
+            ids,
+        }
+    }
+
+    /// What the client is told: never SQL or driver text.
+    pub fn message(&self) -> String {
+        match self {
+            Self::BadUserInput { message, .. } | Self::NotFound { message, .. } => message.clone(),
+            Self::Conflict(message) => message.clone(),
+            Self::Unavailable(_) => {
+                "the database cannot be reached right now; retry shortly".to_owned()
+            }
+            Self::Internal(_) => "internal server error".to_owned(),
+        }
+    }
+
+    pub fn code(&self) -> &'static str {
+        match self {
+            Self::BadUserInput { .. } => "BAD_USER_INPUT",
+            Self::NotFound { .. } => "NOT_FOUND",
+            Self::Conflict(_) => "CONFLICT",
+            Self::Unavailable(_) => "SERVICE_UNAVAILABLE",
+            Self::Internal(_) => "INTERNAL_SERVER_ERROR",
+        }
+    }
+}
+
+impl From<DbErr> for AppError {
+    fn from(err: DbErr) -> Self {
+        if is_connection_error(&err) {
+            Self::Unavailable(err)
+        } else {
+            Self::Internal(err)
+        }
+    }
+}
+
+/// Errors that mean "the database is away", as opposed to a statement that failed.
+fn is_connection_error(err: &DbErr) -> bool {
+    use sea_orm::sqlx::Error as Sqlx;
+    match err {
+        DbErr::ConnectionAcquire(_) | DbErr::Conn(_) => true,
+        DbErr::Exec(RuntimeErr::SqlxError(e)) | DbErr::Query(RuntimeErr::SqlxError(e)) => {
+            matches!(
+                e.as_ref(),
+                Sqlx::Io(_)
+                    | Sqlx::PoolTimedOut
+                    | Sqlx::PoolClosed
+                    | Sqlx::WorkerCrashed
+                    | Sqlx::Tls(_)
+            )
+        }
+        _ => false,
+    }
+}
+
+/// True when `err` is a unique-constraint violation: the way to detect "already exists"
+/// without a racy read before the write.
+pub fn is_unique_violation(err: &DbErr) -> bool {
+    matches!(err.sql_err(), Some(SqlErr::UniqueConstraintViolation(_)))
+}
+
+pub fn is_foreign_key_violation(err: &DbErr) -> bool {
+    matches!(
+        err.sql_err(),
+        Some(SqlErr::ForeignKeyConstraintViolation(_))
+    )
+}
+
+impl From<AppError> for async_graphql::Error {
+    fn from(err: AppError) -> Self {
+        if let AppError::Unavailable(source) | AppError::Internal(source) = &err {
+            // The client sees only the generic message; the detail (SQL, driver text) is for
+            // the operator.
+            tracing::error!(error = %source, code = err.code(), "database error");
+        }
+        async_graphql::Error::new(err.message()).extend_with(|_, ext| {
+            ext.set("code", err.code());
+            match &err {
+                AppError::BadUserInput { field, .. } => ext.set("field", field.as_str()),
+                AppError::NotFound { ids, .. } => {
+                    ext.set("ids", ids.iter().map(Uuid::to_string).collect::<Vec<_>>())
+                }
+                _ => {}
+            }
+        })
+    }
+}

@@ -1,0 +1,193 @@
+//! DataLoaders for every nested field. One loader is created per request (so a mutation
+//! never meets a stale cache), and each load batches all the parents of a GraphQL level
+//! into one SQL statement per distinct set of field arguments.
+
+use std::collections::HashMap;
+use std::hash::Hash;
+use std::sync::Arc;
+
+use async_graphql::dataloader::{DataLoader, Loader};
+use entity::user_plan::Role;
+use entity::{plan, user, user_plan};
+use sea_orm::DatabaseConnection;
+use uuid::Uuid;
+
+use crate::db::{SQL_STATS, SqlStats};
+use crate::error::AppResult;
+use crate::service::links::{self, Side};
+use crate::service::tables::{self, KeysetRow};
+
+/// The arguments of a nested list field; part of every list key, so `plans(role: ADMIN)`
+/// and `plans` in one request are loaded separately and both right.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct ListArgs {
+    pub first: u64,
+    pub role: Option<Role>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct UserById(pub Uuid);
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct PlanById(pub Uuid);
+
+/// `User.plans`
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct PlansOfUser(pub Uuid, pub ListArgs);
+
+/// `Plan.users`
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct UsersOfPlan(pub Uuid, pub ListArgs);
+
+/// `User.memberships` and `Plan.memberships`
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct MembershipsOf(pub Side, pub Uuid, pub ListArgs);
+
+/// `User.planCount` and `Plan.userCount`
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct LinkCount(pub Side, pub Uuid);
+
+pub struct SqlLoader {
+    db: DatabaseConnection,
+}
+
+/// Above this many parents a level is split into several statements: it keeps the bound
+/// parameters under SQLite's limit of 32,766 per statement.
+const MAX_BATCH: usize = 10_000;
+
+/// The loader for one request. Its batch tasks run in the request's [`SQL_STATS`] scope, so
+/// their statements are counted for this request.
+pub fn for_request(db: DatabaseConnection, stats: Arc<SqlStats>) -> DataLoader<SqlLoader> {
+    DataLoader::new(SqlLoader { db }, move |batch| {
+        tokio::spawn(SQL_STATS.scope(stats.clone(), batch))
+    })
+    .max_batch_size(MAX_BATCH)
+}
+
+type LoadResult<K, V> = Result<HashMap<K, V>, async_graphql::Error>;
+
+/// Groups keys by their field arguments, runs `fetch` once per group with all of the
+/// group's parents, and hands each key its parent's rows.
+async fn load_grouped<K, G, V, F, Fut>(
+    keys: &[K],
+    split: impl Fn(&K) -> (G, Uuid),
+    fetch: F,
+) -> LoadResult<K, V>
+where
+    K: Clone + Eq + Hash,
+    G: Copy + Eq + Hash,
+    V: Default,
+    F: Fn(G, Vec<Uuid>) -> Fut,
+    Fut: Future<Output = AppResult<HashMap<Uuid, V>>>,
+{
+    let mut groups: HashMap<G, Vec<(&K, Uuid)>> = HashMap::new();
+    for key in keys {
+        let (group, parent) = split(key);
+        groups.entry(group).or_default().push((key, parent));
+    }
+    let mut loaded = HashMap::with_capacity(keys.len());
+    for (group, members) in groups {
+        let parents = members.iter().map(|(_, parent)| *parent).collect();
+        let mut by_parent = fetch(group, parents).await?;
+        for (key, parent) in members {
+            loaded.insert(key.clone(), by_parent.remove(&parent).unwrap_or_default());
+        }
+    }
+    Ok(loaded)
+}
+
+async fn by_ids<M: KeysetRow>(
+    db: &DatabaseConnection,
+    ids: Vec<Uuid>,
+) -> AppResult<HashMap<Uuid, M>> {
+    let rows = tables::find_by_ids::<M>(db, &ids).await?;
+    Ok(rows.into_iter().map(|row| (row.id(), row)).collect())
+}
+
+impl Loader<UserById> for SqlLoader {
+    type Value = user::Model;
+    type Error = async_graphql::Error;
+
+    async fn load(&self, keys: &[UserById]) -> LoadResult<UserById, user::Model> {
+        let found = by_ids::<user::Model>(&self.db, keys.iter().map(|k| k.0).collect()).await?;
+        Ok(found
+            .into_iter()
+            .map(|(id, row)| (UserById(id), row))
+            .collect())
+    }
+}
+
+impl Loader<PlanById> for SqlLoader {
+    type Value = plan::Model;
+    type Error = async_graphql::Error;
+
+    async fn load(&self, keys: &[PlanById]) -> LoadResult<PlanById, plan::Model> {
+        let found = by_ids::<plan::Model>(&self.db, keys.iter().map(|k| k.0).collect()).await?;
+        Ok(found
+            .into_iter()
+            .map(|(id, row)| (PlanById(id), row))
+            .collect())
+    }
+}
+
+impl Loader<PlansOfUser> for SqlLoader {
+    type Value = Vec<plan::Model>;
+    type Error = async_graphql::Error;
+
+    async fn load(&self, keys: &[PlansOfUser]) -> LoadResult<PlansOfUser, Self::Value> {
+        load_grouped(
+            keys,
+            |k| (k.1, k.0),
+            |args, parents| async move {
+                links::linked_rows(&self.db, Side::User, &parents, args.first, args.role).await
+            },
+        )
+        .await
+    }
+}
+
+impl Loader<UsersOfPlan> for SqlLoader {
+    type Value = Vec<user::Model>;
+    type Error = async_graphql::Error;
+
+    async fn load(&self, keys: &[UsersOfPlan]) -> LoadResult<UsersOfPlan, Self::Value> {
+        load_grouped(
+            keys,
+            |k| (k.1, k.0),
+            |args, parents| async move {
+                links::linked_rows(&self.db, Side::Plan, &parents, args.first, args.role).await
+            },
+        )
+        .await
+    }
+}
+
+impl Loader<MembershipsOf> for SqlLoader {
+    type Value = Vec<user_plan::Model>;
+    type Error = async_graphql::Error;
+
+    async fn load(&self, keys: &[MembershipsOf]) -> LoadResult<MembershipsOf, Self::Value> {
+        load_grouped(
+            keys,
+            |k| ((k.0, k.2), k.1),
+            |(side, args), parents| async move {
+                links::memberships(&self.db, side, &parents, args.first, args.role).await
+            },
+        )
+        .await
+    }
+}
+
+impl Loader<LinkCount> for SqlLoader {
+    type Value = i64;
+    type Error = async_graphql::Error;
+
+    async fn load(&self, keys: &[LinkCount]) -> LoadResult<LinkCount, i64> {
+        load_grouped(
+            keys,
+            |k| (k.0, k.1),
+            |side, parents| async move { links::counts(&self.db, side, &parents).await },
+        )
+        .await
+    }
+}

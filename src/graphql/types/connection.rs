@@ -1,0 +1,100 @@
+use async_graphql::{Context, Object, OutputType, Result, SimpleObject};
+use entity::{plan, user};
+
+use super::{Plan, User};
+use crate::graphql::db;
+use crate::service::tables::{self, Filter, KeysetRow, Page};
+
+/// A model that is a node of a connection, and the GraphQL object it becomes.
+pub trait ConnectionNode: KeysetRow + Clone + Send + Sync + 'static {
+    type Object: OutputType;
+    fn object(self) -> Self::Object;
+}
+
+impl ConnectionNode for user::Model {
+    type Object = User;
+    fn object(self) -> User {
+        User(self)
+    }
+}
+
+impl ConnectionNode for plan::Model {
+    type Object = Plan;
+    fn object(self) -> Plan {
+        Plan(self)
+    }
+}
+
+#[derive(SimpleObject)]
+#[graphql(concrete(name = "UserEdge", params(User)))]
+#[graphql(concrete(name = "PlanEdge", params(Plan)))]
+pub struct Edge<N: OutputType> {
+    /// Pass as `after` (or `before`) to continue from this node.
+    cursor: String,
+    node: N,
+}
+
+#[derive(SimpleObject)]
+pub struct PageInfo {
+    has_next_page: bool,
+    has_previous_page: bool,
+    start_cursor: Option<String>,
+    end_cursor: Option<String>,
+}
+
+/// One page of a keyset-paginated list, with the filter that made it so `totalCount` can
+/// count the same rows, a statement run only when the field is selected.
+pub struct Connection<M> {
+    page: Page<M>,
+    filter: Filter,
+}
+
+impl<M> Connection<M> {
+    pub fn new(page: Page<M>, filter: Filter) -> Self {
+        Self { page, filter }
+    }
+}
+
+#[Object(
+    concrete(name = "UserConnection", params(user::Model)),
+    concrete(name = "PlanConnection", params(plan::Model))
+)]
+impl<M: ConnectionNode> Connection<M>
+where
+    Edge<M::Object>: OutputType,
+{
+    async fn edges(&self) -> Vec<Edge<M::Object>> {
+        self.page
+            .rows
+            .iter()
+            .map(|(cursor, row)| Edge {
+                cursor: cursor.clone(),
+                node: row.clone().object(),
+            })
+            .collect()
+    }
+
+    /// The nodes of `edges`, for clients that need no cursors.
+    async fn nodes(&self) -> Vec<M::Object> {
+        self.page
+            .rows
+            .iter()
+            .map(|(_, row)| row.clone().object())
+            .collect()
+    }
+
+    async fn page_info(&self) -> PageInfo {
+        let rows = &self.page.rows;
+        PageInfo {
+            has_next_page: self.page.has_next_page,
+            has_previous_page: self.page.has_previous_page,
+            start_cursor: rows.first().map(|(cursor, _)| cursor.clone()),
+            end_cursor: rows.last().map(|(cursor, _)| cursor.clone()),
+        }
+    }
+
+    /// How many rows match the filter, across all pages.
+    async fn total_count(&self, ctx: &Context<'_>) -> Result<i64> {
+        Ok(tables::count::<M>(db(ctx), &self.filter).await?)
+    }
+}

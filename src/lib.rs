@@ -1,0 +1,83 @@
+//! userplan: a GraphQL server for users, plans and the memberships between them.
+
+pub mod config;
+pub mod db;
+pub mod domain;
+pub mod error;
+pub mod graphql;
+pub mod http;
+pub mod service;
+
+use std::error::Error;
+
+use migration::{Migrator, MigratorTrait};
+use tokio::net::TcpListener;
+
+use config::{Cli, Command, MigrateAction, ServeArgs};
+
+pub type BoxError = Box<dyn Error + Send + Sync>;
+
+pub async fn run(cli: Cli) -> Result<(), BoxError> {
+    match cli.command.unwrap_or(Command::Serve(cli.serve)) {
+        Command::Serve(args) => serve(&cli.database_url, args).await,
+        Command::Schema => {
+            print!("{}", graphql::schema::sdl());
+            Ok(())
+        }
+        Command::Migrate { action } => {
+            let db = db::connect(&cli.database_url, None).await?;
+            match action {
+                MigrateAction::Up => Migrator::up(&db, None).await?,
+                MigrateAction::Down => Migrator::down(&db, Some(1)).await?,
+                MigrateAction::Status => Migrator::status(&db).await?,
+                MigrateAction::Fresh => Migrator::fresh(&db).await?,
+            }
+            Ok(())
+        }
+        Command::Seed(args) => {
+            let db = db::connect(&cli.database_url, None).await?;
+            db::migrate(&db).await?;
+            service::seed::run(&db, &args).await
+        }
+    }
+}
+
+async fn serve(database_url: &str, args: ServeArgs) -> Result<(), BoxError> {
+    let db = db::connect(database_url, args.db_max_connections).await?;
+    if !args.no_migrate {
+        db::migrate(&db).await?;
+    }
+    let app = http::router(http::AppState::new(db.clone(), args.sql_stats));
+    let listener = TcpListener::bind(args.listen).await?;
+    let address = listener.local_addr()?;
+    tracing::info!(%address, "listening");
+    println!("userplan is listening; GraphiQL: http://{address}/graphql");
+    axum::serve(listener, app)
+        .with_graceful_shutdown(shutdown_signal())
+        .await?;
+    db.close().await?;
+    Ok(())
+}
+
+/// Resolves on Ctrl-C or SIGTERM; in-flight requests then finish before the server exits.
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = terminate => {},
+    }
+    tracing::info!("shutting down");
+}

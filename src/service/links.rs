@@ -1,0 +1,554 @@
+//! Memberships (`user_plans`) seen from either side: the batched reads behind the nested
+//! GraphQL fields, and the link mutations (append / remove / replace) that both directions
+//! share. Every function is written once and told which side it starts from.
+
+use std::collections::{BTreeSet, HashMap};
+
+use entity::user_plan::{self, Role};
+use sea_orm::{
+    ActiveEnum, ConnectionTrait, DatabaseConnection, DbBackend, DbErr, FromQueryResult,
+    SqliteTransactionMode, TransactionOptions, TransactionTrait, Value,
+};
+use uuid::Uuid;
+
+use super::sql::{placeholders, statement};
+use crate::error::{AppError, AppResult, is_foreign_key_violation, is_unique_violation};
+
+/// The side a link is seen from: the owner of `user.plans` is a user, of `plan.users` a plan.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Side {
+    User,
+    Plan,
+}
+
+impl Side {
+    fn other(self) -> Self {
+        match self {
+            Side::User => Side::Plan,
+            Side::Plan => Side::User,
+        }
+    }
+
+    /// This side's column in `user_plans`.
+    fn column(self) -> &'static str {
+        match self {
+            Side::User => "user_id",
+            Side::Plan => "plan_id",
+        }
+    }
+
+    fn table(self) -> &'static str {
+        match self {
+            Side::User => "users",
+            Side::Plan => "plans",
+        }
+    }
+
+    fn noun(self) -> &'static str {
+        match self {
+            Side::User => "user",
+            Side::Plan => "plan",
+        }
+    }
+}
+
+/// What a link mutation did, as reported by the database's RETURNING clauses. Ids sorted.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct LinkChanges {
+    pub added: Vec<Uuid>,
+    pub removed: Vec<Uuid>,
+    pub unchanged: Vec<Uuid>,
+}
+
+fn role_value(role: Role) -> Value {
+    role.to_value().into()
+}
+
+fn uuid_values(ids: impl IntoIterator<Item = Uuid>) -> impl Iterator<Item = Value> {
+    ids.into_iter().map(Value::from)
+}
+
+/// ` AND role = ?` when a role filter is given, with its value pushed onto `values`.
+fn role_filter(role: Option<Role>, values: &mut Vec<Value>) -> &'static str {
+    match role {
+        Some(role) => {
+            values.push(role_value(role));
+            " AND role = ?"
+        }
+        None => "",
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// Batched reads: one statement for all the parents of a GraphQL level.
+// ---------------------------------------------------------------------------------------
+
+/// The rows on the other side of each parent's links (`M` is that side's model), at most
+/// `first` per parent, in the other side's id order (their creation order).
+pub async fn linked_rows<M: FromQueryResult>(
+    db: &DatabaseConnection,
+    side: Side,
+    parents: &[Uuid],
+    first: u64,
+    role: Option<Role>,
+) -> AppResult<HashMap<Uuid, Vec<M>>> {
+    let mut by_parent: HashMap<Uuid, Vec<M>> = HashMap::new();
+    if parents.is_empty() || first == 0 {
+        return Ok(by_parent);
+    }
+    let (owner, other, table) = (side.column(), side.other().column(), side.other().table());
+    let mut values: Vec<Value> = uuid_values(parents.iter().copied()).collect();
+    let role_sql = role_filter(role, &mut values);
+    values.push((first as i64).into());
+    // The per-parent limit is applied inside the one statement (ROW_NUMBER per parent),
+    // so a parent with many links never sends them all to the server.
+    let sql = format!(
+        "SELECT l.{owner} AS parent_id, t.* FROM ( \
+           SELECT {owner}, {other}, ROW_NUMBER() OVER (PARTITION BY {owner} ORDER BY {other}) AS rn \
+           FROM user_plans WHERE {owner} IN ({list}){role_sql} \
+         ) l JOIN {table} t ON t.id = l.{other} \
+         WHERE l.rn <= ? ORDER BY l.{owner}, l.{other}",
+        list = placeholders(parents.len()),
+    );
+    let rows = db
+        .query_all_raw(statement(db.get_database_backend(), &sql, values))
+        .await?;
+    for row in rows {
+        let parent: Uuid = row.try_get("", "parent_id")?;
+        by_parent
+            .entry(parent)
+            .or_default()
+            .push(M::from_query_result(&row, "")?);
+    }
+    Ok(by_parent)
+}
+
+/// The join rows of each parent, newest first, at most `first` per parent.
+pub async fn memberships(
+    db: &DatabaseConnection,
+    side: Side,
+    parents: &[Uuid],
+    first: u64,
+    role: Option<Role>,
+) -> AppResult<HashMap<Uuid, Vec<user_plan::Model>>> {
+    let mut by_parent: HashMap<Uuid, Vec<user_plan::Model>> = HashMap::new();
+    if parents.is_empty() || first == 0 {
+        return Ok(by_parent);
+    }
+    let (owner, other) = (side.column(), side.other().column());
+    let mut values: Vec<Value> = uuid_values(parents.iter().copied()).collect();
+    let role_sql = role_filter(role, &mut values);
+    values.push((first as i64).into());
+    let sql = format!(
+        "SELECT user_id, plan_id, role, inserted_at FROM ( \
+           SELECT user_id, plan_id, role, inserted_at, \
+             ROW_NUMBER() OVER (PARTITION BY {owner} ORDER BY inserted_at DESC, {other}) AS rn \
+           FROM user_plans WHERE {owner} IN ({list}){role_sql} \
+         ) m WHERE m.rn <= ? ORDER BY m.{owner}, m.inserted_at DESC, m.{other}",
+        list = placeholders(parents.len()),
+    );
+    let rows =
+        user_plan::Model::find_by_statement(statement(db.get_database_backend(), &sql, values))
+            .all(db)
+            .await?;
+    for row in rows {
+        let parent = match side {
+            Side::User => row.user_id,
+            Side::Plan => row.plan_id,
+        };
+        by_parent.entry(parent).or_default().push(row);
+    }
+    Ok(by_parent)
+}
+
+/// How many links each parent has; parents without links are absent from the map.
+pub async fn counts(
+    db: &DatabaseConnection,
+    side: Side,
+    parents: &[Uuid],
+) -> AppResult<HashMap<Uuid, i64>> {
+    if parents.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let owner = side.column();
+    let sql = format!(
+        "SELECT {owner} AS parent_id, COUNT(*) AS n FROM user_plans \
+         WHERE {owner} IN ({list}) GROUP BY {owner}",
+        list = placeholders(parents.len()),
+    );
+    let values = uuid_values(parents.iter().copied()).collect();
+    let rows = db
+        .query_all_raw(statement(db.get_database_backend(), &sql, values))
+        .await?;
+    rows.into_iter()
+        .map(|row| Ok((row.try_get("", "parent_id")?, row.try_get("", "n")?)))
+        .collect()
+}
+
+// ---------------------------------------------------------------------------------------
+// The join resource's own actions.
+// ---------------------------------------------------------------------------------------
+
+const LINK_COLUMNS: &str = "user_id, plan_id, role, inserted_at";
+
+pub async fn find_link(
+    db: &DatabaseConnection,
+    user_id: Uuid,
+    plan_id: Uuid,
+) -> AppResult<Option<user_plan::Model>> {
+    let sql = format!("SELECT {LINK_COLUMNS} FROM user_plans WHERE user_id = ? AND plan_id = ?");
+    let stmt = statement(
+        db.get_database_backend(),
+        &sql,
+        vec![user_id.into(), plan_id.into()],
+    );
+    Ok(user_plan::Model::find_by_statement(stmt).one(db).await?)
+}
+
+/// Creates one link; CONFLICT if the pair is linked already.
+pub async fn create_link(
+    db: &DatabaseConnection,
+    user_id: Uuid,
+    plan_id: Uuid,
+    role: Role,
+) -> AppResult<user_plan::Model> {
+    let sql = format!(
+        "INSERT INTO user_plans ({LINK_COLUMNS}) VALUES (?, ?, ?, ?) RETURNING {LINK_COLUMNS}"
+    );
+    let values = vec![
+        user_id.into(),
+        plan_id.into(),
+        role_value(role),
+        super::now().into(),
+    ];
+    let stmt = statement(db.get_database_backend(), &sql, values);
+    match user_plan::Model::find_by_statement(stmt).one(db).await {
+        Ok(Some(link)) => Ok(link),
+        Ok(None) => Err(DbErr::RecordNotInserted.into()),
+        Err(err) if is_unique_violation(&err) => Err(AppError::Conflict(format!(
+            "user {user_id} is already linked to plan {plan_id}"
+        ))),
+        Err(err) if is_foreign_key_violation(&err) => {
+            Err(unknown_ids(db, Side::User, user_id, &BTreeSet::from([plan_id])).await)
+        }
+        Err(err) => Err(err.into()),
+    }
+}
+
+pub async fn update_link_role(
+    db: &DatabaseConnection,
+    user_id: Uuid,
+    plan_id: Uuid,
+    role: Role,
+) -> AppResult<user_plan::Model> {
+    let sql = format!(
+        "UPDATE user_plans SET role = ? WHERE user_id = ? AND plan_id = ? RETURNING {LINK_COLUMNS}"
+    );
+    let values = vec![role_value(role), user_id.into(), plan_id.into()];
+    let stmt = statement(db.get_database_backend(), &sql, values);
+    user_plan::Model::find_by_statement(stmt)
+        .one(db)
+        .await?
+        .ok_or_else(|| no_link(user_id, plan_id))
+}
+
+/// Removes one link and returns the row as it was.
+pub async fn delete_link(
+    db: &DatabaseConnection,
+    user_id: Uuid,
+    plan_id: Uuid,
+) -> AppResult<user_plan::Model> {
+    let sql = format!(
+        "DELETE FROM user_plans WHERE user_id = ? AND plan_id = ? RETURNING {LINK_COLUMNS}"
+    );
+    let stmt = statement(
+        db.get_database_backend(),
+        &sql,
+        vec![user_id.into(), plan_id.into()],
+    );
+    user_plan::Model::find_by_statement(stmt)
+        .one(db)
+        .await?
+        .ok_or_else(|| no_link(user_id, plan_id))
+}
+
+fn no_link(user_id: Uuid, plan_id: Uuid) -> AppError {
+    AppError::NotFound {
+        message: format!("user {user_id} is not linked to plan {plan_id}"),
+        ids: vec![user_id, plan_id],
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// manage_relationship from either side: append, remove, append_and_remove.
+// ---------------------------------------------------------------------------------------
+
+/// Links `owner` to every id in `ids` that it is not linked to yet (with `role`); existing
+/// links are left as they are. One statement: it is atomic on its own, and an unknown id
+/// fails it as a whole through the foreign key.
+pub async fn append(
+    db: &DatabaseConnection,
+    side: Side,
+    owner: Uuid,
+    ids: Vec<Uuid>,
+    role: Role,
+) -> AppResult<LinkChanges> {
+    let ids: BTreeSet<Uuid> = ids.into_iter().collect();
+    if ids.is_empty() {
+        ensure_exists(db, side, owner).await?;
+        return Ok(LinkChanges::default());
+    }
+    match insert_missing_links(db, side, owner, &ids, role).await {
+        Ok(added) => Ok(LinkChanges {
+            unchanged: ids.difference(&added).copied().collect(),
+            added: added.into_iter().collect(),
+            removed: Vec::new(),
+        }),
+        Err(err) if is_foreign_key_violation(&err) => Err(unknown_ids(db, side, owner, &ids).await),
+        Err(err) => Err(err.into()),
+    }
+}
+
+/// Unlinks `owner` from the given ids; ids it is not linked to are reported unchanged.
+pub async fn remove(
+    db: &DatabaseConnection,
+    side: Side,
+    owner: Uuid,
+    ids: Vec<Uuid>,
+) -> AppResult<LinkChanges> {
+    let ids: BTreeSet<Uuid> = ids.into_iter().collect();
+    let removed = if ids.is_empty() {
+        BTreeSet::new()
+    } else {
+        delete_links(db, side, owner, Some(&ids), false).await?
+    };
+    if removed.is_empty() {
+        // Nothing matched: tell "no such owner" apart from "no such links".
+        ensure_exists(db, side, owner).await?;
+    }
+    Ok(LinkChanges {
+        unchanged: ids.difference(&removed).copied().collect(),
+        removed: removed.into_iter().collect(),
+        added: Vec::new(),
+    })
+}
+
+/// Leaves `owner` linked to exactly `ids`, in one transaction. With `expected`, refuses
+/// (CONFLICT, changing nothing) unless the current set is exactly `expected`.
+pub async fn replace(
+    db: &DatabaseConnection,
+    side: Side,
+    owner: Uuid,
+    ids: Vec<Uuid>,
+    role: Role,
+    expected: Option<Vec<Uuid>>,
+) -> AppResult<LinkChanges> {
+    let ids: BTreeSet<Uuid> = ids.into_iter().collect();
+    // IMMEDIATE takes SQLite's write lock up front: a deferred transaction that reads first
+    // could fail to upgrade to a writer when another connection wrote in between.
+    let txn = db
+        .begin_with_options(TransactionOptions {
+            sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
+            ..Default::default()
+        })
+        .await?;
+    let outcome = async {
+        // Lock the owner's row so concurrent replaces of the same owner run one after the
+        // other (SQLite's write lock already does this).
+        let lock = match db.get_database_backend() {
+            DbBackend::Postgres => " FOR UPDATE",
+            _ => "",
+        };
+        let sql = format!("SELECT id FROM {} WHERE id = ?{lock}", side.table());
+        let found = txn
+            .query_one_raw(statement(
+                txn.get_database_backend(),
+                &sql,
+                vec![owner.into()],
+            ))
+            .await?;
+        if found.is_none() {
+            return Err(AppError::not_found(side.noun(), vec![owner]).into());
+        }
+        if let Some(expected) = expected {
+            let expected: BTreeSet<Uuid> = expected.into_iter().collect();
+            let current = linked_ids(&txn, side, owner).await?;
+            if current != expected {
+                return Err(AppError::Conflict(format!(
+                    "the {}s of {} {owner} are not the expected ones; reload and retry",
+                    side.other().noun(),
+                    side.noun(),
+                ))
+                .into());
+            }
+        }
+        let removed = delete_links(&txn, side, owner, Some(&ids), true).await?;
+        let added = if ids.is_empty() {
+            BTreeSet::new()
+        } else {
+            insert_missing_links(&txn, side, owner, &ids, role)
+                .await
+                .map_err(LinkError::Insert)?
+        };
+        Ok(LinkChanges {
+            unchanged: ids.difference(&added).copied().collect(),
+            added: added.into_iter().collect(),
+            removed: removed.into_iter().collect(),
+        })
+    }
+    .await;
+    match outcome {
+        Ok(changes) => {
+            txn.commit().await?;
+            Ok(changes)
+        }
+        Err(err) => {
+            txn.rollback().await?;
+            match err {
+                LinkError::Insert(err) if is_foreign_key_violation(&err) => {
+                    Err(unknown_ids(db, side, owner, &ids).await)
+                }
+                LinkError::Insert(err) => Err(err.into()),
+                LinkError::App(err) => Err(err),
+            }
+        }
+    }
+}
+
+/// Inside `replace`, an insert failure is kept as the raw database error until the
+/// transaction is rolled back: on PostgreSQL the unknown ids can only be looked up after.
+enum LinkError {
+    Insert(DbErr),
+    App(AppError),
+}
+
+impl<E: Into<AppError>> From<E> for LinkError {
+    fn from(err: E) -> Self {
+        LinkError::App(err.into())
+    }
+}
+
+/// `INSERT ... SELECT ... ON CONFLICT DO NOTHING RETURNING`: one statement whatever the
+/// number of ids, and RETURNING names exactly the links this call created.
+async fn insert_missing_links(
+    conn: &impl ConnectionTrait,
+    side: Side,
+    owner: Uuid,
+    ids: &BTreeSet<Uuid>,
+    role: Role,
+) -> Result<BTreeSet<Uuid>, DbErr> {
+    let (owner_col, other_col) = (side.column(), side.other().column());
+    // SQLite needs the WHERE to tell the upsert clause from a join constraint.
+    let sql = format!(
+        "INSERT INTO user_plans ({owner_col}, {other_col}, role, inserted_at) \
+         SELECT ?, column1, ?, ? FROM (VALUES {rows}) AS ids WHERE true \
+         ON CONFLICT DO NOTHING RETURNING {other_col}",
+        rows = "(?), ".repeat(ids.len()).trim_end_matches(", "),
+    );
+    let mut values = vec![owner.into(), role_value(role), super::now().into()];
+    values.extend(uuid_values(ids.iter().copied()));
+    returned_ids(conn, &sql, values, other_col).await
+}
+
+/// Deletes `owner`'s links to `ids` (or, with `keep`, to every id *not* in `ids`).
+async fn delete_links(
+    conn: &impl ConnectionTrait,
+    side: Side,
+    owner: Uuid,
+    ids: Option<&BTreeSet<Uuid>>,
+    keep: bool,
+) -> Result<BTreeSet<Uuid>, DbErr> {
+    let (owner_col, other_col) = (side.column(), side.other().column());
+    let mut sql = format!("DELETE FROM user_plans WHERE {owner_col} = ?");
+    let mut values = vec![owner.into()];
+    if let Some(ids) = ids.filter(|ids| !ids.is_empty()) {
+        let not = if keep { "NOT " } else { "" };
+        sql += &format!(" AND {other_col} {not}IN ({})", placeholders(ids.len()));
+        values.extend(uuid_values(ids.iter().copied()));
+    }
+    sql += &format!(" RETURNING {other_col}");
+    returned_ids(conn, &sql, values, other_col).await
+}
+
+async fn linked_ids(
+    conn: &impl ConnectionTrait,
+    side: Side,
+    owner: Uuid,
+) -> Result<BTreeSet<Uuid>, DbErr> {
+    let (owner_col, other_col) = (side.column(), side.other().column());
+    let sql = format!("SELECT {other_col} FROM user_plans WHERE {owner_col} = ?");
+    returned_ids(conn, &sql, vec![owner.into()], other_col).await
+}
+
+async fn returned_ids(
+    conn: &impl ConnectionTrait,
+    sql: &str,
+    values: Vec<Value>,
+    column: &str,
+) -> Result<BTreeSet<Uuid>, DbErr> {
+    let rows = conn
+        .query_all_raw(statement(conn.get_database_backend(), sql, values))
+        .await?;
+    rows.iter().map(|row| row.try_get("", column)).collect()
+}
+
+async fn ensure_exists(db: &DatabaseConnection, side: Side, id: Uuid) -> AppResult<()> {
+    let sql = format!("SELECT id FROM {} WHERE id = ?", side.table());
+    match db
+        .query_one_raw(statement(db.get_database_backend(), &sql, vec![id.into()]))
+        .await?
+    {
+        Some(_) => Ok(()),
+        None => Err(AppError::not_found(side.noun(), vec![id])),
+    }
+}
+
+/// After a foreign-key failure: which of the owner and the ids name no row. Run outside the
+/// failed statement's transaction, and only on this error path.
+async fn unknown_ids(
+    db: &DatabaseConnection,
+    side: Side,
+    owner: Uuid,
+    ids: &BTreeSet<Uuid>,
+) -> AppError {
+    let sql = format!(
+        "SELECT id FROM {owner_table} WHERE id = ? \
+         UNION ALL SELECT id FROM {other_table} WHERE id IN ({list})",
+        owner_table = side.table(),
+        other_table = side.other().table(),
+        list = placeholders(ids.len()),
+    );
+    let mut values = vec![owner.into()];
+    values.extend(uuid_values(ids.iter().copied()));
+    let found = match returned_ids(db, &sql, values, "id").await {
+        Ok(found) => found,
+        Err(err) => return err.into(),
+    };
+    let mut message = Vec::new();
+    let mut missing = Vec::new();
+    if !found.contains(&owner) {
+        message.push(format!("no {} with id {owner}", side.noun()));
+        missing.push(owner);
+    }
+    let missing_others: Vec<Uuid> = ids
+        .iter()
+        .filter(|id| !found.contains(id))
+        .copied()
+        .collect();
+    if !missing_others.is_empty() {
+        let list = missing_others
+            .iter()
+            .map(Uuid::to_string)
+            .collect::<Vec<_>>();
+        message.push(format!(
+            "no {} with id {}",
+            side.other().noun(),
+            list.join(", ")
+        ));
+        missing.extend(missing_others);
+    }
+    AppError::NotFound {
+        message: message.join("; "),
+        ids: missing,
+    }
+}

@@ -1,0 +1,120 @@
+//! The `plans` table.
+
+use entity::plan;
+use sea_orm::{DatabaseConnection, FromQueryResult, Value};
+use uuid::Uuid;
+
+use super::sql::statement;
+use super::tables::{self, Filter, KeysetRow, SortKey, SortValue};
+use crate::domain::{Description, Name};
+use crate::error::{AppError, AppResult};
+
+const TABLE: &str = "plans";
+
+impl KeysetRow for plan::Model {
+    const TABLE: &'static str = TABLE;
+
+    fn id(&self) -> Uuid {
+        self.id
+    }
+
+    fn sort_value(&self, key: SortKey) -> SortValue {
+        match key {
+            SortKey::Name | SortKey::Email => SortValue::Text(self.name.clone()),
+            SortKey::InsertedAt => SortValue::Time(self.inserted_at),
+        }
+    }
+}
+
+#[derive(Debug, Default, Clone)]
+pub struct PlanFilter {
+    pub ids: Option<Vec<Uuid>>,
+    pub name_contains: Option<String>,
+    /// Only plans linked to this user.
+    pub user_id: Option<Uuid>,
+}
+
+impl PlanFilter {
+    pub fn to_sql(&self) -> Filter {
+        let mut filter = Filter::default();
+        if let Some(ids) = &self.ids {
+            filter.ids("id", ids);
+        }
+        if let Some(needle) = &self.name_contains {
+            filter.contains("name", needle);
+        }
+        if let Some(user_id) = self.user_id {
+            filter.condition(
+                "id IN (SELECT plan_id FROM user_plans WHERE user_id = ?)",
+                [user_id.into()],
+            );
+        }
+        filter
+    }
+}
+
+pub async fn create(
+    db: &DatabaseConnection,
+    name: Name,
+    description: Option<Description>,
+) -> AppResult<plan::Model> {
+    let now = super::now();
+    let values: Vec<Value> = vec![
+        super::new_id().into(),
+        name.into_inner().into(),
+        description.map(Description::into_inner).into(),
+        now.into(),
+        now.into(),
+    ];
+    let sql = "INSERT INTO plans (id, name, description, inserted_at, updated_at) \
+               VALUES (?, ?, ?, ?, ?) RETURNING *";
+    let stmt = statement(db.get_database_backend(), sql, values);
+    plan::Model::find_by_statement(stmt)
+        .one(db)
+        .await?
+        .ok_or_else(|| sea_orm::DbErr::RecordNotInserted.into())
+}
+
+/// What `updatePlan` does to the description: leave it, set it, or clear it (null).
+#[derive(Debug)]
+pub enum DescriptionChange {
+    Keep,
+    Set(Description),
+    Clear,
+}
+
+pub async fn update(
+    db: &DatabaseConnection,
+    id: Uuid,
+    name: Option<Name>,
+    description: DescriptionChange,
+) -> AppResult<plan::Model> {
+    let mut sets = vec!["updated_at = ?"];
+    let mut values: Vec<Value> = vec![super::now().into()];
+    if let Some(name) = name {
+        sets.push("name = ?");
+        values.push(name.into_inner().into());
+    }
+    match description {
+        DescriptionChange::Keep => {}
+        DescriptionChange::Set(description) => {
+            sets.push("description = ?");
+            values.push(description.into_inner().into());
+        }
+        DescriptionChange::Clear => sets.push("description = NULL"),
+    }
+    values.push(id.into());
+    let sql = format!(
+        "UPDATE plans SET {} WHERE id = ? RETURNING *",
+        sets.join(", ")
+    );
+    let stmt = statement(db.get_database_backend(), &sql, values);
+    plan::Model::find_by_statement(stmt)
+        .one(db)
+        .await?
+        .ok_or_else(|| AppError::not_found("plan", vec![id]))
+}
+
+pub async fn delete(db: &DatabaseConnection, id: Uuid) -> AppResult<Uuid> {
+    tables::delete_by_id(db, TABLE, "plan", id).await
+}

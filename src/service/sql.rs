@@ -1,0 +1,49 @@
+//! Raw statements written once for both databases.
+
+use sea_orm::{DbBackend, Statement, Value};
+
+/// Builds a statement from SQL written with `?` placeholders; PostgreSQL wants `$1, $2, ...`.
+/// Our SQL never has a `?` inside a literal, which keeps this rewrite exact.
+pub fn statement(backend: DbBackend, sql: &str, values: Vec<Value>) -> Statement {
+    let sql = match backend {
+        DbBackend::Postgres => {
+            let mut numbered = String::with_capacity(sql.len() + values.len() * 3);
+            let mut n = 0;
+            for c in sql.chars() {
+                if c == '?' {
+                    n += 1;
+                    numbered.push('$');
+                    numbered.push_str(&n.to_string());
+                } else {
+                    numbered.push(c);
+                }
+            }
+            numbered
+        }
+        _ => sql.to_owned(),
+    };
+    Statement::from_sql_and_values(backend, sql, values)
+}
+
+/// `?, ?, ?` for an `IN (...)` list of `n` values.
+pub fn placeholders(n: usize) -> String {
+    let mut list = "?, ".repeat(n);
+    list.truncate(list.len().saturating_sub(2));
+    list
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn numbers_placeholders_for_postgres_only() {
+        let values = vec![1.into(), 2.into()];
+        let pg = statement(DbBackend::Postgres, "a = ? AND b IN (?)", values.clone());
+        assert_eq!(pg.sql, "a = $1 AND b IN ($2)");
+        let lite = statement(DbBackend::Sqlite, "a = ? AND b IN (?)", values);
+        assert_eq!(lite.sql, "a = ? AND b IN (?)");
+        assert_eq!(placeholders(3), "?, ?, ?");
+        assert_eq!(placeholders(0), "");
+    }
+}

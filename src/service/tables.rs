@@ -1,0 +1,302 @@
+//! What the `users` and `plans` tables share: keyset pages, counts, lookups and deletes by
+//! id.
+//!
+//! Keyset pagination: every page is an index range
+//! scan from the cursor's position (sort key, then id as tie-breaker), so page 1,000 costs
+//! what page 1 costs. No OFFSET anywhere.
+
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use chrono::{DateTime, Utc};
+use sea_orm::{ConnectionTrait, DatabaseConnection, FromQueryResult, Value};
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use super::sql::{placeholders, statement};
+use crate::domain::{DEFAULT_CONNECTION_PAGE_SIZE, page_size};
+use crate::error::{AppError, AppResult};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Direction {
+    Asc,
+    Desc,
+}
+
+/// A sortable column of a table, and how its values travel inside a cursor.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SortKey {
+    Email,
+    Name,
+    InsertedAt,
+}
+
+impl SortKey {
+    fn column(self) -> &'static str {
+        match self {
+            SortKey::Email => "email",
+            SortKey::Name => "name",
+            SortKey::InsertedAt => "inserted_at",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Ordering {
+    pub key: SortKey,
+    pub direction: Direction,
+}
+
+impl Ordering {
+    /// Oldest first: the order rows were created in.
+    pub const DEFAULT: Ordering = Ordering {
+        key: SortKey::InsertedAt,
+        direction: Direction::Asc,
+    };
+
+    /// Written into each cursor, so a cursor made for one ordering is refused by another.
+    fn tag(self) -> String {
+        format!("{}:{:?}", self.key.column(), self.direction)
+    }
+}
+
+/// A row of the `users` or `plans` table: its table, and what its cursor is made of.
+pub trait KeysetRow: FromQueryResult {
+    const TABLE: &'static str;
+    fn id(&self) -> Uuid;
+    fn sort_value(&self, key: SortKey) -> SortValue;
+}
+
+pub enum SortValue {
+    Text(String),
+    Time(DateTime<Utc>),
+}
+
+#[derive(Serialize, Deserialize)]
+struct CursorData {
+    /// The ordering the cursor was made for.
+    o: String,
+    /// The row's sort key value, as text.
+    k: String,
+    id: Uuid,
+}
+
+fn encode_cursor(ordering: Ordering, row: &impl KeysetRow) -> String {
+    let k = match row.sort_value(ordering.key) {
+        SortValue::Text(text) => text,
+        SortValue::Time(time) => time.to_rfc3339(),
+    };
+    let data = CursorData {
+        o: ordering.tag(),
+        k,
+        id: row.id(),
+    };
+    URL_SAFE_NO_PAD.encode(serde_json::to_vec(&data).expect("cursor serializes"))
+}
+
+/// The cursor's position as values to bind: (sort key, id).
+fn decode_cursor(field: &str, ordering: Ordering, cursor: &str) -> AppResult<(Value, Value)> {
+    let invalid = || {
+        AppError::bad_input(
+            field,
+            format!("{field} is not a cursor of this connection with this orderBy"),
+        )
+    };
+    let bytes = URL_SAFE_NO_PAD.decode(cursor).map_err(|_| invalid())?;
+    let data: CursorData = serde_json::from_slice(&bytes).map_err(|_| invalid())?;
+    if data.o != ordering.tag() {
+        return Err(invalid());
+    }
+    let key = match ordering.key {
+        SortKey::InsertedAt => DateTime::parse_from_rfc3339(&data.k)
+            .map_err(|_| invalid())?
+            .with_timezone(&Utc)
+            .into(),
+        SortKey::Email | SortKey::Name => data.k.into(),
+    };
+    Ok((key, data.id.into()))
+}
+
+/// The Relay arguments of a connection field.
+#[derive(Debug, Default, Clone)]
+pub struct PageArgs {
+    pub first: Option<i32>,
+    pub after: Option<String>,
+    pub last: Option<i32>,
+    pub before: Option<String>,
+}
+
+/// SQL conditions (joined with AND) and their values: a connection's filter, kept so that
+/// `totalCount` can count the same rows when, and only when, it is asked for.
+#[derive(Debug, Default, Clone)]
+pub struct Filter {
+    conditions: Vec<String>,
+    values: Vec<Value>,
+}
+
+impl Filter {
+    pub fn condition(&mut self, sql: impl Into<String>, values: impl IntoIterator<Item = Value>) {
+        self.conditions.push(sql.into());
+        self.values.extend(values);
+    }
+
+    pub fn ids(&mut self, column: &str, ids: &[Uuid]) {
+        if ids.is_empty() {
+            self.condition("1 = 0", []);
+        } else {
+            self.condition(
+                format!("{column} IN ({})", placeholders(ids.len())),
+                ids.iter().copied().map(Value::from),
+            );
+        }
+    }
+
+    /// Case-insensitive substring match; `%` and `_` in the needle match themselves.
+    pub fn contains(&mut self, column: &str, needle: &str) {
+        let escaped = needle
+            .replace('!', "!!")
+            .replace('%', "!%")
+            .replace('_', "!_");
+        self.condition(
+            format!("lower({column}) LIKE lower(?) ESCAPE '!'"),
+            [format!("%{escaped}%").into()],
+        );
+    }
+
+    fn where_clause(&self) -> String {
+        if self.conditions.is_empty() {
+            String::new()
+        } else {
+            format!(" WHERE {}", self.conditions.join(" AND "))
+        }
+    }
+}
+
+pub struct Page<M> {
+    /// Rows in the requested order, each with its cursor.
+    pub rows: Vec<(String, M)>,
+    pub has_next_page: bool,
+    pub has_previous_page: bool,
+}
+
+/// One page of `table`: `first` rows after `after` (or the `last` rows before `before`).
+pub async fn fetch_page<M: KeysetRow>(
+    db: &DatabaseConnection,
+    filter: &Filter,
+    ordering: Ordering,
+    args: &PageArgs,
+) -> AppResult<Page<M>> {
+    let backward = match (args.first, args.last) {
+        (Some(_), Some(_)) => {
+            return Err(AppError::bad_input(
+                "last",
+                "pass either first or last, not both",
+            ));
+        }
+        (None, Some(_)) => true,
+        _ => false,
+    };
+    let limit = if backward {
+        page_size("last", args.last, DEFAULT_CONNECTION_PAGE_SIZE)?
+    } else {
+        page_size("first", args.first, DEFAULT_CONNECTION_PAGE_SIZE)?
+    };
+    let mut filter = filter.clone();
+    let key = ordering.key.column();
+    let (ascending, descending) = ("ASC", "DESC");
+    let forward_is_asc = ordering.direction == Direction::Asc;
+    for (field, cursor, later) in [
+        ("after", &args.after, true),
+        ("before", &args.before, false),
+    ] {
+        if let Some(cursor) = cursor {
+            let (key_value, id) = decode_cursor(field, ordering, cursor)?;
+            // "later in the requested order" is > for ASC, < for DESC.
+            let op = if later == forward_is_asc { ">" } else { "<" };
+            filter.condition(format!("({key}, id) {op} (?, ?)"), [key_value, id]);
+        }
+    }
+    // Walking backwards reads the index the other way, then restores the requested order.
+    let scan_asc = forward_is_asc != backward;
+    let dir = if scan_asc { ascending } else { descending };
+    let sql = format!(
+        "SELECT * FROM {}{} ORDER BY {key} {dir}, id {dir} LIMIT ?",
+        M::TABLE,
+        filter.where_clause()
+    );
+    let mut values = filter.values.clone();
+    // One extra row tells whether another page follows.
+    values.push(((limit + 1) as i64).into());
+    let mut rows = M::find_by_statement(statement(db.get_database_backend(), &sql, values))
+        .all(db)
+        .await?;
+    let has_more = rows.len() as u64 > limit;
+    rows.truncate(limit as usize);
+    if backward {
+        rows.reverse();
+    }
+    let (has_next_page, has_previous_page) = if backward {
+        (args.before.is_some(), has_more)
+    } else {
+        (has_more, args.after.is_some())
+    };
+    Ok(Page {
+        rows: rows
+            .into_iter()
+            .map(|row| (encode_cursor(ordering, &row), row))
+            .collect(),
+        has_next_page,
+        has_previous_page,
+    })
+}
+
+pub async fn count<M: KeysetRow>(db: &DatabaseConnection, filter: &Filter) -> AppResult<i64> {
+    let sql = format!(
+        "SELECT COUNT(*) AS n FROM {}{}",
+        M::TABLE,
+        filter.where_clause()
+    );
+    let row = db
+        .query_one_raw(statement(
+            db.get_database_backend(),
+            &sql,
+            filter.values.clone(),
+        ))
+        .await?
+        .ok_or(sea_orm::DbErr::RecordNotFound("count".into()))?;
+    Ok(row.try_get("", "n")?)
+}
+
+/// Rows of `table` by primary key, in one statement.
+pub async fn find_by_ids<M: KeysetRow>(db: &DatabaseConnection, ids: &[Uuid]) -> AppResult<Vec<M>> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let sql = format!(
+        "SELECT * FROM {} WHERE id IN ({})",
+        M::TABLE,
+        placeholders(ids.len())
+    );
+    let values = ids.iter().copied().map(Value::from).collect();
+    Ok(
+        M::find_by_statement(statement(db.get_database_backend(), &sql, values))
+            .all(db)
+            .await?,
+    )
+}
+
+/// Deletes a row by id (its links go with it, by the foreign keys' cascade).
+pub async fn delete_by_id(
+    db: &DatabaseConnection,
+    table: &str,
+    noun: &str,
+    id: Uuid,
+) -> AppResult<Uuid> {
+    let sql = format!("DELETE FROM {table} WHERE id = ?");
+    let result = db
+        .execute_raw(statement(db.get_database_backend(), &sql, vec![id.into()]))
+        .await?;
+    if result.rows_affected() == 0 {
+        return Err(AppError::not_found(noun, vec![id]));
+    }
+    Ok(id)
+}

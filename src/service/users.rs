@@ -1,0 +1,132 @@
+//! The `users` table.
+
+use entity::user;
+use sea_orm::{DatabaseConnection, Value};
+use uuid::Uuid;
+
+use super::sql::statement;
+use super::tables::{self, Filter, KeysetRow, SortKey, SortValue};
+use crate::domain::{Email, Name};
+use crate::error::{AppError, AppResult, is_unique_violation};
+
+const TABLE: &str = "users";
+
+impl KeysetRow for user::Model {
+    const TABLE: &'static str = TABLE;
+
+    fn id(&self) -> Uuid {
+        self.id
+    }
+
+    fn sort_value(&self, key: SortKey) -> SortValue {
+        match key {
+            SortKey::Email => SortValue::Text(self.email.clone()),
+            SortKey::Name => SortValue::Text(self.name.clone()),
+            SortKey::InsertedAt => SortValue::Time(self.inserted_at),
+        }
+    }
+}
+
+#[derive(Debug, Default, Clone)]
+pub struct UserFilter {
+    pub ids: Option<Vec<Uuid>>,
+    /// Exact, case-insensitive.
+    pub email: Option<String>,
+    pub name_contains: Option<String>,
+    /// Only users linked to this plan.
+    pub plan_id: Option<Uuid>,
+}
+
+impl UserFilter {
+    pub fn to_sql(&self) -> Filter {
+        let mut filter = Filter::default();
+        if let Some(ids) = &self.ids {
+            filter.ids("id", ids);
+        }
+        if let Some(email) = &self.email {
+            // The same expression as the unique index, so the lookup uses it.
+            filter.condition("lower(email) = lower(?)", [email.clone().into()]);
+        }
+        if let Some(needle) = &self.name_contains {
+            filter.contains("name", needle);
+        }
+        if let Some(plan_id) = self.plan_id {
+            filter.condition(
+                "id IN (SELECT user_id FROM user_plans WHERE plan_id = ?)",
+                [plan_id.into()],
+            );
+        }
+        filter
+    }
+}
+
+pub async fn create(db: &DatabaseConnection, email: Email, name: Name) -> AppResult<user::Model> {
+    let now = super::now();
+    let email = email.into_inner();
+    let values: Vec<Value> = vec![
+        super::new_id().into(),
+        email.clone().into(),
+        name.into_inner().into(),
+        now.into(),
+        now.into(),
+    ];
+    let sql = "INSERT INTO users (id, email, name, inserted_at, updated_at) \
+               VALUES (?, ?, ?, ?, ?) RETURNING *";
+    returning_one(db, sql, values, &email)
+        .await?
+        .ok_or_else(|| sea_orm::DbErr::RecordNotInserted.into())
+}
+
+/// Changes the given fields (and `updated_at`); fields left out keep their value.
+pub async fn update(
+    db: &DatabaseConnection,
+    id: Uuid,
+    email: Option<Email>,
+    name: Option<Name>,
+) -> AppResult<user::Model> {
+    let mut sets = vec!["updated_at = ?"];
+    let mut values: Vec<Value> = vec![super::now().into()];
+    let email = email.map(Email::into_inner);
+    if let Some(email) = &email {
+        sets.push("email = ?");
+        values.push(email.clone().into());
+    }
+    if let Some(name) = name {
+        sets.push("name = ?");
+        values.push(name.into_inner().into());
+    }
+    values.push(id.into());
+    let sql = format!(
+        "UPDATE users SET {} WHERE id = ? RETURNING *",
+        sets.join(", ")
+    );
+    returning_one(db, &sql, values, email.as_deref().unwrap_or_default())
+        .await?
+        .ok_or_else(|| AppError::not_found("user", vec![id]))
+}
+
+pub async fn delete(db: &DatabaseConnection, id: Uuid) -> AppResult<Uuid> {
+    tables::delete_by_id(db, TABLE, "user", id).await
+}
+
+/// Runs an INSERT or UPDATE ... RETURNING on `users`; a taken email is a CONFLICT, found
+/// by the unique index refusing the write (no read-before-write race).
+async fn returning_one(
+    db: &DatabaseConnection,
+    sql: &str,
+    values: Vec<Value>,
+    email: &str,
+) -> AppResult<Option<user::Model>> {
+    use sea_orm::FromQueryResult;
+    let stmt = statement(db.get_database_backend(), sql, values);
+    user::Model::find_by_statement(stmt)
+        .one(db)
+        .await
+        .map_err(|err| {
+            if is_unique_violation(&err) {
+                AppError::Conflict(format!("the email {email} is already taken"))
+            } else {
+                err.into()
+            }
+        })
+}
