@@ -18,7 +18,7 @@ fn role_or_member(role: Option<MembershipRole>) -> Role {
     role.map_or(Role::Member, Into::into)
 }
 
-#[Object]
+#[Object(name = "Mutation")]
 impl MutationRoot {
     async fn create_user(&self, ctx: &Context<'_>, input: CreateUserInput) -> Result<User> {
         let email = Email::parse("input.email", &input.email)?;

@@ -1,0 +1,95 @@
+//! Nested fields are batched by DataLoaders: the statements a request runs depend on the
+//! depth of the query, not on how many rows it returns.
+
+use serde_json::json;
+
+use crate::helpers::*;
+use crate::on_both_databases;
+
+/// `users` -> plans -> users -> plans: one statement per level.
+const DEEP: &str = "query($first: Int) { users(first: $first) { nodes { id plans { id users { id plans { id } } } } } }";
+
+/// 30 users in 6 plans, each user in 3 of them.
+async fn seed(app: &TestApp) -> (Vec<uuid::Uuid>, Vec<uuid::Uuid>) {
+    let mut plans = Vec::new();
+    for p in 0..6 {
+        plans.push(app.create_plan(&format!("Plan {p}")).await);
+    }
+    let mut users = Vec::new();
+    for u in 0..30 {
+        let user = app
+            .create_user(&format!("u{u}@example.com"), &format!("User {u}"))
+            .await;
+        let chosen: Vec<_> = (0..3).map(|k| plans[(u + k * 2) % plans.len()]).collect();
+        app.data(
+            "mutation($u: UUID!, $p: [UUID!]!) { addPlansToUser(userId: $u, planIds: $p) { addedPlanIds } }",
+            json!({ "u": user, "p": chosen }),
+        )
+        .await;
+        users.push(user);
+    }
+    (users, plans)
+}
+
+on_both_databases! {
+    async fn statement_count_depends_on_depth_not_rows(app: TestApp) {
+        seed(&app).await;
+        let one = app.statements(DEEP, json!({ "first": 1 })).await;
+        let fifty = app.statements(DEEP, json!({ "first": 50 })).await;
+        assert_eq!(one, 4, "one statement per level");
+        assert_eq!(fifty, one, "30 users cost what 1 user costs");
+        // And the answer is complete: every user has their 3 plans, each plan its users.
+        let data = app.data(DEEP, json!({ "first": 50 })).await;
+        let nodes = data["users"]["nodes"].as_array().unwrap();
+        assert_eq!(nodes.len(), 30);
+        for node in nodes {
+            let plans = node["plans"].as_array().unwrap();
+            assert_eq!(plans.len(), 3);
+            for plan in plans {
+                assert_eq!(plan["users"].as_array().unwrap().len(), 15);
+            }
+        }
+    }
+
+    async fn counts_and_memberships_are_one_statement_per_level(app: TestApp) {
+        seed(&app).await;
+        let query = "{ users(first: 50) { nodes { planCount memberships { role plan { userCount } } } } }";
+        // users page, planCount, memberships, plan by id, userCount.
+        assert_eq!(app.statements(query, json!({})).await, 5);
+        let data = app.data(query, json!({})).await;
+        for node in data["users"]["nodes"].as_array().unwrap() {
+            assert_eq!(node["planCount"], 3);
+            for membership in node["memberships"].as_array().unwrap() {
+                assert_eq!(membership["plan"]["userCount"], 15);
+            }
+        }
+    }
+
+    async fn field_arguments_are_part_of_the_batch_key(app: TestApp) {
+        let (users, plans) = seed(&app).await;
+        // Make user 0 an ADMIN of its first plan only.
+        let first_plan = app
+            .data("query($id: UUID!) { user(id: $id) { plans(first: 1) { id } } }", json!({ "id": users[0] }))
+            .await["user"]["plans"][0]["id"]
+            .clone();
+        app.data(
+            "mutation($u: UUID!, $p: UUID!) { updateUserPlan(userId: $u, planId: $p, role: ADMIN) { role } }",
+            json!({ "u": users[0], "p": first_plan }),
+        )
+        .await;
+        let query = "query($ids: [UUID!]) { users(filter: { ids: $ids }) { nodes { id all: plans { id } admin: plans(role: ADMIN) { id } one: plans(first: 1) { id } } } }";
+        let data = app.data(query, json!({ "ids": [users[0], users[1]] })).await;
+        let nodes = data["users"]["nodes"].as_array().unwrap();
+        let user0 = nodes.iter().find(|n| uuid(&n["id"]) == users[0]).unwrap();
+        let user1 = nodes.iter().find(|n| uuid(&n["id"]) == users[1]).unwrap();
+        assert_eq!(user0["all"].as_array().unwrap().len(), 3);
+        assert_eq!(user0["admin"], json!([{ "id": first_plan }]));
+        assert_eq!(user0["one"], json!([{ "id": first_plan }]));
+        assert_eq!(user1["all"].as_array().unwrap().len(), 3);
+        assert_eq!(user1["admin"], json!([]));
+        assert_eq!(user1["one"].as_array().unwrap().len(), 1);
+        assert!(plans.contains(&uuid(&user1["one"][0]["id"])));
+        // users page + one statement per distinct argument set.
+        assert_eq!(app.statements(query, json!({ "ids": [users[0], users[1]] })).await, 4);
+    }
+}

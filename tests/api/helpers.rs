@@ -1,0 +1,323 @@
+//! `spawn_app`: a real server on 127.0.0.1 (an ephemeral port) over a fresh database of its
+//! own, so tests run in parallel. PostgreSQL tests run when `TEST_POSTGRES_URL` is set.
+
+use std::net::SocketAddr;
+
+use sea_orm::{ConnectionTrait, DatabaseConnection, Statement};
+use serde_json::{Value, json};
+use uuid::Uuid;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+pub struct TestApp {
+    pub address: SocketAddr,
+    /// A connection of the test's own, for reading the tables directly.
+    pub db: DatabaseConnection,
+    client: reqwest::Client,
+    _database: TestDatabase,
+}
+
+/// Runs a test body once per backend: `sqlite` always, `postgres` when `TEST_POSTGRES_URL`
+/// is set.
+#[macro_export]
+macro_rules! on_both_databases {
+    ($(async fn $name:ident($app:ident: TestApp) $body:block)*) => {
+        $(
+            mod $name {
+                #[allow(unused_imports)]
+                use super::*;
+
+                async fn body($app: $crate::helpers::TestApp) $body
+
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn sqlite() {
+                    body($crate::helpers::spawn_app($crate::helpers::Backend::Sqlite).await).await;
+                }
+
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn postgres() {
+                    if let Some(app) = $crate::helpers::spawn_postgres_app().await {
+                        body(app).await;
+                    }
+                }
+            }
+        )*
+    };
+}
+
+pub fn postgres_url() -> Option<String> {
+    std::env::var("TEST_POSTGRES_URL")
+        .ok()
+        .filter(|url| !url.is_empty())
+}
+
+/// `None` (the test is skipped) when no PostgreSQL is configured.
+pub async fn spawn_postgres_app() -> Option<TestApp> {
+    match postgres_url() {
+        Some(_) => Some(spawn_app(Backend::Postgres).await),
+        None => {
+            eprintln!("TEST_POSTGRES_URL is not set: skipping the PostgreSQL run");
+            None
+        }
+    }
+}
+
+pub async fn spawn_app(backend: Backend) -> TestApp {
+    let database = TestDatabase::create(backend).await;
+    let db = userplan::db::connect(&database.url, None)
+        .await
+        .expect("connect");
+    userplan::db::migrate(&db).await.expect("migrate");
+    let state = userplan::http::AppState::new(db.clone(), true);
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let address = listener.local_addr().expect("address");
+    tokio::spawn(async move {
+        axum::serve(listener, userplan::http::router(state))
+            .await
+            .expect("serve")
+    });
+    TestApp {
+        address,
+        db,
+        client: reqwest::Client::new(),
+        _database: database,
+    }
+}
+
+impl TestApp {
+    pub fn url(&self, path: &str) -> String {
+        format!("http://{}{path}", self.address)
+    }
+
+    pub fn client(&self) -> &reqwest::Client {
+        &self.client
+    }
+
+    /// POSTs a GraphQL request and returns the whole JSON response.
+    pub async fn post(&self, query: &str, variables: Value) -> Value {
+        let response = self
+            .client
+            .post(self.url("/graphql"))
+            .json(&json!({ "query": query, "variables": variables }))
+            .send()
+            .await
+            .expect("request");
+        assert_eq!(response.status(), 200, "GraphQL over POST answers 200");
+        response.json().await.expect("JSON body")
+    }
+
+    /// The `data` of a request that must succeed.
+    pub async fn data(&self, query: &str, variables: Value) -> Value {
+        let response = self.post(query, variables).await;
+        assert!(
+            response.get("errors").is_none(),
+            "unexpected errors: {response:#}"
+        );
+        response["data"].clone()
+    }
+
+    /// The first error of a request that must fail.
+    pub async fn error(&self, query: &str, variables: Value) -> Value {
+        let response = self.post(query, variables).await;
+        response["errors"][0].clone()
+    }
+
+    /// The `extensions.code` of a request that must fail.
+    pub async fn error_code(&self, query: &str, variables: Value) -> String {
+        let error = self.error(query, variables).await;
+        error["extensions"]["code"]
+            .as_str()
+            .unwrap_or_else(|| panic!("no error code in {error:#}"))
+            .to_owned()
+    }
+
+    /// How many SQL statements a request ran (the server runs with `--sql-stats`).
+    pub async fn statements(&self, query: &str, variables: Value) -> u64 {
+        let response = self.post(query, variables).await;
+        assert!(response.get("errors").is_none(), "{response:#}");
+        response["extensions"]["sql"]["statements"]
+            .as_u64()
+            .expect("extensions.sql.statements")
+    }
+
+    pub async fn create_user(&self, email: &str, name: &str) -> Uuid {
+        let data = self
+            .data(
+                "mutation($input: CreateUserInput!) { createUser(input: $input) { id } }",
+                json!({ "input": { "email": email, "name": name } }),
+            )
+            .await;
+        uuid(&data["createUser"]["id"])
+    }
+
+    pub async fn create_plan(&self, name: &str) -> Uuid {
+        let data = self
+            .data(
+                "mutation($input: CreatePlanInput!) { createPlan(input: $input) { id } }",
+                json!({ "input": { "name": name } }),
+            )
+            .await;
+        uuid(&data["createPlan"]["id"])
+    }
+
+    pub async fn link(&self, user_id: Uuid, plan_id: Uuid, role: &str) {
+        self.data(
+            "mutation($input: CreateUserPlanInput!) { createUserPlan(input: $input) { userId } }",
+            json!({ "input": { "userId": user_id, "planId": plan_id, "role": role } }),
+        )
+        .await;
+    }
+
+    /// Every row of the three tables, read straight from the database: tests compare it
+    /// before and after a failing call to prove nothing was half-written.
+    pub async fn snapshot(&self) -> Vec<String> {
+        let mut rows = Vec::new();
+        for (table, columns) in [
+            ("users", "id, email, name"),
+            ("plans", "id, name, description"),
+            ("user_plans", "user_id, plan_id, role"),
+        ] {
+            let sql = format!("SELECT {columns} FROM {table} ORDER BY 1, 2");
+            let stmt = Statement::from_string(self.db.get_database_backend(), sql);
+            for row in self.db.query_all_raw(stmt).await.expect("snapshot") {
+                let first: Uuid = row.try_get_by_index(0).expect("id");
+                let second: String = match row.try_get_by_index::<Uuid>(1) {
+                    Ok(id) => id.to_string(),
+                    Err(_) => row.try_get_by_index(1).expect("text"),
+                };
+                let third: Option<String> = row.try_get_by_index(2).expect("text");
+                rows.push(format!("{table} {first} {second} {third:?}"));
+            }
+        }
+        rows
+    }
+
+    /// The (user, plan, role) links in the database.
+    pub async fn links(&self) -> Vec<(Uuid, Uuid, String)> {
+        let stmt = Statement::from_string(
+            self.db.get_database_backend(),
+            "SELECT user_id, plan_id, role FROM user_plans ORDER BY user_id, plan_id",
+        );
+        self.db
+            .query_all_raw(stmt)
+            .await
+            .expect("links")
+            .iter()
+            .map(|row| {
+                (
+                    row.try_get("", "user_id").unwrap(),
+                    row.try_get("", "plan_id").unwrap(),
+                    row.try_get("", "role").unwrap(),
+                )
+            })
+            .collect()
+    }
+}
+
+pub fn uuid(value: &Value) -> Uuid {
+    value
+        .as_str()
+        .and_then(|text| text.parse().ok())
+        .unwrap_or_else(|| panic!("not a UUID: {value}"))
+}
+
+/// A list of ids in a response, as UUIDs.
+pub fn uuids(value: &Value) -> Vec<Uuid> {
+    value
+        .as_array()
+        .unwrap_or_else(|| panic!("not a list: {value}"))
+        .iter()
+        .map(uuid)
+        .collect()
+}
+
+/// Ids sorted, as the link payloads report them.
+pub fn sorted(ids: impl IntoIterator<Item = Uuid>) -> Vec<Uuid> {
+    let mut ids: Vec<Uuid> = ids.into_iter().collect();
+    ids.sort();
+    ids.dedup();
+    ids
+}
+
+/// A database that exists for one test: a SQLite file in a temporary directory, or a
+/// PostgreSQL database created for the test and dropped after it.
+pub struct TestDatabase {
+    pub url: String,
+    kind: DatabaseKind,
+}
+
+enum DatabaseKind {
+    Sqlite(#[allow(dead_code)] tempfile::TempDir),
+    Postgres { admin_url: String, name: String },
+}
+
+impl TestDatabase {
+    pub async fn create(backend: Backend) -> Self {
+        match backend {
+            Backend::Sqlite => {
+                let dir = tempfile::tempdir().expect("temp dir");
+                let url = format!("sqlite://{}?mode=rwc", dir.path().join("test.db").display());
+                TestDatabase {
+                    url,
+                    kind: DatabaseKind::Sqlite(dir),
+                }
+            }
+            Backend::Postgres => {
+                let admin_url = postgres_url().expect("TEST_POSTGRES_URL");
+                let name = format!("userplan_test_{}", Uuid::new_v4().simple());
+                let admin = sea_orm::Database::connect(&admin_url)
+                    .await
+                    .expect("TEST_POSTGRES_URL must reach PostgreSQL");
+                admin
+                    .execute_unprepared(&format!("CREATE DATABASE {name}"))
+                    .await
+                    .expect("create test database");
+                admin.close().await.ok();
+                let (base, query) = match admin_url.split_once('?') {
+                    Some((base, query)) => (base, format!("?{query}")),
+                    None => (admin_url.as_str(), String::new()),
+                };
+                let server = base.rsplit_once('/').map_or(base, |(server, _)| server);
+                TestDatabase {
+                    url: format!("{server}/{name}{query}"),
+                    kind: DatabaseKind::Postgres { admin_url, name },
+                }
+            }
+        }
+    }
+}
+
+impl Drop for TestDatabase {
+    fn drop(&mut self) {
+        if let DatabaseKind::Postgres { admin_url, name } = &self.kind {
+            let (admin_url, database) = (admin_url.clone(), name.clone());
+            // Drop runs inside the test's runtime, which cannot block on a future; a thread
+            // with a runtime of its own can.
+            let dropped = std::thread::spawn(move || {
+                tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()
+                    .expect("runtime")
+                    .block_on(async {
+                        let admin = sea_orm::Database::connect(&admin_url).await?;
+                        admin
+                            .execute_unprepared(&format!(
+                                "DROP DATABASE IF EXISTS {database} WITH (FORCE)"
+                            ))
+                            .await?;
+                        admin.close().await
+                    })
+            })
+            .join();
+            if !matches!(dropped, Ok(Ok(()))) {
+                eprintln!("could not drop test database {name}");
+            }
+        }
+    }
+}

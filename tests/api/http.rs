@@ -1,0 +1,104 @@
+//! The HTTP surface: GET and POST, GraphiQL, batching, health and readiness, error codes
+//! for requests async-graphql rejects itself.
+
+use serde_json::{Value, json};
+
+use crate::on_both_databases;
+
+on_both_databases! {
+    async fn get_runs_queries_and_refuses_mutations(app: TestApp) {
+        let id = app.create_user("get@example.com", "Get").await;
+        let query = format!("{{ user(id: \"{id}\") {{ email }} }}");
+        let response = app.client().get(app.url("/graphql")).query(&[("query", query.as_str())]).send().await.unwrap();
+        assert_eq!(response.status(), 200);
+        let body: Value = response.json().await.unwrap();
+        assert_eq!(body["data"]["user"]["email"], "get@example.com");
+
+        let before = app.snapshot().await;
+        let mutation = format!("mutation {{ deleteUser(id: \"{id}\") }}");
+        let response = app.client().get(app.url("/graphql")).query(&[("query", mutation.as_str())]).send().await.unwrap();
+        assert_eq!(response.status(), 405);
+        assert_eq!(response.headers()["allow"], "GET, POST");
+        let body: Value = response.json().await.unwrap();
+        assert_eq!(body["errors"][0]["extensions"]["code"], "BAD_USER_INPUT");
+        assert_eq!(app.snapshot().await, before, "the mutation did not run");
+    }
+
+    async fn browsers_get_graphiql(app: TestApp) {
+        let response = app.client().get(app.url("/graphql")).header("accept", "text/html").send().await.unwrap();
+        assert_eq!(response.status(), 200);
+        assert!(response.headers()["content-type"].to_str().unwrap().starts_with("text/html"));
+        let page = response.text().await.unwrap();
+        assert!(page.contains("graphiql"), "GraphiQL page");
+    }
+
+    async fn health_and_readiness(app: TestApp) {
+        let health = app.client().get(app.url("/health")).send().await.unwrap();
+        assert_eq!(health.status(), 200);
+        let ready = app.client().get(app.url("/ready")).send().await.unwrap();
+        assert_eq!(ready.status(), 200);
+    }
+
+    async fn batched_requests_answer_in_order(app: TestApp) {
+        app.create_user("batch@example.com", "Batch").await;
+        let response = app
+            .client()
+            .post(app.url("/graphql"))
+            .json(&json!([
+                { "query": "{ users { totalCount } }" },
+                { "query": "{ plans { totalCount } }" },
+            ]))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 200);
+        let body: Value = response.json().await.unwrap();
+        assert_eq!(body[0]["data"]["users"]["totalCount"], 1);
+        assert_eq!(body[1]["data"]["plans"]["totalCount"], 0);
+    }
+
+    async fn content_type_follows_accept(app: TestApp) {
+        let post = |accept: &'static str| {
+            app.client()
+                .post(app.url("/graphql"))
+                .header("accept", accept)
+                .json(&json!({ "query": "{ __typename }" }))
+                .send()
+        };
+        let plain = post("application/json").await.unwrap();
+        assert_eq!(plain.headers()["content-type"], "application/json");
+        let modern = post("application/graphql-response+json, application/json;q=0.9").await.unwrap();
+        assert_eq!(modern.headers()["content-type"], "application/graphql-response+json");
+    }
+
+    async fn requests_graphql_rejects_carry_a_code(app: TestApp) {
+        for (query, variables) in [
+            ("{ nope }", json!({})),
+            ("{ users { ", json!({})),
+            ("query($id: UUID!) { user(id: $id) { id } }", json!({ "id": "not-a-uuid" })),
+            ("query($id: UUID!) { user(id: $id) { id } }", json!({})),
+            ("query($r: MembershipRole) { users { nodes { plans(role: $r) { id } } } }", json!({ "r": "KING" })),
+            ("query($f: Int) { users(first: $f) { totalCount } }", json!({ "f": "ten" })),
+        ] {
+            let error = app.error(query, variables.clone()).await;
+            assert_eq!(error["extensions"]["code"], "BAD_USER_INPUT", "{query} {variables}: {error}");
+        }
+    }
+
+    async fn errors_never_leak_sql(app: TestApp) {
+        let user = app.create_user("leak@example.com", "Leak").await;
+        let plan = app.create_plan("Leak").await;
+        app.link(user, plan, "MEMBER").await;
+        let error = app
+            .error(
+                "mutation($u: UUID!, $p: UUID!) { createUserPlan(input: { userId: $u, planId: $p }) { role } }",
+                json!({ "u": user, "p": plan }),
+            )
+            .await;
+        assert_eq!(error["extensions"]["code"], "CONFLICT");
+        let text = error.to_string().to_lowercase();
+        for leak in ["insert", "select", "constraint", "sqlite", "postgres", "duplicate key"] {
+            assert!(!text.contains(leak), "error leaks {leak:?}: {error}");
+        }
+    }
+}

@@ -1,0 +1,117 @@
+//! createUser, updateUser, deleteUser and user(id): validation, uniqueness, not found.
+
+use serde_json::json;
+
+use crate::helpers::*;
+use crate::on_both_databases;
+
+const CREATE: &str = "mutation($input: CreateUserInput!) { createUser(input: $input) { id email name insertedAt updatedAt } }";
+const UPDATE: &str = "mutation($id: UUID!, $input: UpdateUserInput!) { updateUser(id: $id, input: $input) { id email name insertedAt updatedAt } }";
+
+on_both_databases! {
+    async fn create_and_read_back(app: TestApp) {
+        let data = app
+            .data(CREATE, json!({ "input": { "email": " Ada@Example.com ", "name": "  Ada Lovelace " } }))
+            .await;
+        let created = &data["createUser"];
+        assert_eq!(created["email"], "Ada@Example.com", "trimmed, case kept");
+        assert_eq!(created["name"], "Ada Lovelace", "trimmed");
+        assert_eq!(created["insertedAt"], created["updatedAt"]);
+        let id = uuid(&created["id"]);
+        assert_eq!(id.get_version_num(), 7, "ids are UUIDv7");
+
+        let read = app
+            .data("query($id: UUID!) { user(id: $id) { id email name insertedAt planCount plans { id } } }", json!({ "id": id }))
+            .await;
+        assert_eq!(read["user"]["email"], "Ada@Example.com");
+        assert_eq!(read["user"]["insertedAt"], created["insertedAt"], "what a mutation returns is what is stored");
+        assert_eq!(read["user"]["planCount"], 0);
+        assert_eq!(read["user"]["plans"], json!([]));
+    }
+
+    async fn unknown_user_is_null(app: TestApp) {
+        let data = app
+            .data("query($id: UUID!) { user(id: $id) { id } }", json!({ "id": uuid::Uuid::now_v7() }))
+            .await;
+        assert_eq!(data["user"], json!(null));
+    }
+
+    async fn email_is_unique_ignoring_case(app: TestApp) {
+        app.create_user("grace@example.com", "Grace").await;
+        let before = app.snapshot().await;
+        let error = app
+            .error(CREATE, json!({ "input": { "email": "GRACE@example.COM", "name": "Other" } }))
+            .await;
+        assert_eq!(error["extensions"]["code"], "CONFLICT");
+        assert!(error["message"].as_str().unwrap().contains("already taken"), "{error}");
+        assert_eq!(app.snapshot().await, before);
+    }
+
+    async fn invalid_input_is_bad_user_input_naming_the_field(app: TestApp) {
+        let long_name = "n".repeat(201);
+        let long_email = format!("{}@example.com", "a".repeat(310));
+        for (email, name, field) in [
+            ("not-an-email", "Name", "input.email"),
+            ("two@at@example.com", "Name", "input.email"),
+            ("spa ce@example.com", "Name", "input.email"),
+            ("@example.com", "Name", "input.email"),
+            (long_email.as_str(), "Name", "input.email"),
+            ("ok@example.com", "   ", "input.name"),
+            ("ok@example.com", "", "input.name"),
+            ("ok@example.com", long_name.as_str(), "input.name"),
+        ] {
+            let error = app.error(CREATE, json!({ "input": { "email": email, "name": name } })).await;
+            assert_eq!(error["extensions"]["code"], "BAD_USER_INPUT", "{email:?} {name:?}: {error}");
+            assert_eq!(error["extensions"]["field"], field, "{email:?} {name:?}");
+        }
+        assert!(app.snapshot().await.is_empty(), "nothing was written");
+    }
+
+    async fn update_changes_only_given_fields(app: TestApp) {
+        let id = app.create_user("old@example.com", "Old Name").await;
+        let data = app.data(UPDATE, json!({ "id": id, "input": { "name": "New Name" } })).await;
+        assert_eq!(data["updateUser"]["name"], "New Name");
+        assert_eq!(data["updateUser"]["email"], "old@example.com");
+        assert!(
+            data["updateUser"]["updatedAt"].as_str() > data["updateUser"]["insertedAt"].as_str()
+                || data["updateUser"]["updatedAt"] == data["updateUser"]["insertedAt"],
+        );
+        let data = app.data(UPDATE, json!({ "id": id, "input": { "email": "new@example.com" } })).await;
+        assert_eq!(data["updateUser"]["email"], "new@example.com");
+        assert_eq!(data["updateUser"]["name"], "New Name");
+    }
+
+    async fn update_to_a_taken_email_conflicts(app: TestApp) {
+        app.create_user("taken@example.com", "A").await;
+        let id = app.create_user("free@example.com", "B").await;
+        let before = app.snapshot().await;
+        let code = app.error_code(UPDATE, json!({ "id": id, "input": { "email": "Taken@Example.com" } })).await;
+        assert_eq!(code, "CONFLICT");
+        assert_eq!(app.snapshot().await, before);
+        // The user's own email in another case is not a conflict.
+        let data = app.data(UPDATE, json!({ "id": id, "input": { "email": "FREE@example.com" } })).await;
+        assert_eq!(data["updateUser"]["email"], "FREE@example.com");
+    }
+
+    async fn update_validates_and_finds(app: TestApp) {
+        let id = app.create_user("v@example.com", "V").await;
+        let error = app.error(UPDATE, json!({ "id": id, "input": { "name": " " } })).await;
+        assert_eq!(error["extensions"]["code"], "BAD_USER_INPUT");
+        assert_eq!(error["extensions"]["field"], "input.name");
+        let missing = uuid::Uuid::now_v7();
+        let error = app.error(UPDATE, json!({ "id": missing, "input": { "name": "X" } })).await;
+        assert_eq!(error["extensions"]["code"], "NOT_FOUND");
+        assert_eq!(error["extensions"]["ids"], json!([missing]));
+    }
+
+    async fn delete_returns_the_id_then_not_found(app: TestApp) {
+        let id = app.create_user("gone@example.com", "Gone").await;
+        let data = app.data("mutation($id: UUID!) { deleteUser(id: $id) }", json!({ "id": id })).await;
+        assert_eq!(uuid(&data["deleteUser"]), id);
+        let error = app.error("mutation($id: UUID!) { deleteUser(id: $id) }", json!({ "id": id })).await;
+        assert_eq!(error["extensions"]["code"], "NOT_FOUND");
+        assert_eq!(error["extensions"]["ids"], json!([id]));
+        // The email is free again.
+        app.create_user("GONE@example.com", "Back").await;
+    }
+}
