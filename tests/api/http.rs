@@ -102,3 +102,63 @@ on_both_databases! {
         }
     }
 }
+
+on_both_databases! {
+    async fn database_failures_are_internal_errors_without_detail(app: TestApp) {
+        let user = app.create_user("broken@example.com", "Broken").await;
+        // Break the schema under the running server: the next statement on it fails.
+        sea_orm::ConnectionTrait::execute_unprepared(&app.db, "DROP TABLE user_plans")
+            .await
+            .unwrap();
+        let error = app
+            .error("query($id: UUID!) { user(id: $id) { planCount } }", json!({ "id": user }))
+            .await;
+        assert_eq!(error["extensions"]["code"], "INTERNAL_SERVER_ERROR");
+        assert_eq!(error["message"], "internal server error");
+        // The server keeps serving what still works.
+        let data = app.data("query($id: UUID!) { user(id: $id) { email } }", json!({ "id": user })).await;
+        assert_eq!(data["user"]["email"], "broken@example.com");
+    }
+}
+
+/// A database that cannot be reached gives a retryable error, quickly, and `/ready` says so.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn unreachable_database_is_service_unavailable() {
+    // Nothing listens on port 1; the pool connects lazily, so the server starts anyway.
+    let mut options = sea_orm::ConnectOptions::new("postgres://postgres@127.0.0.1:1/none");
+    options
+        .connect_lazy(true)
+        .connect_timeout(std::time::Duration::from_secs(2))
+        .acquire_timeout(std::time::Duration::from_secs(2));
+    let db = sea_orm::Database::connect(options).await.unwrap();
+    let state = userplan::http::AppState::new(db, false);
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let address = listener.local_addr().unwrap();
+    tokio::spawn(async move { axum::serve(listener, userplan::http::router(state)).await });
+    let client = reqwest::Client::new();
+
+    let started = std::time::Instant::now();
+    let response: Value = client
+        .post(format!("http://{address}/graphql"))
+        .json(&json!({ "query": "{ users { totalCount } }" }))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        response["errors"][0]["extensions"]["code"], "SERVICE_UNAVAILABLE",
+        "{response}"
+    );
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(10),
+        "fails fast, does not hang"
+    );
+    let ready = client
+        .get(format!("http://{address}/ready"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(ready.status(), 503);
+}
