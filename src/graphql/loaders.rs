@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use std::hash::Hash;
 use std::sync::Arc;
 
-use async_graphql::dataloader::{DataLoader, Loader};
+use async_graphql::dataloader::{DataLoader, HashMapCache, Loader};
 use entity::user_plan::Role;
 use entity::{plan, user, user_plan};
 use sea_orm::DatabaseConnection;
@@ -55,13 +55,26 @@ pub struct SqlLoader {
 /// parameters under SQLite's limit of 32,766 per statement.
 const MAX_BATCH: usize = 10_000;
 
+/// A request's loader. Its cache is what the prefetch feeds.
+pub type RequestLoader = DataLoader<SqlLoader, HashMapCache>;
+
 /// The loader for one request. Its batch tasks run in the request's [`SQL_STATS`] scope, so
 /// their statements are counted for this request.
-pub fn for_request(db: DatabaseConnection, stats: Arc<SqlStats>) -> DataLoader<SqlLoader> {
-    DataLoader::new(SqlLoader { db }, move |batch| {
-        tokio::spawn(SQL_STATS.scope(stats.clone(), batch))
-    })
-    .max_batch_size(MAX_BATCH)
+pub fn for_request(db: DatabaseConnection, stats: Arc<SqlStats>) -> RequestLoader {
+    let spawn = move |batch| tokio::spawn(SQL_STATS.scope(stats.clone(), batch));
+    DataLoader::with_cache(SqlLoader { db }, spawn, HashMapCache::default())
+        .max_batch_size(MAX_BATCH)
+}
+
+/// Forgets everything loaded so far in this request: called before each mutation, so what
+/// it returns is read after its change.
+pub fn forget_all(loader: &RequestLoader) {
+    loader.clear::<UserById>();
+    loader.clear::<PlanById>();
+    loader.clear::<PlansOfUser>();
+    loader.clear::<UsersOfPlan>();
+    loader.clear::<MembershipsOf>();
+    loader.clear::<LinkCount>();
 }
 
 type LoadResult<K, V> = Result<HashMap<K, V>, async_graphql::Error>;

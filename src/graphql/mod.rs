@@ -3,20 +3,27 @@
 
 pub mod loaders;
 pub mod mutation;
+mod prefetch;
 pub mod query;
 pub mod schema;
 pub mod types;
 
 use async_graphql::Context;
-use async_graphql::dataloader::DataLoader;
 use sea_orm::DatabaseConnection;
 
-use loaders::SqlLoader;
+use loaders::RequestLoader;
 
 fn db<'a>(ctx: &Context<'a>) -> &'a DatabaseConnection {
     ctx.data_unchecked()
 }
 
-fn loader<'a>(ctx: &Context<'a>) -> &'a DataLoader<SqlLoader> {
+fn loader<'a>(ctx: &Context<'a>) -> &'a RequestLoader {
     ctx.data_unchecked()
+}
+
+/// The database, for a resolver about to write: the request's loader cache is dropped
+/// first, so nothing read before the write is served after it.
+fn db_for_write<'a>(ctx: &Context<'a>) -> &'a DatabaseConnection {
+    loaders::forget_all(loader(ctx));
+    db(ctx)
 }

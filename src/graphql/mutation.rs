@@ -1,18 +1,67 @@
 use async_graphql::{Context, MaybeUndefined, Object, Result};
-use entity::user_plan::Role;
+use entity::user_plan::{self, Role};
+use entity::{plan, user};
 use uuid::Uuid;
 
-use super::db;
 use super::types::{
     CreatePlanInput, CreateUserInput, CreateUserPlanInput, MembershipRole, Plan, PlanLinksPayload,
     UpdatePlanInput, UpdateUserInput, User, UserLinksPayload, UserPlan,
 };
+use super::{db_for_write, prefetch};
 use crate::domain::{Description, Email, Name};
-use crate::service::links::{self, Side};
+use crate::service::links::{self, LinkChanges, Side};
 use crate::service::plans::{self, DescriptionChange};
 use crate::service::users;
 
 pub struct MutationRoot;
+
+// Each mutation hands back what it wrote after prefetching the nested fields its caller
+// selected on it, as the query roots do.
+
+async fn user_result(ctx: &Context<'_>, user: user::Model) -> Result<User> {
+    prefetch::users(ctx, vec![user.id], ctx.look_ahead()).await?;
+    Ok(User(user))
+}
+
+async fn plan_result(ctx: &Context<'_>, plan: plan::Model) -> Result<Plan> {
+    prefetch::plans(ctx, vec![plan.id], ctx.look_ahead()).await?;
+    Ok(Plan(plan))
+}
+
+async fn membership_result(ctx: &Context<'_>, link: user_plan::Model) -> Result<UserPlan> {
+    prefetch::memberships(ctx, std::slice::from_ref(&link), ctx.look_ahead()).await?;
+    Ok(UserPlan(link))
+}
+
+async fn user_links(
+    ctx: &Context<'_>,
+    user_id: Uuid,
+    changes: LinkChanges,
+) -> Result<UserLinksPayload> {
+    prefetch::by_ids(
+        ctx,
+        Side::User,
+        vec![user_id],
+        ctx.look_ahead().field("user"),
+    )
+    .await?;
+    Ok(UserLinksPayload { user_id, changes })
+}
+
+async fn plan_links(
+    ctx: &Context<'_>,
+    plan_id: Uuid,
+    changes: LinkChanges,
+) -> Result<PlanLinksPayload> {
+    prefetch::by_ids(
+        ctx,
+        Side::Plan,
+        vec![plan_id],
+        ctx.look_ahead().field("plan"),
+    )
+    .await?;
+    Ok(PlanLinksPayload { plan_id, changes })
+}
 
 fn role_or_member(role: Option<MembershipRole>) -> Role {
     role.map_or(Role::Member, Into::into)
@@ -23,7 +72,7 @@ impl MutationRoot {
     async fn create_user(&self, ctx: &Context<'_>, input: CreateUserInput) -> Result<User> {
         let email = Email::parse("input.email", &input.email)?;
         let name = Name::parse("input.name", &input.name)?;
-        Ok(User(users::create(db(ctx), email, name).await?))
+        user_result(ctx, users::create(db_for_write(ctx), email, name).await?).await
     }
 
     /// Changes the fields given; CONFLICT if the new email is taken.
@@ -41,12 +90,16 @@ impl MutationRoot {
             .name
             .map(|name| Name::parse("input.name", &name))
             .transpose()?;
-        Ok(User(users::update(db(ctx), id, email, name).await?))
+        user_result(
+            ctx,
+            users::update(db_for_write(ctx), id, email, name).await?,
+        )
+        .await
     }
 
     /// Deletes the user and its memberships; returns the deleted id.
     async fn delete_user(&self, ctx: &Context<'_>, id: Uuid) -> Result<Uuid> {
-        Ok(users::delete(db(ctx), id).await?)
+        Ok(users::delete(db_for_write(ctx), id).await?)
     }
 
     async fn create_plan(&self, ctx: &Context<'_>, input: CreatePlanInput) -> Result<Plan> {
@@ -55,7 +108,11 @@ impl MutationRoot {
             .description
             .map(|text| Description::parse("input.description", text))
             .transpose()?;
-        Ok(Plan(plans::create(db(ctx), name, description).await?))
+        plan_result(
+            ctx,
+            plans::create(db_for_write(ctx), name, description).await?,
+        )
+        .await
     }
 
     /// Changes the fields given; `description: null` clears the description.
@@ -76,12 +133,16 @@ impl MutationRoot {
                 DescriptionChange::Set(Description::parse("input.description", text)?)
             }
         };
-        Ok(Plan(plans::update(db(ctx), id, name, description).await?))
+        plan_result(
+            ctx,
+            plans::update(db_for_write(ctx), id, name, description).await?,
+        )
+        .await
     }
 
     /// Deletes the plan and its memberships; returns the deleted id.
     async fn delete_plan(&self, ctx: &Context<'_>, id: Uuid) -> Result<Uuid> {
-        Ok(plans::delete(db(ctx), id).await?)
+        Ok(plans::delete(db_for_write(ctx), id).await?)
     }
 
     /// Links a user to a plan (role defaults to MEMBER); CONFLICT if they are linked.
@@ -91,8 +152,9 @@ impl MutationRoot {
         input: CreateUserPlanInput,
     ) -> Result<UserPlan> {
         let role = role_or_member(input.role);
-        let link = links::create_link(db(ctx), input.user_id, input.plan_id, role).await?;
-        Ok(UserPlan(link))
+        let link =
+            links::create_link(db_for_write(ctx), input.user_id, input.plan_id, role).await?;
+        membership_result(ctx, link).await
     }
 
     /// Changes the role of an existing membership.
@@ -103,8 +165,9 @@ impl MutationRoot {
         plan_id: Uuid,
         role: MembershipRole,
     ) -> Result<UserPlan> {
-        let link = links::update_link_role(db(ctx), user_id, plan_id, role.into()).await?;
-        Ok(UserPlan(link))
+        let link =
+            links::update_link_role(db_for_write(ctx), user_id, plan_id, role.into()).await?;
+        membership_result(ctx, link).await
     }
 
     /// Removes a membership; returns the row as it was.
@@ -115,7 +178,7 @@ impl MutationRoot {
         plan_id: Uuid,
     ) -> Result<UserPlan> {
         Ok(UserPlan(
-            links::delete_link(db(ctx), user_id, plan_id).await?,
+            links::delete_link(db_for_write(ctx), user_id, plan_id).await?,
         ))
     }
 
@@ -127,9 +190,15 @@ impl MutationRoot {
         plan_ids: Vec<Uuid>,
         role: Option<MembershipRole>,
     ) -> Result<UserLinksPayload> {
-        let changes =
-            links::append(db(ctx), Side::User, user_id, plan_ids, role_or_member(role)).await?;
-        Ok(UserLinksPayload { user_id, changes })
+        let changes = links::append(
+            db_for_write(ctx),
+            Side::User,
+            user_id,
+            plan_ids,
+            role_or_member(role),
+        )
+        .await?;
+        user_links(ctx, user_id, changes).await
     }
 
     /// Removes plans from the user; plans it is not in are reported unchanged.
@@ -139,8 +208,8 @@ impl MutationRoot {
         user_id: Uuid,
         plan_ids: Vec<Uuid>,
     ) -> Result<UserLinksPayload> {
-        let changes = links::remove(db(ctx), Side::User, user_id, plan_ids).await?;
-        Ok(UserLinksPayload { user_id, changes })
+        let changes = links::remove(db_for_write(ctx), Side::User, user_id, plan_ids).await?;
+        user_links(ctx, user_id, changes).await
     }
 
     /// Makes the user's plans exactly `planIds`. With `expectedPlanIds`, CONFLICT unless
@@ -155,7 +224,7 @@ impl MutationRoot {
     ) -> Result<UserLinksPayload> {
         let role = role_or_member(role);
         let changes = links::replace(
-            db(ctx),
+            db_for_write(ctx),
             Side::User,
             user_id,
             plan_ids,
@@ -163,7 +232,7 @@ impl MutationRoot {
             expected_plan_ids,
         )
         .await?;
-        Ok(UserLinksPayload { user_id, changes })
+        user_links(ctx, user_id, changes).await
     }
 
     /// Appends users to the plan (existing links are kept as they are).
@@ -174,9 +243,15 @@ impl MutationRoot {
         user_ids: Vec<Uuid>,
         role: Option<MembershipRole>,
     ) -> Result<PlanLinksPayload> {
-        let changes =
-            links::append(db(ctx), Side::Plan, plan_id, user_ids, role_or_member(role)).await?;
-        Ok(PlanLinksPayload { plan_id, changes })
+        let changes = links::append(
+            db_for_write(ctx),
+            Side::Plan,
+            plan_id,
+            user_ids,
+            role_or_member(role),
+        )
+        .await?;
+        plan_links(ctx, plan_id, changes).await
     }
 
     /// Removes users from the plan; users not in it are reported unchanged.
@@ -186,8 +261,8 @@ impl MutationRoot {
         plan_id: Uuid,
         user_ids: Vec<Uuid>,
     ) -> Result<PlanLinksPayload> {
-        let changes = links::remove(db(ctx), Side::Plan, plan_id, user_ids).await?;
-        Ok(PlanLinksPayload { plan_id, changes })
+        let changes = links::remove(db_for_write(ctx), Side::Plan, plan_id, user_ids).await?;
+        plan_links(ctx, plan_id, changes).await
     }
 
     /// Makes the plan's users exactly `userIds`. With `expectedUserIds`, CONFLICT unless
@@ -202,7 +277,7 @@ impl MutationRoot {
     ) -> Result<PlanLinksPayload> {
         let role = role_or_member(role);
         let changes = links::replace(
-            db(ctx),
+            db_for_write(ctx),
             Side::Plan,
             plan_id,
             user_ids,
@@ -210,6 +285,6 @@ impl MutationRoot {
             expected_user_ids,
         )
         .await?;
-        Ok(PlanLinksPayload { plan_id, changes })
+        plan_links(ctx, plan_id, changes).await
     }
 }

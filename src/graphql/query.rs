@@ -1,11 +1,11 @@
-use async_graphql::{Context, Object, Result};
+use async_graphql::{Context, Lookahead, Object, Result};
 use entity::{plan, user};
 use uuid::Uuid;
 
-use super::db;
 use super::types::{
     Connection, Plan, PlanFilterInput, PlanOrder, User, UserFilterInput, UserOrder, UserPlan,
 };
+use super::{db, prefetch};
 use crate::service::links;
 use crate::service::plans::PlanFilter;
 use crate::service::tables::{self, Ordering, PageArgs};
@@ -17,12 +17,20 @@ pub struct QueryRoot;
 impl QueryRoot {
     /// The user with this id, or null.
     async fn user(&self, ctx: &Context<'_>, id: Uuid) -> Result<Option<User>> {
-        User::by_id(ctx, id).await
+        let user = User::by_id(ctx, id).await?;
+        if let Some(user) = &user {
+            prefetch::users(ctx, vec![user.0.id], ctx.look_ahead()).await?;
+        }
+        Ok(user)
     }
 
     /// The plan with this id, or null.
     async fn plan(&self, ctx: &Context<'_>, id: Uuid) -> Result<Option<Plan>> {
-        Plan::by_id(ctx, id).await
+        let plan = Plan::by_id(ctx, id).await?;
+        if let Some(plan) = &plan {
+            prefetch::plans(ctx, vec![plan.0.id], ctx.look_ahead()).await?;
+        }
+        Ok(plan)
     }
 
     /// The membership of this user in this plan, or null.
@@ -32,9 +40,11 @@ impl QueryRoot {
         user_id: Uuid,
         plan_id: Uuid,
     ) -> Result<Option<UserPlan>> {
-        Ok(links::find_link(db(ctx), user_id, plan_id)
-            .await?
-            .map(UserPlan))
+        let link = links::find_link(db(ctx), user_id, plan_id).await?;
+        if let Some(link) = &link {
+            prefetch::memberships(ctx, std::slice::from_ref(link), ctx.look_ahead()).await?;
+        }
+        Ok(link.map(UserPlan))
     }
 
     /// Users, a page at a time (Relay cursor connection). `first`/`last` default to 50 and
@@ -58,7 +68,9 @@ impl QueryRoot {
             last,
             before,
         };
-        let page = tables::fetch_page(db(ctx), &filter, ordering, &args).await?;
+        let page = tables::fetch_page::<user::Model>(db(ctx), &filter, ordering, &args).await?;
+        let ids = page.rows.iter().map(|(_, row)| row.id).collect();
+        prefetch::users(ctx, ids, node_selection(ctx)).await?;
         Ok(Connection::new(page, filter))
     }
 
@@ -83,7 +95,17 @@ impl QueryRoot {
             last,
             before,
         };
-        let page = tables::fetch_page(db(ctx), &filter, ordering, &args).await?;
+        let page = tables::fetch_page::<plan::Model>(db(ctx), &filter, ordering, &args).await?;
+        let ids = page.rows.iter().map(|(_, row)| row.id).collect();
+        prefetch::plans(ctx, ids, node_selection(ctx)).await?;
         Ok(Connection::new(page, filter))
     }
+}
+
+/// What a connection field selects on its nodes, through `nodes` and `edges { node }`.
+fn node_selection<'a>(ctx: &'a Context<'_>) -> Lookahead<'a> {
+    let selection = ctx.look_ahead();
+    let mut fields = selection.field("nodes").selection_fields();
+    fields.extend(selection.field("edges").field("node").selection_fields());
+    Lookahead::try_from(&fields[..]).unwrap_or_else(|()| selection.field("nodes"))
 }

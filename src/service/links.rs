@@ -22,7 +22,7 @@ pub enum Side {
 }
 
 impl Side {
-    fn other(self) -> Self {
+    pub fn other(self) -> Self {
         match self {
             Side::User => Side::Plan,
             Side::Plan => Side::User,

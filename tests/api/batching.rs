@@ -93,3 +93,36 @@ on_both_databases! {
         assert_eq!(app.statements(query, json!({ "ids": [users[0], users[1]] })).await, 4);
     }
 }
+
+on_both_databases! {
+    async fn statement_count_is_exact_under_concurrent_load(app: TestApp) {
+        seed(&app).await;
+        let app = std::sync::Arc::new(app);
+        let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+        // 32 clients keep the server and both cores busy while the count is checked, with
+        // lighter queries so the test stays quick in a debug build.
+        let light = "{ users(first: 5) { nodes { plans { id users(first: 3) { id } } } } }";
+        let load: Vec<_> = (0..32)
+            .map(|_| {
+                let (app, stop) = (app.clone(), stop.clone());
+                tokio::spawn(async move {
+                    let mut sent = 0;
+                    while !stop.load(std::sync::atomic::Ordering::Relaxed) && sent < 2_000 {
+                        app.data(light, json!({})).await;
+                        sent += 1;
+                    }
+                    sent
+                })
+            })
+            .collect();
+        for run in 0..50 {
+            assert_eq!(app.statements(DEEP, json!({ "first": 50 })).await, 4, "run {run}");
+        }
+        stop.store(true, std::sync::atomic::Ordering::Relaxed);
+        let mut background = 0;
+        for task in load {
+            background += task.await.unwrap();
+        }
+        assert!(background > 0, "the load ran beside the checks");
+    }
+}

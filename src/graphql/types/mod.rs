@@ -50,7 +50,7 @@ pub enum PlanSortField {
 
 impl ListArgs {
     /// A nested list's `first` (default 100, at most 1000) and `role` arguments.
-    fn parse(first: Option<i32>, role: Option<MembershipRole>) -> AppResult<Self> {
+    pub(crate) fn parse(first: Option<i32>, role: Option<MembershipRole>) -> AppResult<Self> {
         Ok(ListArgs {
             first: page_size("first", first, DEFAULT_NESTED_LIST_SIZE)?,
             role: role.map(Into::into),

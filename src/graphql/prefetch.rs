@@ -1,0 +1,203 @@
+//! Level-by-level prefetch, so the statements a request runs are fixed by its shape.
+//!
+//! DataLoaders batch the loads that arrive within a short window; on a busy machine one
+//! level's loads can straddle two windows and cost two statements. So every root field
+//! walks its own selection (look-ahead) and loads each level below it for all parents at
+//! once, one statement per nested field and argument set, feeding the results into the
+//! request's DataLoader. The field resolvers then find their data in its cache; they still
+//! load through the DataLoader whatever this walk does not cover.
+
+use std::collections::{BTreeSet, HashMap};
+
+use async_graphql::futures_util::future::BoxFuture;
+use async_graphql::{Context, InputType, Lookahead, Result, SelectionField};
+use entity::{plan, user, user_plan};
+use uuid::Uuid;
+
+use super::loaders::{
+    LinkCount, ListArgs, MembershipsOf, PlanById, PlansOfUser, UserById, UsersOfPlan,
+};
+use super::types::MembershipRole;
+use super::{db, loader};
+use crate::service::links::{self, Side};
+use crate::service::tables::{self, KeysetRow};
+
+/// Users already loaded (their ids), and what the query selects on them.
+pub async fn users(ctx: &Context<'_>, ids: Vec<Uuid>, selection: Lookahead<'_>) -> Result<()> {
+    level(ctx, Side::User, ids, selection).await
+}
+
+/// Plans already loaded (their ids), and what the query selects on them.
+pub async fn plans(ctx: &Context<'_>, ids: Vec<Uuid>, selection: Lookahead<'_>) -> Result<()> {
+    level(ctx, Side::Plan, ids, selection).await
+}
+
+/// Memberships already loaded, and what the query selects on them (`user`, `plan`).
+pub async fn memberships(
+    ctx: &Context<'_>,
+    rows: &[user_plan::Model],
+    selection: Lookahead<'_>,
+) -> Result<()> {
+    for side in [Side::User, Side::Plan] {
+        let end = selection.field(side_name(side));
+        if end.exists() {
+            let ids: BTreeSet<Uuid> = rows
+                .iter()
+                .map(|row| match side {
+                    Side::User => row.user_id,
+                    Side::Plan => row.plan_id,
+                })
+                .collect();
+            by_ids(ctx, side, ids.into_iter().collect(), end).await?;
+        }
+    }
+    Ok(())
+}
+
+/// One level of objects of `side` (their ids) and their selection: loads every nested
+/// list and count below it, then recurses into the next level.
+fn level<'a>(
+    ctx: &'a Context<'_>,
+    side: Side,
+    ids: Vec<Uuid>,
+    selection: Lookahead<'a>,
+) -> BoxFuture<'a, Result<()>> {
+    Box::pin(async move {
+        if ids.is_empty() || !selection.exists() {
+            return Ok(());
+        }
+        let (db, loader) = (db(ctx), loader(ctx));
+        let (list_field, count_field) = match side {
+            Side::User => ("plans", "planCount"),
+            Side::Plan => ("users", "userCount"),
+        };
+
+        for (args, next) in by_arguments(selection.field(list_field)) {
+            let children = match side {
+                Side::User => {
+                    let mut found =
+                        links::linked_rows::<plan::Model>(db, side, &ids, args.first, args.role)
+                            .await?;
+                    let children = child_ids(found.values().flatten().map(|row| row.id));
+                    let entries = ids
+                        .iter()
+                        .map(|&id| (PlansOfUser(id, args), found.remove(&id).unwrap_or_default()));
+                    loader.feed_many(entries.collect::<Vec<_>>()).await;
+                    children
+                }
+                Side::Plan => {
+                    let mut found =
+                        links::linked_rows::<user::Model>(db, side, &ids, args.first, args.role)
+                            .await?;
+                    let children = child_ids(found.values().flatten().map(|row| row.id));
+                    let entries = ids
+                        .iter()
+                        .map(|&id| (UsersOfPlan(id, args), found.remove(&id).unwrap_or_default()));
+                    loader.feed_many(entries.collect::<Vec<_>>()).await;
+                    children
+                }
+            };
+            level(ctx, side.other(), children, next).await?;
+        }
+
+        for (args, next) in by_arguments(selection.field("memberships")) {
+            let mut found = links::memberships(db, side, &ids, args.first, args.role).await?;
+            let rows: Vec<user_plan::Model> = found.values().flatten().cloned().collect();
+            let entries = ids.iter().map(|&id| {
+                (
+                    MembershipsOf(side, id, args),
+                    found.remove(&id).unwrap_or_default(),
+                )
+            });
+            loader.feed_many(entries.collect::<Vec<_>>()).await;
+            memberships(ctx, &rows, next).await?;
+        }
+
+        if selection.field(count_field).exists() {
+            let found = links::counts(db, side, &ids).await?;
+            let entries = ids.iter().map(|&id| {
+                (
+                    LinkCount(side, id),
+                    found.get(&id).copied().unwrap_or_default(),
+                )
+            });
+            loader.feed_many(entries.collect::<Vec<_>>()).await;
+        }
+        Ok(())
+    })
+}
+
+/// Users or plans by id (a payload's owner, the ends of memberships), then their own
+/// nested fields.
+pub async fn by_ids(
+    ctx: &Context<'_>,
+    side: Side,
+    ids: Vec<Uuid>,
+    selection: Lookahead<'_>,
+) -> Result<()> {
+    let (db, loader) = (db(ctx), loader(ctx));
+    match side {
+        Side::User => {
+            let rows = tables::find_by_ids::<user::Model>(db, &ids).await?;
+            loader
+                .feed_many(
+                    rows.iter()
+                        .map(|row| (UserById(row.id()), row.clone()))
+                        .collect::<Vec<_>>(),
+                )
+                .await;
+        }
+        Side::Plan => {
+            let rows = tables::find_by_ids::<plan::Model>(db, &ids).await?;
+            loader
+                .feed_many(
+                    rows.iter()
+                        .map(|row| (PlanById(row.id()), row.clone()))
+                        .collect::<Vec<_>>(),
+                )
+                .await;
+        }
+    }
+    level(ctx, side, ids, selection).await
+}
+
+/// The occurrences of one nested list field grouped by their arguments (aliases with the
+/// same arguments share one statement), each group with its merged sub-selection.
+/// Occurrences whose arguments are invalid are left to the resolver, which reports them.
+fn by_arguments(field: Lookahead<'_>) -> Vec<(ListArgs, Lookahead<'_>)> {
+    let mut groups: HashMap<ListArgs, Vec<SelectionField<'_>>> = HashMap::new();
+    for occurrence in field.selection_fields() {
+        if let Some(args) = list_args(&occurrence) {
+            groups.entry(args).or_default().push(occurrence);
+        }
+    }
+    groups
+        .into_iter()
+        .filter_map(|(args, fields)| Some((args, Lookahead::try_from(&fields[..]).ok()?)))
+        .collect()
+}
+
+fn list_args(field: &SelectionField<'_>) -> Option<ListArgs> {
+    let arguments = field.arguments().ok()?;
+    let argument = |name: &str| {
+        arguments
+            .iter()
+            .find(|(argument, _)| argument.as_str() == name)
+            .map(|(_, value)| value.clone())
+    };
+    let first = <Option<i32>>::parse(argument("first")).ok()?;
+    let role = <Option<MembershipRole>>::parse(argument("role")).ok()?;
+    ListArgs::parse(first, role).ok()
+}
+
+fn child_ids(ids: impl Iterator<Item = Uuid>) -> Vec<Uuid> {
+    ids.collect::<BTreeSet<_>>().into_iter().collect()
+}
+
+/// The field of a membership that leads to this side's object.
+fn side_name(side: Side) -> &'static str {
+    match side {
+        Side::User => "user",
+        Side::Plan => "plan",
+    }
+}
