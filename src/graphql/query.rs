@@ -60,7 +60,8 @@ impl QueryRoot {
         filter: Option<UserFilterInput>,
         order_by: Option<UserOrder>,
     ) -> Result<Connection<user::Model>> {
-        let filter = UserFilter::from(filter.unwrap_or_default()).to_sql();
+        let filter =
+            UserFilter::from(filter.unwrap_or_default()).to_sql(db(ctx).get_database_backend());
         let ordering = order_by.map_or(Ordering::DEFAULT, Ordering::from);
         let args = PageArgs {
             first,
@@ -87,7 +88,8 @@ impl QueryRoot {
         filter: Option<PlanFilterInput>,
         order_by: Option<PlanOrder>,
     ) -> Result<Connection<plan::Model>> {
-        let filter = PlanFilter::from(filter.unwrap_or_default()).to_sql();
+        let filter =
+            PlanFilter::from(filter.unwrap_or_default()).to_sql(db(ctx).get_database_backend());
         let ordering = order_by.map_or(Ordering::DEFAULT, Ordering::from);
         let args = PageArgs {
             first,

@@ -11,7 +11,7 @@ use sea_orm::{
 };
 use uuid::Uuid;
 
-use super::sql::{placeholders, statement};
+use super::sql::{one_of, statement};
 use crate::error::{AppError, AppResult, is_foreign_key_violation, is_unique_violation};
 
 /// The side a link is seen from: the owner of `user.plans` is a user, of `plan.users` a plan.
@@ -64,10 +64,6 @@ fn role_value(role: Role) -> Value {
     role.to_value().into()
 }
 
-fn uuid_values(ids: impl IntoIterator<Item = Uuid>) -> impl Iterator<Item = Value> {
-    ids.into_iter().map(Value::from)
-}
-
 /// ` AND role = ?` when a role filter is given, with its value pushed onto `values`.
 fn role_filter(role: Option<Role>, values: &mut Vec<Value>) -> &'static str {
     match role {
@@ -85,6 +81,11 @@ fn role_filter(role: Option<Role>, values: &mut Vec<Value>) -> &'static str {
 
 /// The rows on the other side of each parent's links (`M` is that side's model), at most
 /// `first` per parent, in the other side's id order (their creation order).
+///
+/// The per-parent limit is applied inside the one statement. On PostgreSQL a LATERAL
+/// subquery walks the `(owner, other)` index of each parent in order and stops after
+/// `first` rows; SQLite has no LATERAL, so it numbers each parent's links with a window
+/// function over the same index.
 pub async fn linked_rows<M: FromQueryResult>(
     db: &DatabaseConnection,
     side: Side,
@@ -97,22 +98,36 @@ pub async fn linked_rows<M: FromQueryResult>(
         return Ok(by_parent);
     }
     let (owner, other, table) = (side.column(), side.other().column(), side.other().table());
-    let mut values: Vec<Value> = uuid_values(parents.iter().copied()).collect();
-    let role_sql = role_filter(role, &mut values);
-    values.push((first as i64).into());
-    // The per-parent limit is applied inside the one statement (ROW_NUMBER per parent),
-    // so a parent with many links never sends them all to the server.
-    let sql = format!(
-        "SELECT l.{owner} AS parent_id, t.* FROM ( \
-           SELECT {owner}, {other}, ROW_NUMBER() OVER (PARTITION BY {owner} ORDER BY {other}) AS rn \
-           FROM user_plans WHERE {owner} IN ({list}){role_sql} \
-         ) l JOIN {table} t ON t.id = l.{other} \
-         WHERE l.rn <= ? ORDER BY l.{owner}, l.{other}",
-        list = placeholders(parents.len()),
-    );
-    let rows = db
-        .query_all_raw(statement(db.get_database_backend(), &sql, values))
-        .await?;
+    let backend = db.get_database_backend();
+    let mut values = Vec::new();
+    let sql = match backend {
+        DbBackend::Postgres => {
+            values.push(parents.to_vec().into());
+            let role_sql = role_filter(role, &mut values);
+            values.push((first as i64).into());
+            format!(
+                "SELECT k.parent_id, t.* FROM unnest(?::uuid[]) AS k(parent_id) \
+                 CROSS JOIN LATERAL ( \
+                   SELECT t.* FROM user_plans l JOIN {table} t ON t.id = l.{other} \
+                   WHERE l.{owner} = k.parent_id{role_sql} ORDER BY l.{other} LIMIT ? \
+                 ) t ORDER BY k.parent_id, t.id"
+            )
+        }
+        _ => {
+            let parents_sql = one_of(backend, owner, parents, &mut values);
+            let role_sql = role_filter(role, &mut values);
+            values.push((first as i64).into());
+            format!(
+                "SELECT l.{owner} AS parent_id, t.* FROM ( \
+                   SELECT {owner}, {other}, \
+                     ROW_NUMBER() OVER (PARTITION BY {owner} ORDER BY {other}) AS rn \
+                   FROM user_plans WHERE {parents_sql}{role_sql} \
+                 ) l JOIN {table} t ON t.id = l.{other} \
+                 WHERE l.rn <= ? ORDER BY l.{owner}, l.{other}"
+            )
+        }
+    };
+    let rows = db.query_all_raw(statement(backend, &sql, values)).await?;
     for row in rows {
         let parent: Uuid = row.try_get("", "parent_id")?;
         by_parent
@@ -123,7 +138,8 @@ pub async fn linked_rows<M: FromQueryResult>(
     Ok(by_parent)
 }
 
-/// The join rows of each parent, newest first, at most `first` per parent.
+/// The join rows of each parent, newest first, at most `first` per parent; shaped like
+/// [`linked_rows`] on each database.
 pub async fn memberships(
     db: &DatabaseConnection,
     side: Side,
@@ -136,21 +152,38 @@ pub async fn memberships(
         return Ok(by_parent);
     }
     let (owner, other) = (side.column(), side.other().column());
-    let mut values: Vec<Value> = uuid_values(parents.iter().copied()).collect();
-    let role_sql = role_filter(role, &mut values);
-    values.push((first as i64).into());
-    let sql = format!(
-        "SELECT user_id, plan_id, role, inserted_at FROM ( \
-           SELECT user_id, plan_id, role, inserted_at, \
-             ROW_NUMBER() OVER (PARTITION BY {owner} ORDER BY inserted_at DESC, {other}) AS rn \
-           FROM user_plans WHERE {owner} IN ({list}){role_sql} \
-         ) m WHERE m.rn <= ? ORDER BY m.{owner}, m.inserted_at DESC, m.{other}",
-        list = placeholders(parents.len()),
-    );
-    let rows =
-        user_plan::Model::find_by_statement(statement(db.get_database_backend(), &sql, values))
-            .all(db)
-            .await?;
+    let backend = db.get_database_backend();
+    let mut values = Vec::new();
+    let sql = match backend {
+        DbBackend::Postgres => {
+            values.push(parents.to_vec().into());
+            let role_sql = role_filter(role, &mut values);
+            values.push((first as i64).into());
+            format!(
+                "SELECT m.* FROM unnest(?::uuid[]) AS k(parent_id) \
+                 CROSS JOIN LATERAL ( \
+                   SELECT {LINK_COLUMNS} FROM user_plans \
+                   WHERE {owner} = k.parent_id{role_sql} \
+                   ORDER BY inserted_at DESC, {other} LIMIT ? \
+                 ) m ORDER BY m.{owner}, m.inserted_at DESC, m.{other}"
+            )
+        }
+        _ => {
+            let parents_sql = one_of(backend, owner, parents, &mut values);
+            let role_sql = role_filter(role, &mut values);
+            values.push((first as i64).into());
+            format!(
+                "SELECT {LINK_COLUMNS} FROM ( \
+                   SELECT {LINK_COLUMNS}, \
+                     ROW_NUMBER() OVER (PARTITION BY {owner} ORDER BY inserted_at DESC, {other}) AS rn \
+                   FROM user_plans WHERE {parents_sql}{role_sql} \
+                 ) m WHERE m.rn <= ? ORDER BY m.{owner}, m.inserted_at DESC, m.{other}"
+            )
+        }
+    };
+    let rows = user_plan::Model::find_by_statement(statement(backend, &sql, values))
+        .all(db)
+        .await?;
     for row in rows {
         let parent = match side {
             Side::User => row.user_id,
@@ -171,15 +204,14 @@ pub async fn counts(
         return Ok(HashMap::new());
     }
     let owner = side.column();
+    let backend = db.get_database_backend();
+    let mut values = Vec::new();
     let sql = format!(
         "SELECT {owner} AS parent_id, COUNT(*) AS n FROM user_plans \
-         WHERE {owner} IN ({list}) GROUP BY {owner}",
-        list = placeholders(parents.len()),
+         WHERE {} GROUP BY {owner}",
+        one_of(backend, owner, parents, &mut values),
     );
-    let values = uuid_values(parents.iter().copied()).collect();
-    let rows = db
-        .query_all_raw(statement(db.get_database_backend(), &sql, values))
-        .await?;
+    let rows = db.query_all_raw(statement(backend, &sql, values)).await?;
     rows.into_iter()
         .map(|row| Ok((row.try_get("", "parent_id")?, row.try_get("", "n")?)))
         .collect()
@@ -438,15 +470,27 @@ async fn insert_missing_links(
     role: Role,
 ) -> Result<BTreeSet<Uuid>, DbErr> {
     let (owner_col, other_col) = (side.column(), side.other().column());
+    let mut values = vec![owner.into(), role_value(role), super::now().into()];
+    let ids: Vec<Uuid> = ids.iter().copied().collect();
+    let source = match conn.get_database_backend() {
+        DbBackend::Postgres => {
+            values.push(ids.into());
+            "unnest(?::uuid[]) AS ids(column1)".to_owned()
+        }
+        _ => {
+            values.extend(ids.iter().copied().map(Value::from));
+            format!(
+                "(VALUES {}) AS ids",
+                "(?), ".repeat(ids.len()).trim_end_matches(", ")
+            )
+        }
+    };
     // SQLite needs the WHERE to tell the upsert clause from a join constraint.
     let sql = format!(
         "INSERT INTO user_plans ({owner_col}, {other_col}, role, inserted_at) \
-         SELECT ?, column1, ?, ? FROM (VALUES {rows}) AS ids WHERE true \
-         ON CONFLICT DO NOTHING RETURNING {other_col}",
-        rows = "(?), ".repeat(ids.len()).trim_end_matches(", "),
+         SELECT ?, column1, ?, ? FROM {source} WHERE true \
+         ON CONFLICT DO NOTHING RETURNING {other_col}"
     );
-    let mut values = vec![owner.into(), role_value(role), super::now().into()];
-    values.extend(uuid_values(ids.iter().copied()));
     returned_ids(conn, &sql, values, other_col).await
 }
 
@@ -462,9 +506,10 @@ async fn delete_links(
     let mut sql = format!("DELETE FROM user_plans WHERE {owner_col} = ?");
     let mut values = vec![owner.into()];
     if let Some(ids) = ids.filter(|ids| !ids.is_empty()) {
+        let ids: Vec<Uuid> = ids.iter().copied().collect();
+        let listed = one_of(conn.get_database_backend(), other_col, &ids, &mut values);
         let not = if keep { "NOT " } else { "" };
-        sql += &format!(" AND {other_col} {not}IN ({})", placeholders(ids.len()));
-        values.extend(uuid_values(ids.iter().copied()));
+        sql += &format!(" AND {not}({listed})");
     }
     sql += &format!(" RETURNING {other_col}");
     returned_ids(conn, &sql, values, other_col).await
@@ -511,15 +556,15 @@ async fn unknown_ids(
     owner: Uuid,
     ids: &BTreeSet<Uuid>,
 ) -> AppError {
+    let mut values = vec![owner.into()];
+    let ids_vec: Vec<Uuid> = ids.iter().copied().collect();
     let sql = format!(
         "SELECT id FROM {owner_table} WHERE id = ? \
-         UNION ALL SELECT id FROM {other_table} WHERE id IN ({list})",
+         UNION ALL SELECT id FROM {other_table} WHERE {listed}",
         owner_table = side.table(),
         other_table = side.other().table(),
-        list = placeholders(ids.len()),
+        listed = one_of(db.get_database_backend(), "id", &ids_vec, &mut values),
     );
-    let mut values = vec![owner.into()];
-    values.extend(uuid_values(ids.iter().copied()));
     let found = match returned_ids(db, &sql, values, "id").await {
         Ok(found) => found,
         Err(err) => return err.into(),

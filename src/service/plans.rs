@@ -1,7 +1,7 @@
 //! The `plans` table.
 
 use entity::plan;
-use sea_orm::{DatabaseConnection, FromQueryResult, Value};
+use sea_orm::{DatabaseConnection, DbBackend, FromQueryResult, Value};
 use uuid::Uuid;
 
 use super::sql::statement;
@@ -35,10 +35,10 @@ pub struct PlanFilter {
 }
 
 impl PlanFilter {
-    pub fn to_sql(&self) -> Filter {
+    pub fn to_sql(&self, backend: DbBackend) -> Filter {
         let mut filter = Filter::default();
         if let Some(ids) = &self.ids {
-            filter.ids("id", ids);
+            filter.ids(backend, "id", ids);
         }
         if let Some(needle) = &self.name_contains {
             filter.contains("name", needle);

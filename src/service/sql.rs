@@ -1,6 +1,7 @@
 //! Raw statements written once for both databases.
 
 use sea_orm::{DbBackend, Statement, Value};
+use uuid::Uuid;
 
 /// Builds a statement from SQL written with `?` placeholders; PostgreSQL wants `$1, $2, ...`.
 /// Our SQL never has a `?` inside a literal, which keeps this rewrite exact.
@@ -23,6 +24,23 @@ pub fn statement(backend: DbBackend, sql: &str, values: Vec<Value>) -> Statement
         _ => sql.to_owned(),
     };
     Statement::from_sql_and_values(backend, sql, values)
+}
+
+/// A condition that `column` is one of `ids`, with its values pushed onto `values`.
+/// PostgreSQL gets the whole list as one array parameter, so the statement text (and its
+/// cached plan) is the same for any number of ids; SQLite, which has no arrays, gets an
+/// `IN` list.
+pub fn one_of(backend: DbBackend, column: &str, ids: &[Uuid], values: &mut Vec<Value>) -> String {
+    match backend {
+        DbBackend::Postgres => {
+            values.push(ids.to_vec().into());
+            format!("{column} = ANY(?)")
+        }
+        _ => {
+            values.extend(ids.iter().copied().map(Value::from));
+            format!("{column} IN ({})", placeholders(ids.len()))
+        }
+    }
 }
 
 /// `?, ?, ?` for an `IN (...)` list of `n` values.

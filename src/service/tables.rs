@@ -8,11 +8,11 @@
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use chrono::{DateTime, Utc};
-use sea_orm::{ConnectionTrait, DatabaseConnection, FromQueryResult, Value};
+use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend, FromQueryResult, Value};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use super::sql::{placeholders, statement};
+use super::sql::{one_of, statement};
 use crate::domain::{DEFAULT_CONNECTION_PAGE_SIZE, page_size};
 use crate::error::{AppError, AppResult};
 
@@ -139,14 +139,12 @@ impl Filter {
         self.values.extend(values);
     }
 
-    pub fn ids(&mut self, column: &str, ids: &[Uuid]) {
+    pub fn ids(&mut self, backend: DbBackend, column: &str, ids: &[Uuid]) {
         if ids.is_empty() {
             self.condition("1 = 0", []);
         } else {
-            self.condition(
-                format!("{column} IN ({})", placeholders(ids.len())),
-                ids.iter().copied().map(Value::from),
-            );
+            let condition = one_of(backend, column, ids, &mut self.values);
+            self.conditions.push(condition);
         }
     }
 
@@ -271,17 +269,16 @@ pub async fn find_by_ids<M: KeysetRow>(db: &DatabaseConnection, ids: &[Uuid]) ->
     if ids.is_empty() {
         return Ok(Vec::new());
     }
+    let backend = db.get_database_backend();
+    let mut values = Vec::new();
     let sql = format!(
-        "SELECT * FROM {} WHERE id IN ({})",
+        "SELECT * FROM {} WHERE {}",
         M::TABLE,
-        placeholders(ids.len())
+        one_of(backend, "id", ids, &mut values)
     );
-    let values = ids.iter().copied().map(Value::from).collect();
-    Ok(
-        M::find_by_statement(statement(db.get_database_backend(), &sql, values))
-            .all(db)
-            .await?,
-    )
+    Ok(M::find_by_statement(statement(backend, &sql, values))
+        .all(db)
+        .await?)
 }
 
 /// Deletes a row by id (its links go with it, by the foreign keys' cascade).

@@ -1,7 +1,7 @@
 //! The `users` table.
 
 use entity::user;
-use sea_orm::{DatabaseConnection, Value};
+use sea_orm::{DatabaseConnection, DbBackend, Value};
 use uuid::Uuid;
 
 use super::sql::statement;
@@ -38,10 +38,10 @@ pub struct UserFilter {
 }
 
 impl UserFilter {
-    pub fn to_sql(&self) -> Filter {
+    pub fn to_sql(&self, backend: DbBackend) -> Filter {
         let mut filter = Filter::default();
         if let Some(ids) = &self.ids {
-            filter.ids("id", ids);
+            filter.ids(backend, "id", ids);
         }
         if let Some(email) = &self.email {
             // The same expression as the unique index, so the lookup uses it.
