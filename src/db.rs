@@ -54,6 +54,9 @@ pub async fn connect(url: &str, max_connections: Option<u32>) -> Result<Database
         });
     let mut db = Database::connect(options).await?;
     db.set_metric_callback(|info| {
+        // `RUST_LOG=userplan::sql=trace` prints every statement with its values inlined,
+        // ready to replay (the benchmark replays them with pgbench).
+        tracing::trace!(target: "userplan::sql", micros = info.elapsed.as_micros() as u64, "{};", info.statement);
         let _ = SQL_STATS.try_with(|stats| {
             stats.statements.fetch_add(1, Ordering::Relaxed);
             stats

@@ -135,6 +135,9 @@ pub async fn by_ids(
     ids: Vec<Uuid>,
     selection: Lookahead<'_>,
 ) -> Result<()> {
+    if ids.is_empty() || !selection.exists() {
+        return Ok(());
+    }
     let (db, loader) = (db(ctx), loader(ctx));
     match side {
         Side::User => {

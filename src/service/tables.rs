@@ -8,7 +8,7 @@
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use chrono::{DateTime, Utc};
-use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend, FromQueryResult, Value};
+use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend, FromQueryResult, Statement, Value};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
@@ -176,13 +176,22 @@ pub struct Page<M> {
     pub has_previous_page: bool,
 }
 
-/// One page of `table`: `first` rows after `after` (or the `last` rows before `before`).
-pub async fn fetch_page<M: KeysetRow>(
-    db: &DatabaseConnection,
+/// The statement that reads one page of `table`, and how to read its answer.
+pub struct PageQuery {
+    pub statement: Statement,
+    limit: u64,
+    backward: bool,
+}
+
+/// One page of `table`: `first` rows after `after` (or the `last` rows before `before`),
+/// in `ordering`, as one statement that an index on `(sort key, id)` serves.
+pub fn page_query(
+    backend: DbBackend,
+    table: &str,
     filter: &Filter,
     ordering: Ordering,
     args: &PageArgs,
-) -> AppResult<Page<M>> {
+) -> AppResult<PageQuery> {
     let backward = match (args.first, args.last) {
         (Some(_), Some(_)) => {
             return Err(AppError::bad_input(
@@ -217,16 +226,31 @@ pub async fn fetch_page<M: KeysetRow>(
     let scan_asc = forward_is_asc != backward;
     let dir = if scan_asc { ascending } else { descending };
     let sql = format!(
-        "SELECT * FROM {}{} ORDER BY {key} {dir}, id {dir} LIMIT ?",
-        M::TABLE,
+        "SELECT * FROM {table}{} ORDER BY {key} {dir}, id {dir} LIMIT ?",
         filter.where_clause()
     );
-    let mut values = filter.values.clone();
+    let mut values = filter.values;
     // One extra row tells whether another page follows.
     values.push(((limit + 1) as i64).into());
-    let mut rows = M::find_by_statement(statement(db.get_database_backend(), &sql, values))
-        .all(db)
-        .await?;
+    Ok(PageQuery {
+        statement: statement(backend, &sql, values),
+        limit,
+        backward,
+    })
+}
+
+pub async fn fetch_page<M: KeysetRow>(
+    db: &DatabaseConnection,
+    filter: &Filter,
+    ordering: Ordering,
+    args: &PageArgs,
+) -> AppResult<Page<M>> {
+    let PageQuery {
+        statement,
+        limit,
+        backward,
+    } = page_query(db.get_database_backend(), M::TABLE, filter, ordering, args)?;
+    let mut rows = M::find_by_statement(statement).all(db).await?;
     let has_more = rows.len() as u64 > limit;
     rows.truncate(limit as usize);
     if backward {

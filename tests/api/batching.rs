@@ -126,3 +126,49 @@ on_both_databases! {
         assert!(background > 0, "the load ran beside the checks");
     }
 }
+
+on_both_databases! {
+    async fn link_mutations_run_one_statement_and_load_only_what_is_selected(app: TestApp) {
+        let user = app.create_user("m@example.com", "M").await;
+        let plan = app.create_plan("P").await;
+        let add = "mutation($u: UUID!, $p: [UUID!]!) { addPlansToUser(userId: $u, planIds: $p) { addedPlanIds } }";
+        assert_eq!(app.statements(add, json!({ "u": user, "p": [plan] })).await, 1);
+        let with_user = "mutation($u: UUID!, $p: [UUID!]!) { removePlansFromUser(userId: $u, planIds: $p) { removedPlanIds user { planCount } } }";
+        // delete, the user, its count.
+        assert_eq!(app.statements(with_user, json!({ "u": user, "p": [plan] })).await, 3);
+    }
+}
+
+/// All ids of a table, read straight from the database.
+async fn all_ids(app: &TestApp, table: &str) -> Vec<uuid::Uuid> {
+    use sea_orm::ConnectionTrait;
+    let stmt = sea_orm::Statement::from_string(
+        app.db.get_database_backend(),
+        format!("SELECT id FROM {table} ORDER BY id"),
+    );
+    let rows = app.db.query_all_raw(stmt).await.unwrap();
+    rows.iter()
+        .map(|row| row.try_get("", "id").unwrap())
+        .collect()
+}
+
+on_both_databases! {
+    async fn bulk_link_mutations_run_a_constant_number_of_statements(app: TestApp) {
+        let seed = userplan::config::SeedArgs { users: 10_000, plans: 1_000, links_per_user: 0, seed: 7 };
+        userplan::service::seed::run(&app.db, &seed).await.unwrap();
+        let (users, plans) = (all_ids(&app, "users").await, all_ids(&app, "plans").await);
+
+        let add = "mutation($u: UUID!, $p: [UUID!]!) { addPlansToUser(userId: $u, planIds: $p) { addedPlanIds } }";
+        let response = app.post(add, json!({ "u": users[0], "p": plans })).await;
+        assert_eq!(response["extensions"]["sql"]["statements"], 1, "one INSERT for 1,000 ids");
+        assert_eq!(uuids(&response["data"]["addPlansToUser"]["addedPlanIds"]), plans);
+
+        let set = "mutation($p: UUID!, $u: [UUID!]!) { setPlanUsers(planId: $p, userIds: $u) { addedUserIds removedUserIds } }";
+        let response = app.post(set, json!({ "p": plans[0], "u": users[1..] })).await;
+        // lock the plan, delete the links not kept, insert the missing ones.
+        assert_eq!(response["extensions"]["sql"]["statements"], 3, "{}", response["errors"]);
+        assert_eq!(uuids(&response["data"]["setPlanUsers"]["addedUserIds"]), users[1..].to_vec());
+        assert_eq!(uuids(&response["data"]["setPlanUsers"]["removedUserIds"]), vec![users[0]]);
+        assert_eq!(app.links().await.len(), plans.len() - 1 + users.len() - 1);
+    }
+}

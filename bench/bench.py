@@ -1,0 +1,276 @@
+#!/usr/bin/env python3
+"""userplan benchmark: one command, one table.
+
+Builds the release server, seeds each dataset deterministically into SQLite and
+PostgreSQL, starts the server on 127.0.0.1, drives each operation with wrk at 32
+connections for a fixed duration, replays Q1's and Q2's SQL with pgbench at the same
+client count (the database floor), stops everything it started and prints the table.
+
+    python3 bench/bench.py                  # small and large datasets
+    python3 bench/bench.py --datasets small --duration 5
+
+Needs wrk and pgbench (`apt-get install -y wrk postgresql-client`) and a PostgreSQL it
+may create databases in (BENCH_POSTGRES_URL, default postgres://postgres@127.0.0.1:5432/test).
+"""
+
+import argparse
+import json
+import os
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.parse
+import urllib.request
+from datetime import datetime, timezone
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+SERVER = os.path.join(ROOT, "target", "release", "userplan")
+CONNECTIONS = 32
+
+DATASETS = {
+    "small": dict(users=10_000, plans=200, links_per_user=5),
+    "large": dict(users=200_000, plans=2_000, links_per_user=5),
+}
+
+Q1 = "{ users(first: 50, orderBy: {field: INSERTED_AT, direction: ASC}) { nodes { id email plans { id name } } } }"
+Q2 = "{ plans(first: 10) { nodes { id name users(first: 20) { id email plans { id } } } } }"
+Q3 = 'query($id: UUID!) { user(id: $id) { id plans { id name } } }'
+Q4 = ("query($after: String) { users(first: 50, after: $after, orderBy: {field: INSERTED_AT, direction: ASC}) "
+      "{ nodes { id email plans { id name } } } }")
+ADD = "mutation($u: UUID!, $p: [UUID!]!) { addPlansToUser(userId: $u, planIds: $p) { addedPlanIds } }"
+REMOVE = "mutation($u: UUID!, $p: [UUID!]!) { removePlansFromUser(userId: $u, planIds: $p) { removedPlanIds } }"
+
+
+def log(message):
+    print(f"[bench] {message}", file=sys.stderr, flush=True)
+
+
+def run(args, **kwargs):
+    return subprocess.run(args, check=True, text=True, **kwargs)
+
+
+class Server:
+    """The release server on a free port, its stderr in a file (SQL traced on demand)."""
+
+    def __init__(self, database_url, port, workdir):
+        self.url = f"http://127.0.0.1:{port}"
+        self.log_path = os.path.join(workdir, f"server-{port}.log")
+        env = dict(os.environ, DATABASE_URL=database_url, RUST_LOG="warn,userplan::sql=trace")
+        self.log = open(self.log_path, "w")
+        self.process = subprocess.Popen(
+            [SERVER, "serve", "--listen", f"127.0.0.1:{port}", "--sql-stats"],
+            env=env, stdout=subprocess.DEVNULL, stderr=self.log)
+        deadline = time.time() + 30
+        while time.time() < deadline:
+            try:
+                urllib.request.urlopen(self.url + "/ready", timeout=1)
+                return
+            except OSError:
+                if self.process.poll() is not None:
+                    raise RuntimeError(f"server exited; see {self.log_path}")
+                time.sleep(0.1)
+        raise RuntimeError("server did not become ready")
+
+    def graphql(self, query, variables=None):
+        body = json.dumps({"query": query, "variables": variables or {}}).encode()
+        request = urllib.request.Request(self.url + "/graphql", body, {"content-type": "application/json"})
+        response = json.load(urllib.request.urlopen(request, timeout=60))
+        if response.get("errors"):
+            raise RuntimeError(f"{query}: {response['errors']}")
+        return response
+
+    def statements_of(self, query, variables=None):
+        """Runs the request once; returns its statement count and the SQL it ran."""
+        self.log.flush()
+        start = os.path.getsize(self.log_path)
+        response = self.graphql(query, variables)
+        time.sleep(0.2)  # let the server's log writer flush the trace lines
+        with open(self.log_path) as log_file:
+            log_file.seek(start)
+            sql = re.findall(r"userplan::sql: (.*;) micros=", log_file.read())
+        return response["extensions"]["sql"]["statements"], sql
+
+    def peak_rss_mib(self):
+        with open(f"/proc/{self.process.pid}/status") as status:
+            for line in status:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024
+        return float("nan")
+
+    def stop(self):
+        self.process.send_signal(signal.SIGTERM)
+        try:
+            self.process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+        self.log.close()
+
+
+def wrk_script(workdir, name, bodies):
+    """A wrk Lua script POSTing the bodies in turn (one body: the same request each time)."""
+    path = os.path.join(workdir, f"{name}.lua")
+    quoted = ", ".join("[==[" + json.dumps(body) + "]==]" for body in bodies)
+    with open(path, "w") as script:
+        script.write(f"""
+wrk.method = "POST"
+wrk.headers["content-type"] = "application/json"
+local bodies = {{ {quoted} }}
+local n = 0
+request = function()
+  n = n + 1
+  return wrk.format(nil, "/graphql", nil, bodies[(n % #bodies) + 1])
+end
+""")
+    return path
+
+
+def drive(server, workdir, name, bodies, duration):
+    script = wrk_script(workdir, name, bodies)
+    output = run(["wrk", "-t2", f"-c{CONNECTIONS}", f"-d{duration}s", "--latency", "-s", script, server.url],
+                 capture_output=True).stdout
+    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1))
+    errors = re.search(r"Non-2xx or 3xx responses: (\d+)", output)
+    if errors:
+        raise RuntimeError(f"{name}: {errors.group(1)} failed responses\n{output}")
+
+    def percentile(label):
+        value, unit = re.search(rf"^\s+{label}%\s+([\d.]+)(us|ms|s)", output, re.M).groups()
+        return float(value) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit]
+
+    return rps, percentile("50"), percentile("99")
+
+
+def pgbench_floor(workdir, database_url, name, sql, duration):
+    """Transactions/s of the request's own statements replayed by pgbench."""
+    path = os.path.join(workdir, f"{name}.sql")
+    with open(path, "w") as script:
+        script.write("\n".join(sql) + "\n")
+    output = run(["pgbench", "-n", "-M", "prepared", "-f", path, f"-c{CONNECTIONS}", "-j2", f"-T{duration}",
+                  database_url], capture_output=True).stdout
+    return float(re.search(r"tps = ([\d.]+)", output).group(1))
+
+
+def postgres_database(admin_url, name):
+    """A fresh PostgreSQL database; returns its URL."""
+    base = admin_url.split("?")[0].rsplit("/", 1)[0]
+    run(["psql", admin_url, "-qc", f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"], capture_output=True)
+    run(["psql", admin_url, "-qc", f"CREATE DATABASE {name}"], capture_output=True)
+    return f"{base}/{name}"
+
+
+def cursor_at(server, position):
+    """The cursor after `position` rows of Q1's ordering, reached by paging with first: 1000."""
+    after, seen = None, 0
+    while seen < position:
+        step = min(1000, position - seen)
+        data = server.graphql(
+            "query($first: Int, $after: String) { users(first: $first, after: $after, "
+            "orderBy: {field: INSERTED_AT, direction: ASC}) { pageInfo { endCursor } } }",
+            {"first": step, "after": after})
+        after, seen = data["data"]["users"]["pageInfo"]["endCursor"], seen + step
+    return after
+
+
+def bench_database(kind, dataset, sizes, args, workdir, port):
+    if kind == "sqlite":
+        database_url = f"sqlite://{workdir}/{dataset}.db?mode=rwc"
+    else:
+        database_url = postgres_database(args.postgres_url, f"userplan_bench_{dataset}")
+    log(f"{kind}/{dataset}: seeding {sizes}")
+    started = time.time()
+    run([SERVER, "seed", "--users", str(sizes["users"]), "--plans", str(sizes["plans"]),
+         "--links-per-user", str(sizes["links_per_user"]), "--seed", "1"],
+        env=dict(os.environ, DATABASE_URL=database_url), capture_output=True)
+    seed_seconds = time.time() - started
+    if kind == "postgres":
+        run(["psql", database_url, "-qc", "VACUUM ANALYZE"], capture_output=True)
+
+    server = Server(database_url, port, workdir)
+    rows = []
+    try:
+        user = server.graphql("{ users(first: 1) { nodes { id } } }")["data"]["users"]["nodes"][0]["id"]
+        plan = server.graphql("{ plans(last: 1) { nodes { id } } }")["data"]["plans"]["nodes"][0]["id"]
+        # Q4: the 1,000th page of 50 where the dataset has that many rows, else its last page.
+        page = min(1000, sizes["users"] // 50)
+        after = cursor_at(server, (page - 1) * 50)
+        operations = [
+            ("Q1", [{"query": Q1}], None),
+            ("Q2", [{"query": Q2}], None),
+            ("Q3", [{"query": Q3, "variables": {"id": user}}], None),
+            (f"Q4 (page {page})", [{"query": Q4, "variables": {"after": after}}], None),
+            ("M1", [{"query": ADD, "variables": {"u": user, "p": [plan]}},
+                    {"query": REMOVE, "variables": {"u": user, "p": [plan]}}], None),
+        ]
+        for name, bodies, _ in operations:
+            statements, sql = server.statements_of(bodies[0]["query"], bodies[0].get("variables"))
+            if name.startswith("M1"):
+                server.graphql(REMOVE, {"u": user, "p": [plan]})
+            log(f"{kind}/{dataset}: {name} ({statements} statements) for {args.duration}s")
+            rps, p50, p99 = drive(server, workdir, f"{kind}-{dataset}-{name[:2]}", bodies, args.duration)
+            floor = None
+            if kind == "postgres" and name in ("Q1", "Q2"):
+                floor = pgbench_floor(workdir, database_url, f"{dataset}-{name}", sql, args.duration)
+                if args.explain:
+                    for statement in sql:
+                        plan_text = run(["psql", database_url, "-Atc", "EXPLAIN " + statement.rstrip(";")],
+                                        capture_output=True).stdout
+                        print(f"\n-- {kind}/{dataset} {name}\n{statement}\n{plan_text}", file=sys.stderr)
+            rows.append(dict(db=kind, dataset=dataset, op=name, rps=rps, p50=p50, p99=p99,
+                             statements=statements, rss=server.peak_rss_mib(), floor=floor))
+    finally:
+        server.stop()
+    log(f"{kind}/{dataset}: seeded in {seed_seconds:.1f}s")
+    return rows
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--datasets", nargs="+", default=["small", "large"], choices=DATASETS)
+    parser.add_argument("--databases", nargs="+", default=["sqlite", "postgres"], choices=["sqlite", "postgres"])
+    parser.add_argument("--duration", type=int, default=10, help="seconds of load per operation")
+    parser.add_argument("--explain", action="store_true", help="print PostgreSQL plans of Q1 and Q2")
+    parser.add_argument("--postgres-url",
+                        default=os.environ.get("BENCH_POSTGRES_URL", "postgres://postgres@127.0.0.1:5432/test"))
+    args = parser.parse_args()
+    for tool in ("wrk", "pgbench", "psql"):
+        if not shutil.which(tool):
+            sys.exit(f"{tool} is missing: apt-get install -y wrk postgresql-client")
+
+    log("building the release server")
+    run(["cargo", "build", "--release", "--quiet"], cwd=ROOT)
+    rows = []
+    with tempfile.TemporaryDirectory(prefix="userplan-bench-") as workdir:
+        port = 18_000
+        for dataset in args.datasets:
+            for kind in args.databases:
+                port += 1
+                rows += bench_database(kind, dataset, DATASETS[dataset], args, workdir, port)
+
+    cpus = os.cpu_count()
+    print(f"\nuserplan benchmark, {datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC, {cpus} cores, "
+          f"{CONNECTIONS} connections, {args.duration}s per operation")
+    header = ("db", "dataset", "op", "req/s", "p50 ms", "p99 ms", "SQL/req", "peak RSS MiB", "floor tx/s", "server/floor")
+    print("| " + " | ".join(header) + " |")
+    print("|" + "---|" * len(header))
+    for row in rows:
+        floor = f"{row['floor']:.0f}" if row["floor"] else ""
+        ratio = f"{row['rps'] / row['floor']:.2f}" if row["floor"] else ""
+        print(f"| {row['db']} | {row['dataset']} | {row['op']} | {row['rps']:.0f} | {row['p50']:.2f} | "
+              f"{row['p99']:.2f} | {row['statements']} | {row['rss']:.1f} | {floor} | {ratio} |")
+    by_key = {(r["db"], r["dataset"], r["op"][:2]): r for r in rows}
+    ratios = []
+    for db in args.databases:
+        for op in ("Q1", "Q3", "Q4"):
+            small, large = by_key.get((db, "small", op)), by_key.get((db, "large", op))
+            if small and large:
+                ratios.append(f"{db} {op} {large['p50'] / small['p50']:.2f}")
+    if ratios:
+        print("\nlarge/small p50: " + ", ".join(ratios))
+
+
+if __name__ == "__main__":
+    main()
