@@ -43,6 +43,14 @@ pub fn one_of(backend: DbBackend, column: &str, ids: &[Uuid], values: &mut Vec<V
     }
 }
 
+/// `(?), (?), (?)`: a `VALUES` list of `n` one-column rows (named `column1` by both
+/// databases).
+pub fn value_rows(n: usize) -> String {
+    let mut rows = "(?), ".repeat(n);
+    rows.truncate(rows.len().saturating_sub(2));
+    rows
+}
+
 /// `?, ?, ?` for an `IN (...)` list of `n` values.
 pub fn placeholders(n: usize) -> String {
     let mut list = "?, ".repeat(n);
@@ -63,5 +71,6 @@ mod tests {
         assert_eq!(lite.sql, "a = ? AND b IN (?)");
         assert_eq!(placeholders(3), "?, ?, ?");
         assert_eq!(placeholders(0), "");
+        assert_eq!(value_rows(2), "(?), (?)");
     }
 }
