@@ -6,7 +6,7 @@ use super::types::{
     Connection, Plan, PlanFilterInput, PlanOrder, User, UserFilterInput, UserOrder, UserPlan,
 };
 use super::{db, prefetch};
-use crate::service::links;
+use crate::service::links::{self, Side};
 use crate::service::plans::PlanFilter;
 use crate::service::tables::{self, Ordering, PageArgs};
 use crate::service::users::UserFilter;
@@ -17,20 +17,14 @@ pub struct QueryRoot;
 impl QueryRoot {
     /// The user with this id, or null.
     async fn user(&self, ctx: &Context<'_>, id: Uuid) -> Result<Option<User>> {
-        let user = User::by_id(ctx, id).await?;
-        if let Some(user) = &user {
-            prefetch::users(ctx, vec![user.0.id], ctx.look_ahead()).await?;
-        }
-        Ok(user)
+        prefetch::by_ids(ctx, Side::User, vec![id], ctx.look_ahead()).await?;
+        User::by_id(ctx, id).await
     }
 
     /// The plan with this id, or null.
     async fn plan(&self, ctx: &Context<'_>, id: Uuid) -> Result<Option<Plan>> {
-        let plan = Plan::by_id(ctx, id).await?;
-        if let Some(plan) = &plan {
-            prefetch::plans(ctx, vec![plan.0.id], ctx.look_ahead()).await?;
-        }
-        Ok(plan)
+        prefetch::by_ids(ctx, Side::Plan, vec![id], ctx.look_ahead()).await?;
+        Plan::by_id(ctx, id).await
     }
 
     /// The membership of this user in this plan, or null.

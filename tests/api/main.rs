@@ -5,6 +5,7 @@ mod helpers;
 
 mod batching;
 mod connections;
+mod explain;
 mod http;
 mod links;
 mod plans;
