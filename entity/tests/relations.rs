@@ -5,7 +5,9 @@ use chrono::Utc;
 use entity::user_plan::Role;
 use entity::{PlanToUsers, UserToPlans, plan, user, user_plan};
 use migration::{Migrator, MigratorTrait};
-use sea_orm::{ActiveModelTrait, Database, DatabaseConnection, EntityTrait, ModelTrait, QueryOrder, Set};
+use sea_orm::{
+    ActiveModelTrait, Database, DatabaseConnection, EntityTrait, ModelTrait, QueryOrder, Set,
+};
 use uuid::Uuid;
 
 async fn database() -> DatabaseConnection {
@@ -58,11 +60,21 @@ async fn link(db: &DatabaseConnection, user: &user::Model, plan: &plan::Model) {
 /// ada is in pro and team, bob only in team, free has no one.
 async fn fixture(db: &DatabaseConnection) -> [(String, Uuid); 5] {
     let (ada, bob) = (user(db, "ada").await, user(db, "bob").await);
-    let (pro, team, free) = (plan(db, "pro").await, plan(db, "team").await, plan(db, "free").await);
+    let (pro, team, free) = (
+        plan(db, "pro").await,
+        plan(db, "team").await,
+        plan(db, "free").await,
+    );
     link(db, &ada, &pro).await;
     link(db, &ada, &team).await;
     link(db, &bob, &team).await;
-    [ada, bob].map(|u| (u.name, u.id)).into_iter().chain([pro, team, free].map(|p| (p.name, p.id))).collect::<Vec<_>>().try_into().unwrap()
+    [ada, bob]
+        .map(|u| (u.name, u.id))
+        .into_iter()
+        .chain([pro, team, free].map(|p| (p.name, p.id)))
+        .collect::<Vec<_>>()
+        .try_into()
+        .unwrap()
 }
 
 fn names<M>(rows: Vec<M>, name: impl Fn(&M) -> &str) -> Vec<String> {
@@ -75,8 +87,16 @@ fn names<M>(rows: Vec<M>, name: impl Fn(&M) -> &str) -> Vec<String> {
 async fn user_to_plans() {
     let db = database().await;
     let [(_, ada), (_, bob), ..] = fixture(&db).await;
-    let ada = user::Entity::find_by_id(ada).one(&db).await.unwrap().unwrap();
-    let bob = user::Entity::find_by_id(bob).one(&db).await.unwrap().unwrap();
+    let ada = user::Entity::find_by_id(ada)
+        .one(&db)
+        .await
+        .unwrap()
+        .unwrap();
+    let bob = user::Entity::find_by_id(bob)
+        .one(&db)
+        .await
+        .unwrap()
+        .unwrap();
 
     let related = ada.find_related(plan::Entity).all(&db).await.unwrap();
     assert_eq!(names(related, |p| &p.name), ["pro", "team"]);
@@ -94,7 +114,11 @@ async fn plan_to_users() {
     let db = database().await;
     let [.., (_, pro), (_, team), (_, free)] = fixture(&db).await;
     let find = |id| plan::Entity::find_by_id(id).one(&db);
-    let (pro, team, free) = (find(pro).await.unwrap().unwrap(), find(team).await.unwrap().unwrap(), find(free).await.unwrap().unwrap());
+    let (pro, team, free) = (
+        find(pro).await.unwrap().unwrap(),
+        find(team).await.unwrap().unwrap(),
+        find(free).await.unwrap().unwrap(),
+    );
 
     let related = team.find_related(user::Entity).all(&db).await.unwrap();
     assert_eq!(names(related, |u| &u.name), ["ada", "bob"]);
@@ -103,8 +127,20 @@ async fn plan_to_users() {
 
     let linked = pro.find_linked(PlanToUsers).all(&db).await.unwrap();
     assert_eq!(names(linked, |u| &u.name), ["ada"]);
-    assert!(free.find_related(user::Entity).all(&db).await.unwrap().is_empty());
-    assert!(free.find_linked(PlanToUsers).all(&db).await.unwrap().is_empty());
+    assert!(
+        free.find_related(user::Entity)
+            .all(&db)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    assert!(
+        free.find_linked(PlanToUsers)
+            .all(&db)
+            .await
+            .unwrap()
+            .is_empty()
+    );
 }
 
 #[tokio::test]
@@ -112,6 +148,14 @@ async fn deleting_a_user_cascades_to_its_links() {
     let db = database().await;
     let [(_, ada), ..] = fixture(&db).await;
     user::Entity::delete_by_id(ada).exec(&db).await.unwrap();
-    let links = user_plan::Entity::find().order_by_asc(user_plan::Column::PlanId).all(&db).await.unwrap();
-    assert_eq!(links.len(), 1, "only bob's link is left: SQLite enforces the foreign keys");
+    let links = user_plan::Entity::find()
+        .order_by_asc(user_plan::Column::PlanId)
+        .all(&db)
+        .await
+        .unwrap();
+    assert_eq!(
+        links.len(),
+        1,
+        "only bob's link is left: SQLite enforces the foreign keys"
+    );
 }

@@ -11,12 +11,30 @@ async fn up_down_up(db: &DatabaseConnection) {
     }
     Migrator::down(db, None).await.expect("down");
     for table in ["users", "plans", "user_plans"] {
-        assert!(!manager.has_table(table).await.unwrap(), "{table} after down");
+        assert!(
+            !manager.has_table(table).await.unwrap(),
+            "{table} after down"
+        );
     }
     Migrator::up(db, None).await.expect("up again");
-    assert!(Migrator::get_pending_migrations(db).await.unwrap().is_empty());
-    assert!(manager.has_index("users", "users_email_lower_key").await.unwrap());
-    assert!(manager.has_index("user_plans", "user_plans_plan_id_user_id_idx").await.unwrap());
+    assert!(
+        Migrator::get_pending_migrations(db)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    assert!(
+        manager
+            .has_index("users", "users_email_lower_key")
+            .await
+            .unwrap()
+    );
+    assert!(
+        manager
+            .has_index("user_plans", "user_plans_plan_id_user_id_idx")
+            .await
+            .unwrap()
+    );
 }
 
 #[tokio::test]
@@ -29,17 +47,35 @@ async fn sqlite() {
 
 #[tokio::test]
 async fn postgres() {
-    let Some(admin_url) = std::env::var("TEST_POSTGRES_URL").ok().filter(|u| !u.is_empty()) else {
+    let Some(admin_url) = std::env::var("TEST_POSTGRES_URL")
+        .ok()
+        .filter(|u| !u.is_empty())
+    else {
         eprintln!("TEST_POSTGRES_URL is not set: skipping the PostgreSQL run");
         return;
     };
     let name = format!("userplan_migration_{}", std::process::id());
     let admin = Database::connect(&admin_url).await.unwrap();
-    admin.execute_unprepared(&format!("DROP DATABASE IF EXISTS {name}")).await.unwrap();
-    admin.execute_unprepared(&format!("CREATE DATABASE {name}")).await.unwrap();
-    let server = admin_url.split('?').next().unwrap().rsplit_once('/').unwrap().0;
+    admin
+        .execute_unprepared(&format!("DROP DATABASE IF EXISTS {name}"))
+        .await
+        .unwrap();
+    admin
+        .execute_unprepared(&format!("CREATE DATABASE {name}"))
+        .await
+        .unwrap();
+    let server = admin_url
+        .split('?')
+        .next()
+        .unwrap()
+        .rsplit_once('/')
+        .unwrap()
+        .0;
     let db = Database::connect(format!("{server}/{name}")).await.unwrap();
     up_down_up(&db).await;
     db.close().await.unwrap();
-    admin.execute_unprepared(&format!("DROP DATABASE {name}")).await.unwrap();
+    admin
+        .execute_unprepared(&format!("DROP DATABASE {name}"))
+        .await
+        .unwrap();
 }

@@ -172,8 +172,8 @@ pub async fn memberships(
                  CROSS JOIN LATERAL ( \
                    SELECT {LINK_COLUMNS} FROM user_plans \
                    WHERE {owner} = k.parent_id{role_sql} \
-                   ORDER BY inserted_at DESC, {other} LIMIT ? \
-                 ) m ORDER BY m.{owner}, m.inserted_at DESC, m.{other}"
+                   ORDER BY inserted_at DESC, {other} DESC LIMIT ? \
+                 ) m ORDER BY m.{owner}, m.inserted_at DESC, m.{other} DESC"
             )
         }
         _ => {
@@ -183,9 +183,9 @@ pub async fn memberships(
             format!(
                 "SELECT {LINK_COLUMNS} FROM ( \
                    SELECT {LINK_COLUMNS}, \
-                     ROW_NUMBER() OVER (PARTITION BY {owner} ORDER BY inserted_at DESC, {other}) AS rn \
+                     ROW_NUMBER() OVER (PARTITION BY {owner} ORDER BY inserted_at DESC, {other} DESC) AS rn \
                    FROM user_plans WHERE {parents_sql}{role_sql} \
-                 ) m WHERE m.rn <= ? ORDER BY m.{owner}, m.inserted_at DESC, m.{other}"
+                 ) m WHERE m.rn <= ? ORDER BY m.{owner}, m.inserted_at DESC, m.{other} DESC"
             )
         }
     };

@@ -237,6 +237,16 @@ pub fn uuids(value: &Value) -> Vec<Uuid> {
         .collect()
 }
 
+/// The `id`s of a list of objects (`[{ "id": ... }]`).
+pub fn node_ids(value: &Value) -> Vec<Uuid> {
+    value
+        .as_array()
+        .unwrap_or_else(|| panic!("not a list: {value}"))
+        .iter()
+        .map(|node| uuid(&node["id"]))
+        .collect()
+}
+
 /// Ids sorted, as the link payloads report them.
 pub fn sorted(ids: impl IntoIterator<Item = Uuid>) -> Vec<Uuid> {
     let mut ids: Vec<Uuid> = ids.into_iter().collect();

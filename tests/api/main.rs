@@ -4,10 +4,11 @@
 mod helpers;
 
 mod batching;
-mod connections;
+
 mod explain;
 mod http;
-mod links;
+mod memberships;
+mod pagination;
 mod plans;
 mod schema_file;
 mod users;
