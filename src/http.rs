@@ -5,7 +5,7 @@ use std::sync::Arc;
 use async_graphql::http::GraphiQLSource;
 use async_graphql::parser::types::{DocumentOperations, OperationType};
 use async_graphql::{BatchRequest, BatchResponse, Request, Response, ServerError};
-use async_graphql_axum::GraphQLBatchRequest;
+use async_graphql_axum::{GraphQLBatchRequest, GraphQLSubscription};
 use axum::extract::State;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse};
@@ -19,29 +19,44 @@ use tower_http::trace::TraceLayer;
 use crate::db::{SQL_STATS, SqlStats};
 use crate::graphql::loaders;
 use crate::graphql::schema::{self, AppSchema};
+use crate::service::events::Events;
 
 /// What every handler shares; cheap to clone.
 #[derive(Clone)]
 pub struct AppState {
     schema: AppSchema,
     db: DatabaseConnection,
+    events: Events,
     sql_stats: bool,
 }
 
 impl AppState {
     /// The schema is built here once, not per request.
     pub fn new(db: DatabaseConnection, sql_stats: bool) -> Self {
+        let events = Events::for_database(&db);
         Self {
-            schema: schema::build(db.clone()),
+            schema: schema::build(db.clone(), events.clone()),
             db,
+            events,
             sql_stats,
         }
+    }
+
+    /// The membership events of this instance; closing them ends every subscription.
+    pub fn events(&self) -> &Events {
+        &self.events
     }
 }
 
 pub fn router(state: AppState) -> Router {
     Router::new()
         .route("/graphql", get(graphql_get).post(graphql_post))
+        // WebSocket subscriptions, in the graphql-transport-ws protocol and the legacy
+        // graphql-ws one (the client's Sec-WebSocket-Protocol chooses).
+        .route_service(
+            "/graphql/ws",
+            GraphQLSubscription::new(state.schema.clone()),
+        )
         .route("/health", get(|| async { "ok" }))
         .route("/ready", get(ready))
         .layer(CompressionLayer::new())

@@ -47,13 +47,20 @@ async fn serve(database_url: &str, args: ServeArgs) -> Result<(), BoxError> {
     if !args.no_migrate {
         db::migrate(&db).await?;
     }
-    let app = http::router(http::AppState::new(db.clone(), args.sql_stats));
+    let state = http::AppState::new(db.clone(), args.sql_stats);
+    let events = state.events().clone();
+    let app = http::router(state);
     let listener = TcpListener::bind(args.listen).await?;
     let address = listener.local_addr()?;
     tracing::info!(%address, "listening");
     println!("userplan is listening; GraphiQL: http://{address}/graphql");
     axum::serve(listener, app)
-        .with_graceful_shutdown(shutdown_signal())
+        .with_graceful_shutdown(async move {
+            shutdown_signal().await;
+            // Subscriptions end first, so their clients are told and the server does not
+            // wait on their connections.
+            events.close();
+        })
         .await?;
     db.close().await?;
     Ok(())

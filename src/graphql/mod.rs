@@ -6,6 +6,7 @@ pub mod mutation;
 mod prefetch;
 pub mod query;
 pub mod schema;
+pub mod subscription;
 pub mod types;
 
 use async_graphql::Context;
@@ -13,7 +14,13 @@ use sea_orm::DatabaseConnection;
 
 use loaders::RequestLoader;
 
+use crate::service::events::Events;
+
 fn db<'a>(ctx: &Context<'a>) -> &'a DatabaseConnection {
+    ctx.data_unchecked()
+}
+
+fn events<'a>(ctx: &Context<'a>) -> &'a Events {
     ctx.data_unchecked()
 }
 

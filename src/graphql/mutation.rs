@@ -7,7 +7,7 @@ use super::types::{
     CreatePlanInput, CreateUserInput, CreateUserPlanInput, MembershipRole, Plan, PlanLinksPayload,
     UpdatePlanInput, UpdateUserInput, User, UserLinksPayload, UserPlan,
 };
-use super::{db_for_write, prefetch};
+use super::{db_for_write, events, prefetch};
 use crate::domain::{Description, Email, Name};
 use crate::service::links::{self, LinkChanges, Side};
 use crate::service::plans::{self, DescriptionChange};
@@ -99,7 +99,7 @@ impl MutationRoot {
 
     /// Deletes the user and its memberships; returns the deleted id.
     async fn delete_user(&self, ctx: &Context<'_>, id: Uuid) -> Result<Uuid> {
-        Ok(users::delete(db_for_write(ctx), id).await?)
+        Ok(links::delete_with_links(db_for_write(ctx), events(ctx), Side::User, id).await?)
     }
 
     async fn create_plan(&self, ctx: &Context<'_>, input: CreatePlanInput) -> Result<Plan> {
@@ -142,7 +142,7 @@ impl MutationRoot {
 
     /// Deletes the plan and its memberships; returns the deleted id.
     async fn delete_plan(&self, ctx: &Context<'_>, id: Uuid) -> Result<Uuid> {
-        Ok(plans::delete(db_for_write(ctx), id).await?)
+        Ok(links::delete_with_links(db_for_write(ctx), events(ctx), Side::Plan, id).await?)
     }
 
     /// Links a user to a plan (role defaults to MEMBER); CONFLICT if they are linked.
@@ -152,8 +152,14 @@ impl MutationRoot {
         input: CreateUserPlanInput,
     ) -> Result<UserPlan> {
         let role = role_or_member(input.role);
-        let link =
-            links::create_link(db_for_write(ctx), input.user_id, input.plan_id, role).await?;
+        let link = links::create_link(
+            db_for_write(ctx),
+            events(ctx),
+            input.user_id,
+            input.plan_id,
+            role,
+        )
+        .await?;
         membership_result(ctx, link).await
     }
 
@@ -165,8 +171,14 @@ impl MutationRoot {
         plan_id: Uuid,
         role: MembershipRole,
     ) -> Result<UserPlan> {
-        let link =
-            links::update_link_role(db_for_write(ctx), user_id, plan_id, role.into()).await?;
+        let link = links::update_link_role(
+            db_for_write(ctx),
+            events(ctx),
+            user_id,
+            plan_id,
+            role.into(),
+        )
+        .await?;
         membership_result(ctx, link).await
     }
 
@@ -178,7 +190,7 @@ impl MutationRoot {
         plan_id: Uuid,
     ) -> Result<UserPlan> {
         Ok(UserPlan(
-            links::delete_link(db_for_write(ctx), user_id, plan_id).await?,
+            links::delete_link(db_for_write(ctx), events(ctx), user_id, plan_id).await?,
         ))
     }
 
@@ -192,6 +204,7 @@ impl MutationRoot {
     ) -> Result<UserLinksPayload> {
         let changes = links::append(
             db_for_write(ctx),
+            events(ctx),
             Side::User,
             user_id,
             plan_ids,
@@ -208,7 +221,14 @@ impl MutationRoot {
         user_id: Uuid,
         plan_ids: Vec<Uuid>,
     ) -> Result<UserLinksPayload> {
-        let changes = links::remove(db_for_write(ctx), Side::User, user_id, plan_ids).await?;
+        let changes = links::remove(
+            db_for_write(ctx),
+            events(ctx),
+            Side::User,
+            user_id,
+            plan_ids,
+        )
+        .await?;
         user_links(ctx, user_id, changes).await
     }
 
@@ -225,6 +245,7 @@ impl MutationRoot {
         let role = role_or_member(role);
         let changes = links::replace(
             db_for_write(ctx),
+            events(ctx),
             Side::User,
             user_id,
             plan_ids,
@@ -245,6 +266,7 @@ impl MutationRoot {
     ) -> Result<PlanLinksPayload> {
         let changes = links::append(
             db_for_write(ctx),
+            events(ctx),
             Side::Plan,
             plan_id,
             user_ids,
@@ -261,7 +283,14 @@ impl MutationRoot {
         plan_id: Uuid,
         user_ids: Vec<Uuid>,
     ) -> Result<PlanLinksPayload> {
-        let changes = links::remove(db_for_write(ctx), Side::Plan, plan_id, user_ids).await?;
+        let changes = links::remove(
+            db_for_write(ctx),
+            events(ctx),
+            Side::Plan,
+            plan_id,
+            user_ids,
+        )
+        .await?;
         plan_links(ctx, plan_id, changes).await
     }
 
@@ -278,6 +307,7 @@ impl MutationRoot {
         let role = role_or_member(role);
         let changes = links::replace(
             db_for_write(ctx),
+            events(ctx),
             Side::Plan,
             plan_id,
             user_ids,

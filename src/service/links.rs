@@ -4,13 +4,15 @@
 
 use std::collections::{BTreeSet, HashMap};
 
+use chrono::{DateTime, Utc};
 use entity::user_plan::{self, Role};
 use sea_orm::{
-    ActiveEnum, ConnectionTrait, DatabaseConnection, DbBackend, DbErr, FromQueryResult,
-    SqliteTransactionMode, TransactionOptions, TransactionTrait, Value,
+    ActiveEnum, ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbBackend, DbErr,
+    FromQueryResult, SqliteTransactionMode, TransactionOptions, TransactionTrait, Value,
 };
 use uuid::Uuid;
 
+use super::events::{EventKind, Events, MembershipEvent};
 use super::sql::{one_of, statement, value_rows};
 use crate::error::{AppError, AppResult, is_foreign_key_violation, is_unique_violation};
 
@@ -248,35 +250,44 @@ pub async fn find_link(
 /// Creates one link; CONFLICT if the pair is linked already.
 pub async fn create_link(
     db: &DatabaseConnection,
+    events: &Events,
     user_id: Uuid,
     plan_id: Uuid,
     role: Role,
 ) -> AppResult<user_plan::Model> {
-    let sql = format!(
-        "INSERT INTO user_plans ({LINK_COLUMNS}) VALUES (?, ?, ?, ?) RETURNING {LINK_COLUMNS}"
-    );
-    let values = vec![
-        user_id.into(),
-        plan_id.into(),
-        role_value(role),
-        super::now().into(),
-    ];
-    let stmt = statement(db.get_database_backend(), &sql, values);
-    match user_plan::Model::find_by_statement(stmt).one(db).await {
-        Ok(Some(link)) => Ok(link),
-        Ok(None) => Err(DbErr::RecordNotInserted.into()),
-        Err(err) if is_unique_violation(&err) => Err(AppError::Conflict(format!(
-            "user {user_id} is already linked to plan {plan_id}"
-        ))),
-        Err(err) if is_foreign_key_violation(&err) => {
-            Err(unknown_ids(db, Side::User, user_id, &BTreeSet::from([plan_id])).await)
-        }
-        Err(err) => Err(err.into()),
+    let txn = begin_write(db).await?;
+    let outcome = async {
+        let sql = format!(
+            "INSERT INTO user_plans ({LINK_COLUMNS}) VALUES (?, ?, ?, ?) RETURNING {LINK_COLUMNS}"
+        );
+        let values = vec![
+            user_id.into(),
+            plan_id.into(),
+            role_value(role),
+            super::now().into(),
+        ];
+        let stmt = statement(txn.get_database_backend(), &sql, values);
+        let link = user_plan::Model::find_by_statement(stmt)
+            .one(&txn)
+            .await
+            .map_err(LinkError::Write)?
+            .ok_or(DbErr::RecordNotInserted)?;
+        let event = link_event(EventKind::Added, &link);
+        Ok((link, vec![event]))
+    }
+    .await;
+    let ids = BTreeSet::from([plan_id]);
+    match finish(txn, events, outcome).await {
+        Err(LinkError::Write(err)) if is_unique_violation(&err) => Err(AppError::Conflict(
+            format!("user {user_id} is already linked to plan {plan_id}"),
+        )),
+        result => explain_failure(db, Side::User, user_id, &ids, result).await,
     }
 }
 
 pub async fn update_link_role(
     db: &DatabaseConnection,
+    events: &Events,
     user_id: Uuid,
     plan_id: Uuid,
     role: Role,
@@ -285,38 +296,105 @@ pub async fn update_link_role(
         "UPDATE user_plans SET role = ? WHERE user_id = ? AND plan_id = ? RETURNING {LINK_COLUMNS}"
     );
     let values = vec![role_value(role), user_id.into(), plan_id.into()];
-    let stmt = statement(db.get_database_backend(), &sql, values);
-    user_plan::Model::find_by_statement(stmt)
-        .one(db)
-        .await?
-        .ok_or_else(|| no_link(user_id, plan_id))
+    change_one_link(
+        db,
+        events,
+        EventKind::Updated,
+        &sql,
+        values,
+        user_id,
+        plan_id,
+    )
+    .await
 }
 
 /// Removes one link and returns the row as it was.
 pub async fn delete_link(
     db: &DatabaseConnection,
+    events: &Events,
     user_id: Uuid,
     plan_id: Uuid,
 ) -> AppResult<user_plan::Model> {
     let sql = format!(
         "DELETE FROM user_plans WHERE user_id = ? AND plan_id = ? RETURNING {LINK_COLUMNS}"
     );
-    let stmt = statement(
-        db.get_database_backend(),
+    let values = vec![user_id.into(), plan_id.into()];
+    change_one_link(
+        db,
+        events,
+        EventKind::Removed,
         &sql,
-        vec![user_id.into(), plan_id.into()],
-    );
-    user_plan::Model::find_by_statement(stmt)
-        .one(db)
-        .await?
-        .ok_or_else(|| no_link(user_id, plan_id))
+        values,
+        user_id,
+        plan_id,
+    )
+    .await
 }
 
-fn no_link(user_id: Uuid, plan_id: Uuid) -> AppError {
-    AppError::NotFound {
-        message: format!("user {user_id} is not linked to plan {plan_id}"),
-        ids: vec![user_id, plan_id],
+/// An UPDATE or DELETE of one link with RETURNING, and its event; NOT_FOUND if there is no
+/// such link.
+async fn change_one_link(
+    db: &DatabaseConnection,
+    events: &Events,
+    kind: EventKind,
+    sql: &str,
+    values: Vec<Value>,
+    user_id: Uuid,
+    plan_id: Uuid,
+) -> AppResult<user_plan::Model> {
+    let txn = begin_write(db).await?;
+    let outcome = async {
+        let stmt = statement(txn.get_database_backend(), sql, values);
+        let link = user_plan::Model::find_by_statement(stmt)
+            .one(&txn)
+            .await?
+            .ok_or_else(|| AppError::NotFound {
+                message: format!("user {user_id} is not linked to plan {plan_id}"),
+                ids: vec![user_id, plan_id],
+            })?;
+        let mut event = link_event(kind, &link);
+        event.at = super::now();
+        if kind == EventKind::Removed {
+            event.role = None;
+        }
+        Ok((link, vec![event]))
     }
+    .await;
+    finish(txn, events, outcome)
+        .await
+        .map_err(LinkError::into_app)
+}
+
+/// Deletes a user or a plan and, with it, its links; announces each removed link. The
+/// links are deleted first, in the same transaction, because the foreign keys' cascade
+/// would remove them without saying which.
+pub async fn delete_with_links(
+    db: &DatabaseConnection,
+    events: &Events,
+    side: Side,
+    id: Uuid,
+) -> AppResult<Uuid> {
+    let txn = begin_write(db).await?;
+    let outcome = async {
+        let at = super::now();
+        let removed = delete_links(&txn, side, id, None, false).await?;
+        let sql = format!("DELETE FROM {} WHERE id = ?", side.table());
+        let deleted = txn
+            .execute_raw(statement(txn.get_database_backend(), &sql, vec![id.into()]))
+            .await?;
+        if deleted.rows_affected() == 0 {
+            return Err(AppError::not_found(side.noun(), vec![id]).into());
+        }
+        let announced = removed
+            .into_iter()
+            .map(|other| side_event(EventKind::Removed, side, id, other, None, at))
+            .collect();
+        Ok((id, announced))
+    }
+    .await;
+    finish(txn, events, outcome)
+        .await
+        .map_err(LinkError::into_app)
 }
 
 // ---------------------------------------------------------------------------------------
@@ -324,59 +402,86 @@ fn no_link(user_id: Uuid, plan_id: Uuid) -> AppError {
 // ---------------------------------------------------------------------------------------
 
 /// Links `owner` to every id in `ids` that it is not linked to yet (with `role`); existing
-/// links are left as they are. One statement: it is atomic on its own, and an unknown id
-/// fails it as a whole through the foreign key.
+/// links are left as they are. One INSERT, whatever the number of ids; an unknown id fails
+/// it as a whole through the foreign key.
 pub async fn append(
     db: &DatabaseConnection,
+    events: &Events,
     side: Side,
     owner: Uuid,
     ids: Vec<Uuid>,
     role: Role,
 ) -> AppResult<LinkChanges> {
     let ids: BTreeSet<Uuid> = ids.into_iter().collect();
-    if ids.is_empty() {
-        ensure_exists(db, side, owner).await?;
-        return Ok(LinkChanges::default());
-    }
-    match insert_missing_links(db, side, owner, &ids, role).await {
-        Ok(added) => Ok(LinkChanges {
+    let txn = begin_write(db).await?;
+    let outcome = async {
+        if ids.is_empty() {
+            ensure_exists(&txn, side, owner).await?;
+            return Ok((LinkChanges::default(), Vec::new()));
+        }
+        let at = super::now();
+        let added = insert_missing_links(&txn, side, owner, &ids, role, at)
+            .await
+            .map_err(LinkError::Write)?;
+        let announced = added
+            .iter()
+            .map(|&other| side_event(EventKind::Added, side, owner, other, Some(role), at))
+            .collect();
+        let changes = LinkChanges {
             unchanged: ids.difference(&added).copied().collect(),
             added: added.into_iter().collect(),
             removed: Vec::new(),
-        }),
-        Err(err) if is_foreign_key_violation(&err) => Err(unknown_ids(db, side, owner, &ids).await),
-        Err(err) => Err(err.into()),
+        };
+        Ok((changes, announced))
     }
+    .await;
+    let result = finish(txn, events, outcome).await;
+    explain_failure(db, side, owner, &ids, result).await
 }
 
 /// Unlinks `owner` from the given ids; ids it is not linked to are reported unchanged.
 pub async fn remove(
     db: &DatabaseConnection,
+    events: &Events,
     side: Side,
     owner: Uuid,
     ids: Vec<Uuid>,
 ) -> AppResult<LinkChanges> {
     let ids: BTreeSet<Uuid> = ids.into_iter().collect();
-    let removed = if ids.is_empty() {
-        BTreeSet::new()
-    } else {
-        delete_links(db, side, owner, Some(&ids), false).await?
-    };
-    if removed.is_empty() {
-        // Nothing matched: tell "no such owner" apart from "no such links".
-        ensure_exists(db, side, owner).await?;
+    let txn = begin_write(db).await?;
+    let outcome = async {
+        let removed = if ids.is_empty() {
+            BTreeSet::new()
+        } else {
+            delete_links(&txn, side, owner, Some(&ids), false).await?
+        };
+        if removed.is_empty() {
+            // Nothing matched: tell "no such owner" apart from "no such links".
+            ensure_exists(&txn, side, owner).await?;
+        }
+        let at = super::now();
+        let announced = removed
+            .iter()
+            .map(|&other| side_event(EventKind::Removed, side, owner, other, None, at))
+            .collect();
+        let changes = LinkChanges {
+            unchanged: ids.difference(&removed).copied().collect(),
+            removed: removed.into_iter().collect(),
+            added: Vec::new(),
+        };
+        Ok((changes, announced))
     }
-    Ok(LinkChanges {
-        unchanged: ids.difference(&removed).copied().collect(),
-        removed: removed.into_iter().collect(),
-        added: Vec::new(),
-    })
+    .await;
+    finish(txn, events, outcome)
+        .await
+        .map_err(LinkError::into_app)
 }
 
 /// Leaves `owner` linked to exactly `ids`, in one transaction. With `expected`, refuses
 /// (CONFLICT, changing nothing) unless the current set is exactly `expected`.
 pub async fn replace(
     db: &DatabaseConnection,
+    events: &Events,
     side: Side,
     owner: Uuid,
     ids: Vec<Uuid>,
@@ -384,17 +489,10 @@ pub async fn replace(
     expected: Option<Vec<Uuid>>,
 ) -> AppResult<LinkChanges> {
     let ids: BTreeSet<Uuid> = ids.into_iter().collect();
-    // IMMEDIATE takes SQLite's write lock up front: a deferred transaction that reads first
-    // could fail to upgrade to a writer when another connection wrote in between.
-    let txn = db
-        .begin_with_options(TransactionOptions {
-            sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
-            ..Default::default()
-        })
-        .await?;
+    let txn = begin_write(db).await?;
     let outcome = async {
         // Lock the owner's row so concurrent replaces of the same owner run one after the
-        // other (SQLite's write lock already does this).
+        // other (SQLite's write lock, taken at BEGIN, already does this).
         let lock = match db.get_database_backend() {
             DbBackend::Postgres => " FOR UPDATE",
             _ => "",
@@ -422,49 +520,134 @@ pub async fn replace(
                 .into());
             }
         }
+        let at = super::now();
         let removed = delete_links(&txn, side, owner, Some(&ids), true).await?;
         let added = if ids.is_empty() {
             BTreeSet::new()
         } else {
-            insert_missing_links(&txn, side, owner, &ids, role)
+            insert_missing_links(&txn, side, owner, &ids, role, at)
                 .await
-                .map_err(LinkError::Insert)?
+                .map_err(LinkError::Write)?
         };
-        Ok(LinkChanges {
+        let announced = removed
+            .iter()
+            .map(|&other| side_event(EventKind::Removed, side, owner, other, None, at))
+            .chain(
+                added
+                    .iter()
+                    .map(|&other| side_event(EventKind::Added, side, owner, other, Some(role), at)),
+            )
+            .collect();
+        let changes = LinkChanges {
             unchanged: ids.difference(&added).copied().collect(),
             added: added.into_iter().collect(),
             removed: removed.into_iter().collect(),
-        })
+        };
+        Ok((changes, announced))
     }
     .await;
-    match outcome {
-        Ok(changes) => {
-            txn.commit().await?;
-            Ok(changes)
-        }
-        Err(err) => {
-            txn.rollback().await?;
-            match err {
-                LinkError::Insert(err) if is_foreign_key_violation(&err) => {
-                    Err(unknown_ids(db, side, owner, &ids).await)
-                }
-                LinkError::Insert(err) => Err(err.into()),
-                LinkError::App(err) => Err(err),
-            }
-        }
-    }
+    let result = finish(txn, events, outcome).await;
+    explain_failure(db, side, owner, &ids, result).await
 }
 
-/// Inside `replace`, an insert failure is kept as the raw database error until the
-/// transaction is rolled back: on PostgreSQL the unknown ids can only be looked up after.
+/// A write's failure: a statement's own error is kept raw until the transaction is rolled
+/// back, because on PostgreSQL the unknown ids can only be looked up after that.
 enum LinkError {
-    Insert(DbErr),
+    Write(DbErr),
     App(AppError),
 }
 
 impl<E: Into<AppError>> From<E> for LinkError {
     fn from(err: E) -> Self {
         LinkError::App(err.into())
+    }
+}
+
+impl LinkError {
+    fn into_app(self) -> AppError {
+        match self {
+            LinkError::Write(err) => err.into(),
+            LinkError::App(err) => err,
+        }
+    }
+}
+
+/// Starts a transaction that will write. IMMEDIATE takes SQLite's write lock up front: a
+/// deferred transaction that reads first could fail to upgrade to a writer when another
+/// connection wrote in between.
+async fn begin_write(db: &DatabaseConnection) -> Result<DatabaseTransaction, DbErr> {
+    db.begin_with_options(TransactionOptions {
+        sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
+        ..Default::default()
+    })
+    .await
+}
+
+/// Commits a write that succeeded, with its events (staged in the transaction, handed on
+/// after the commit), or rolls back one that failed.
+async fn finish<T>(
+    txn: DatabaseTransaction,
+    events: &Events,
+    outcome: Result<(T, Vec<MembershipEvent>), LinkError>,
+) -> Result<T, LinkError> {
+    match outcome {
+        Ok((value, announced)) => {
+            events.transport().stage(&txn, &announced).await?;
+            txn.commit().await?;
+            events.transport().committed(announced);
+            Ok(value)
+        }
+        Err(err) => {
+            txn.rollback().await?;
+            Err(err)
+        }
+    }
+}
+
+/// Turns a foreign-key failure into NOT_FOUND listing the ids that name no row.
+async fn explain_failure<T>(
+    db: &DatabaseConnection,
+    side: Side,
+    owner: Uuid,
+    ids: &BTreeSet<Uuid>,
+    result: Result<T, LinkError>,
+) -> AppResult<T> {
+    match result {
+        Err(LinkError::Write(err)) if is_foreign_key_violation(&err) => {
+            Err(unknown_ids(db, side, owner, ids).await)
+        }
+        result => result.map_err(LinkError::into_app),
+    }
+}
+
+fn side_event(
+    kind: EventKind,
+    side: Side,
+    owner: Uuid,
+    other: Uuid,
+    role: Option<Role>,
+    at: DateTime<Utc>,
+) -> MembershipEvent {
+    let (user_id, plan_id) = match side {
+        Side::User => (owner, other),
+        Side::Plan => (other, owner),
+    };
+    MembershipEvent {
+        kind,
+        user_id,
+        plan_id,
+        role,
+        at,
+    }
+}
+
+fn link_event(kind: EventKind, link: &user_plan::Model) -> MembershipEvent {
+    MembershipEvent {
+        kind,
+        user_id: link.user_id,
+        plan_id: link.plan_id,
+        role: Some(link.role),
+        at: link.inserted_at,
     }
 }
 
@@ -476,9 +659,10 @@ async fn insert_missing_links(
     owner: Uuid,
     ids: &BTreeSet<Uuid>,
     role: Role,
+    at: DateTime<Utc>,
 ) -> Result<BTreeSet<Uuid>, DbErr> {
     let (owner_col, other_col) = (side.column(), side.other().column());
-    let mut values = vec![owner.into(), role_value(role), super::now().into()];
+    let mut values = vec![owner.into(), role_value(role), at.into()];
     let ids: Vec<Uuid> = ids.iter().copied().collect();
     let source = match conn.get_database_backend() {
         DbBackend::Postgres => {
@@ -545,10 +729,14 @@ async fn returned_ids(
     rows.iter().map(|row| row.try_get("", column)).collect()
 }
 
-async fn ensure_exists(db: &DatabaseConnection, side: Side, id: Uuid) -> AppResult<()> {
+async fn ensure_exists(conn: &impl ConnectionTrait, side: Side, id: Uuid) -> AppResult<()> {
     let sql = format!("SELECT id FROM {} WHERE id = ?", side.table());
-    match db
-        .query_one_raw(statement(db.get_database_backend(), &sql, vec![id.into()]))
+    match conn
+        .query_one_raw(statement(
+            conn.get_database_backend(),
+            &sql,
+            vec![id.into()],
+        ))
         .await?
     {
         Some(_) => Ok(()),

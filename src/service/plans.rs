@@ -5,7 +5,7 @@ use sea_orm::{DatabaseConnection, DbBackend, FromQueryResult, Value};
 use uuid::Uuid;
 
 use super::sql::statement;
-use super::tables::{self, Filter, KeysetRow, SortKey, SortValue};
+use super::tables::{Filter, KeysetRow, SortKey, SortValue};
 use crate::domain::{Description, Name};
 use crate::error::{AppError, AppResult};
 
@@ -113,8 +113,4 @@ pub async fn update(
         .one(db)
         .await?
         .ok_or_else(|| AppError::not_found("plan", vec![id]))
-}
-
-pub async fn delete(db: &DatabaseConnection, id: Uuid) -> AppResult<Uuid> {
-    tables::delete_by_id(db, TABLE, "plan", id).await
 }

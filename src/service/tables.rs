@@ -304,20 +304,3 @@ pub async fn find_by_ids<M: KeysetRow>(db: &DatabaseConnection, ids: &[Uuid]) ->
         .all(db)
         .await?)
 }
-
-/// Deletes a row by id (its links go with it, by the foreign keys' cascade).
-pub async fn delete_by_id(
-    db: &DatabaseConnection,
-    table: &str,
-    noun: &str,
-    id: Uuid,
-) -> AppResult<Uuid> {
-    let sql = format!("DELETE FROM {table} WHERE id = ?");
-    let result = db
-        .execute_raw(statement(db.get_database_backend(), &sql, vec![id.into()]))
-        .await?;
-    if result.rows_affected() == 0 {
-        return Err(AppError::not_found(noun, vec![id]));
-    }
-    Ok(id)
-}

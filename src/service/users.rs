@@ -5,7 +5,7 @@ use sea_orm::{DatabaseConnection, DbBackend, Value};
 use uuid::Uuid;
 
 use super::sql::statement;
-use super::tables::{self, Filter, KeysetRow, SortKey, SortValue};
+use super::tables::{Filter, KeysetRow, SortKey, SortValue};
 use crate::domain::{Email, Name};
 use crate::error::{AppError, AppResult, is_unique_violation};
 
@@ -103,10 +103,6 @@ pub async fn update(
     returning_one(db, &sql, values, email.as_deref().unwrap_or_default())
         .await?
         .ok_or_else(|| AppError::not_found("user", vec![id]))
-}
-
-pub async fn delete(db: &DatabaseConnection, id: Uuid) -> AppResult<Uuid> {
-    tables::delete_by_id(db, TABLE, "user", id).await
 }
 
 /// Runs an INSERT or UPDATE ... RETURNING on `users`; a taken email is a CONFLICT, found

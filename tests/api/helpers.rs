@@ -95,6 +95,15 @@ impl TestApp {
         format!("http://{}{path}", self.address)
     }
 
+    /// The extra statement a write that changes links runs on PostgreSQL: the NOTIFY that
+    /// carries its events to every instance.
+    pub fn notify_statements(&self) -> u64 {
+        match self.db.get_database_backend() {
+            sea_orm::DbBackend::Postgres => 1,
+            _ => 0,
+        }
+    }
+
     pub fn client(&self) -> &reqwest::Client {
         &self.client
     }
