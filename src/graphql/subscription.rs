@@ -51,7 +51,7 @@ pub struct SubscriptionRoot;
 impl SubscriptionRoot {
     /// Every link change, from any server instance sharing the database, once its
     /// transaction has committed. `userId` and `planId` keep only the changes of that user
-    /// or plan (both: of that link). A subscriber that falls more than 4,096 events behind
+    /// or plan (both: of that link). A subscriber that falls more than 16,384 events behind
     /// gets an error and the subscription ends: resubscribe and reload.
     async fn membership_changed(
         &self,

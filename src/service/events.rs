@@ -75,8 +75,9 @@ const CHANNEL: &str = "userplan_membership";
 /// NOTIFY payloads must stay under 8,000 bytes; an event takes up to about 92.
 const EVENTS_PER_NOTIFICATION: usize = 80;
 
-/// How many events a subscriber may fall behind before it is told so and closed.
-const SUBSCRIBER_BUFFER: usize = 4096;
+/// How many events a subscriber may fall behind before it is told so and closed: room for
+/// the largest single change (a `set*` of 10,000 ids) with some to spare.
+const SUBSCRIBER_BUFFER: usize = 16_384;
 
 /// This instance's subscribers and the transport that feeds them.
 #[derive(Clone)]

@@ -140,24 +140,11 @@ on_both_databases! {
     }
 }
 
-/// All ids of a table, read straight from the database.
-async fn all_ids(app: &TestApp, table: &str) -> Vec<uuid::Uuid> {
-    use sea_orm::ConnectionTrait;
-    let stmt = sea_orm::Statement::from_string(
-        app.db.get_database_backend(),
-        format!("SELECT id FROM {table} ORDER BY id"),
-    );
-    let rows = app.db.query_all_raw(stmt).await.unwrap();
-    rows.iter()
-        .map(|row| row.try_get("", "id").unwrap())
-        .collect()
-}
-
 on_both_databases! {
     async fn bulk_link_mutations_run_a_constant_number_of_statements(app: TestApp) {
         let seed = userplan::config::SeedArgs { users: 10_000, plans: 1_000, links_per_user: 0, seed: 7 };
         userplan::service::seed::run(&app.db, &seed).await.unwrap();
-        let (users, plans) = (all_ids(&app, "users").await, all_ids(&app, "plans").await);
+        let (users, plans) = (app.ids("users").await, app.ids("plans").await);
 
         let add = "mutation($u: UUID!, $p: [UUID!]!) { addPlansToUser(userId: $u, planIds: $p) { addedPlanIds } }";
         let response = app.post(add, json!({ "u": users[0], "p": plans })).await;

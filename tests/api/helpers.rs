@@ -18,7 +18,9 @@ pub struct TestApp {
     /// A connection of the test's own, for reading the tables directly.
     pub db: DatabaseConnection,
     client: reqwest::Client,
-    _database: TestDatabase,
+    database_url: String,
+    /// Dropped with the first instance on a database; other instances share it.
+    _database: Option<TestDatabase>,
 }
 
 /// Runs a test body once per backend: `sqlite` always, `postgres` when `TEST_POSTGRES_URL`
@@ -68,7 +70,14 @@ pub async fn spawn_postgres_app() -> Option<TestApp> {
 
 pub async fn spawn_app(backend: Backend) -> TestApp {
     let database = TestDatabase::create(backend).await;
-    let db = userplan::db::connect(&database.url, None)
+    let mut app = start_server(&database.url).await;
+    app._database = Some(database);
+    app
+}
+
+/// A server on an existing database (migrating it if needed).
+async fn start_server(database_url: &str) -> TestApp {
+    let db = userplan::db::connect(database_url, None)
         .await
         .expect("connect");
     userplan::db::migrate(&db).await.expect("migrate");
@@ -86,11 +95,18 @@ pub async fn spawn_app(backend: Backend) -> TestApp {
         address,
         db,
         client: reqwest::Client::new(),
-        _database: database,
+        database_url: database_url.to_owned(),
+        _database: None,
     }
 }
 
 impl TestApp {
+    /// A second server instance on this app's database, as when several instances run
+    /// behind a load balancer.
+    pub async fn another_instance(&self) -> TestApp {
+        start_server(&self.database_url).await
+    }
+
     pub fn url(&self, path: &str) -> String {
         format!("http://{}{path}", self.address)
     }
@@ -205,6 +221,16 @@ impl TestApp {
             }
         }
         rows
+    }
+
+    /// All ids of a table, in id order, read straight from the database.
+    pub async fn ids(&self, table: &str) -> Vec<Uuid> {
+        let sql = format!("SELECT id FROM {table} ORDER BY id");
+        let stmt = Statement::from_string(self.db.get_database_backend(), sql);
+        let rows = self.db.query_all_raw(stmt).await.expect("ids");
+        rows.iter()
+            .map(|row| row.try_get("", "id").unwrap())
+            .collect()
     }
 
     /// The (user, plan, role) links in the database.

@@ -11,4 +11,5 @@ mod memberships;
 mod pagination;
 mod plans;
 mod schema_file;
+mod subscriptions;
 mod users;

@@ -1,0 +1,324 @@
+//! `membershipChanged` over a real WebSocket: the events of every kind of link change, the
+//! filters, no event for a no-op, cascades, the legacy protocol, large changes, and (on
+//! PostgreSQL) events crossing from one server instance to another.
+
+use std::time::Duration;
+
+use futures_util::{SinkExt, StreamExt};
+use serde_json::{Value, json};
+use tokio_tungstenite::tungstenite::Message;
+use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+use uuid::Uuid;
+
+use crate::helpers::*;
+use crate::on_both_databases;
+
+const SUBSCRIBE: &str = "subscription($u: UUID, $p: UUID) { membershipChanged(userId: $u, planId: $p) { kind userId planId role at } }";
+
+type Socket =
+    tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
+
+/// A WebSocket client subscribed to `membershipChanged`.
+struct Subscriber {
+    socket: Socket,
+    legacy: bool,
+}
+
+impl Subscriber {
+    /// Connects with `graphql-transport-ws` (or, with `legacy`, the older `graphql-ws`)
+    /// and subscribes with the given filters.
+    async fn connect(app: &TestApp, legacy: bool, variables: Value) -> Self {
+        let mut request = format!("ws://{}/graphql/ws", app.address)
+            .into_client_request()
+            .unwrap();
+        let protocol = if legacy {
+            "graphql-ws"
+        } else {
+            "graphql-transport-ws"
+        };
+        request
+            .headers_mut()
+            .insert("Sec-WebSocket-Protocol", protocol.parse().unwrap());
+        let (socket, response) = tokio_tungstenite::connect_async(request).await.unwrap();
+        assert_eq!(response.headers()["sec-websocket-protocol"], protocol);
+        let mut subscriber = Subscriber { socket, legacy };
+        subscriber
+            .send(json!({ "type": "connection_init", "payload": {} }))
+            .await;
+        let ack = subscriber
+            .receive(Duration::from_secs(10))
+            .await
+            .expect("connection_ack");
+        assert_eq!(ack["type"], "connection_ack", "{ack}");
+        let start = if legacy { "start" } else { "subscribe" };
+        subscriber
+            .send(json!({ "id": "1", "type": start, "payload": { "query": SUBSCRIBE, "variables": variables } }))
+            .await;
+        subscriber
+    }
+
+    async fn send(&mut self, message: Value) {
+        self.socket
+            .send(Message::Text(message.to_string().into()))
+            .await
+            .unwrap();
+    }
+
+    /// The next protocol message, or `None` if none comes within `wait`.
+    async fn receive(&mut self, wait: Duration) -> Option<Value> {
+        loop {
+            let message = tokio::time::timeout(wait, self.socket.next())
+                .await
+                .ok()??
+                .unwrap();
+            match message {
+                Message::Text(text) => {
+                    let value: Value = serde_json::from_str(&text).unwrap();
+                    // Keep-alive messages of either protocol carry nothing.
+                    if value["type"] == "ka" || value["type"] == "ping" {
+                        continue;
+                    }
+                    return Some(value);
+                }
+                Message::Close(frame) => panic!("the server closed the socket: {frame:?}"),
+                _ => continue,
+            }
+        }
+    }
+
+    /// The next event, failing the test if none arrives within 10 seconds.
+    async fn event(&mut self) -> Value {
+        let message = self
+            .receive(Duration::from_secs(10))
+            .await
+            .expect("an event within 10 s");
+        let data_type = if self.legacy { "data" } else { "next" };
+        assert_eq!(message["type"], data_type, "{message}");
+        assert!(message["payload"].get("errors").is_none(), "{message}");
+        message["payload"]["data"]["membershipChanged"].clone()
+    }
+
+    /// The next event that does not concern the `ignored` plan (the sync marker's).
+    async fn event_not_about(&mut self, ignored: Uuid) -> Value {
+        loop {
+            let event = self.event().await;
+            if uuid(&event["planId"]) != ignored {
+                return event;
+            }
+        }
+    }
+
+    /// Waits until the subscription is live. A subscription starts after the WebSocket
+    /// messages that ask for it, and the protocol does not say when: so `writer` toggles
+    /// the link (user, marker plan) until one of its events arrives. Later marker events
+    /// are skipped by [`Subscriber::event_not_about`].
+    async fn sync(&mut self, writer: &TestApp, user: Uuid, marker_plan: Uuid) {
+        for attempt in 0..40 {
+            let mutation = if attempt % 2 == 0 {
+                ADD_PLANS
+            } else {
+                REMOVE_PLANS
+            };
+            writer
+                .data(mutation, json!({ "u": user, "p": [marker_plan] }))
+                .await;
+            if let Some(message) = self.receive(Duration::from_millis(250)).await {
+                let data_type = if self.legacy { "data" } else { "next" };
+                assert_eq!(message["type"], data_type, "{message}");
+                return;
+            }
+        }
+        panic!("the subscription never delivered an event");
+    }
+}
+
+const ADD_PLANS: &str = "mutation($u: UUID!, $p: [UUID!]!) { addPlansToUser(userId: $u, planIds: $p) { addedPlanIds } }";
+const REMOVE_PLANS: &str = "mutation($u: UUID!, $p: [UUID!]!) { removePlansFromUser(userId: $u, planIds: $p) { removedPlanIds } }";
+
+fn assert_event(event: &Value, kind: &str, user: Uuid, plan: Uuid, role: Option<&str>) {
+    assert_eq!(event["kind"], kind, "{event}");
+    assert_eq!(uuid(&event["userId"]), user, "{event}");
+    assert_eq!(uuid(&event["planId"]), plan, "{event}");
+    assert_eq!(event["role"], json!(role), "{event}");
+    assert!(
+        event["at"].as_str().is_some_and(|at| at.starts_with("20")),
+        "{event}"
+    );
+}
+
+on_both_databases! {
+    async fn each_link_change_is_announced_once_committed(app: TestApp) {
+        let user = app.create_user("live@example.com", "Live").await;
+        let (marker, plan, other) = (app.create_plan("marker").await, app.create_plan("P").await, app.create_plan("Q").await);
+        let mut subscriber = Subscriber::connect(&app, false, json!({})).await;
+        subscriber.sync(&app, user, marker).await;
+
+        let link = "mutation($u: UUID!, $p: UUID!) { createUserPlan(input: { userId: $u, planId: $p, role: ADMIN }) { role } }";
+        app.data(link, json!({ "u": user, "p": plan })).await;
+        assert_event(&subscriber.event_not_about(marker).await, "ADDED", user, plan, Some("ADMIN"));
+        let update = "mutation($u: UUID!, $p: UUID!) { updateUserPlan(userId: $u, planId: $p, role: OWNER) { role } }";
+        app.data(update, json!({ "u": user, "p": plan })).await;
+        assert_event(&subscriber.event_not_about(marker).await, "UPDATED", user, plan, Some("OWNER"));
+        let delete = "mutation($u: UUID!, $p: UUID!) { deleteUserPlan(userId: $u, planId: $p) { role } }";
+        app.data(delete, json!({ "u": user, "p": plan })).await;
+        assert_event(&subscriber.event_not_about(marker).await, "REMOVED", user, plan, None);
+
+        // Two links appended: two events. Then a no-op append, then one real removal: the
+        // next event is the removal, so the no-op announced nothing.
+        app.data(ADD_PLANS, json!({ "u": user, "p": [plan, other] })).await;
+        let mut added = vec![
+            uuid(&subscriber.event_not_about(marker).await["planId"]),
+            uuid(&subscriber.event_not_about(marker).await["planId"]),
+        ];
+        added.sort();
+        assert_eq!(added, sorted([plan, other]));
+        app.data(ADD_PLANS, json!({ "u": user, "p": [plan] })).await;
+        app.data(REMOVE_PLANS, json!({ "u": user, "p": [other] })).await;
+        assert_event(&subscriber.event_not_about(marker).await, "REMOVED", user, other, None);
+
+        // A failed call (an unknown plan) announces nothing either.
+        let before = app.snapshot().await;
+        let code = app.error_code(ADD_PLANS, json!({ "u": user, "p": [other, Uuid::now_v7()] })).await;
+        assert_eq!(code, "NOT_FOUND");
+        assert_eq!(app.snapshot().await, before);
+        let set = "mutation($u: UUID!, $p: [UUID!]!) { setUserPlans(userId: $u, planIds: $p, role: MEMBER) { addedPlanIds } }";
+        app.data(set, json!({ "u": user, "p": [plan, other, marker] })).await;
+        let event = subscriber.event_not_about(marker).await;
+        assert_event(&event, "ADDED", user, other, Some("MEMBER"));
+    }
+
+    async fn filters_keep_one_user_or_one_plan(app: TestApp) {
+        let (mine, theirs) = (app.create_user("mine@example.com", "Mine").await, app.create_user("theirs@example.com", "Theirs").await);
+        let (marker, plan, other) = (app.create_plan("marker").await, app.create_plan("P").await, app.create_plan("Q").await);
+
+        let mut by_user = Subscriber::connect(&app, false, json!({ "u": mine })).await;
+        by_user.sync(&app, mine, marker).await;
+        app.data(ADD_PLANS, json!({ "u": theirs, "p": [plan] })).await;
+        app.data(ADD_PLANS, json!({ "u": mine, "p": [plan] })).await;
+        assert_event(&by_user.event_not_about(marker).await, "ADDED", mine, plan, Some("MEMBER"));
+
+        let mut by_plan = Subscriber::connect(&app, false, json!({ "p": marker })).await;
+        by_plan.sync(&app, theirs, marker).await;
+        let mut by_link = Subscriber::connect(&app, false, json!({ "u": theirs, "p": other })).await;
+        // The pair filter lets only (theirs, other) through: sync on exactly that link.
+        by_link.sync(&app, theirs, other).await;
+        // Whatever state the syncs left: both of their links exist, then both go.
+        app.data(ADD_PLANS, json!({ "u": theirs, "p": [other, marker] })).await;
+        app.data(ADD_PLANS, json!({ "u": mine, "p": [other] })).await;
+        app.data(REMOVE_PLANS, json!({ "u": theirs, "p": [other, marker] })).await;
+        for (subscriber, plan) in [(&mut by_link, other), (&mut by_plan, marker)] {
+            loop {
+                let event = subscriber.event().await;
+                assert_eq!(uuid(&event["userId"]), theirs, "{event}");
+                assert_eq!(uuid(&event["planId"]), plan, "{event}");
+                if event["kind"] == "REMOVED" {
+                    break;
+                }
+            }
+        }
+    }
+
+    async fn deleting_a_user_announces_each_of_its_links(app: TestApp) {
+        let (user, bystander) = (app.create_user("gone@example.com", "Gone").await, app.create_user("stays@example.com", "Stays").await);
+        let (marker, plan, other) = (app.create_plan("marker").await, app.create_plan("P").await, app.create_plan("Q").await);
+        app.data(ADD_PLANS, json!({ "u": user, "p": [plan, other] })).await;
+        let mut subscriber = Subscriber::connect(&app, false, json!({})).await;
+        subscriber.sync(&app, bystander, marker).await;
+        app.data("mutation($id: UUID!) { deleteUser(id: $id) }", json!({ "id": user })).await;
+        let mut removed = Vec::new();
+        for _ in 0..2 {
+            let event = subscriber.event_not_about(marker).await;
+            assert_eq!(event["kind"], "REMOVED");
+            assert_eq!(uuid(&event["userId"]), user);
+            removed.push(uuid(&event["planId"]));
+        }
+        removed.sort();
+        assert_eq!(removed, sorted([plan, other]));
+        app.data("mutation($id: UUID!) { deletePlan(id: $id) }", json!({ "id": marker })).await;
+        // The plan's links are announced as well (the bystander's marker link, if the sync
+        // left it in place), and nothing about the deleted user comes again.
+        app.data(ADD_PLANS, json!({ "u": bystander, "p": [plan] })).await;
+        loop {
+            let event = subscriber.event().await;
+            assert_ne!(uuid(&event["userId"]), user, "{event}");
+            if uuid(&event["planId"]) == plan {
+                assert_event(&event, "ADDED", bystander, plan, Some("MEMBER"));
+                break;
+            }
+            assert_event(&event, "REMOVED", bystander, marker, None);
+        }
+    }
+
+    async fn the_legacy_graphql_ws_protocol_works_too(app: TestApp) {
+        let user = app.create_user("old@example.com", "Old").await;
+        let (marker, plan) = (app.create_plan("marker").await, app.create_plan("P").await);
+        let mut subscriber = Subscriber::connect(&app, true, json!({ "u": user })).await;
+        subscriber.sync(&app, user, marker).await;
+        app.data(ADD_PLANS, json!({ "u": user, "p": [plan] })).await;
+        assert_event(&subscriber.event_not_about(marker).await, "ADDED", user, plan, Some("MEMBER"));
+    }
+
+    async fn a_change_of_ten_thousand_links_arrives_whole(app: TestApp) {
+        let seed = userplan::config::SeedArgs { users: 10_000, plans: 1, links_per_user: 0, seed: 5 };
+        userplan::service::seed::run(&app.db, &seed).await.unwrap();
+        let users = app.data("{ users(first: 1000) { totalCount nodes { id } } plans { nodes { id } } }", json!({})).await;
+        assert_eq!(users["users"]["totalCount"], 10_000);
+        let plan = node_ids(&users["plans"]["nodes"])[0];
+        let someone = node_ids(&users["users"]["nodes"])[0];
+        let mut subscriber = Subscriber::connect(&app, false, json!({ "p": plan })).await;
+        // Sync on the plan itself (its filter hides the marker plan), then clear it.
+        subscriber.sync(&app, someone, plan).await;
+        app.data("mutation($p: UUID!) { setPlanUsers(planId: $p, userIds: []) { removedUserIds } }", json!({ "p": plan })).await;
+
+        let ids = app.ids("users").await;
+        let set = "mutation($p: UUID!, $u: [UUID!]!) { setPlanUsers(planId: $p, userIds: $u) { addedUserIds } }";
+        let added = app.data(set, json!({ "p": plan, "u": ids })).await;
+        assert_eq!(added["setPlanUsers"]["addedUserIds"].as_array().unwrap().len(), 10_000);
+        // The sync's and the clearing's events may still be ahead of the big change's.
+        let mut announced = std::collections::BTreeSet::new();
+        for _ in 0..10_100 {
+            let event = subscriber.event().await;
+            if event["kind"] == "ADDED" {
+                announced.insert(uuid(&event["userId"]));
+            }
+            if announced.len() == 10_000 {
+                break;
+            }
+        }
+        assert_eq!(announced.len(), 10_000, "every link announced");
+    }
+}
+
+/// Two instances on one PostgreSQL: a change made through B reaches a subscriber of A.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn events_cross_instances_on_postgres() {
+    let Some(a) = spawn_postgres_app().await else {
+        return;
+    };
+    let b = a.another_instance().await;
+    assert_ne!(a.address, b.address);
+    let user = b.create_user("far@example.com", "Far").await;
+    let (marker, plan) = (b.create_plan("marker").await, b.create_plan("P").await);
+    let mut on_a = Subscriber::connect(&a, false, json!({ "u": user })).await;
+    on_a.sync(&b, user, marker).await;
+    b.data(ADD_PLANS, json!({ "u": user, "p": [plan] })).await;
+    assert_event(
+        &on_a.event_not_about(marker).await,
+        "ADDED",
+        user,
+        plan,
+        Some("MEMBER"),
+    );
+    b.data(
+        "mutation($id: UUID!) { deletePlan(id: $id) }",
+        json!({ "id": plan }),
+    )
+    .await;
+    assert_event(
+        &on_a.event_not_about(marker).await,
+        "REMOVED",
+        user,
+        plan,
+        None,
+    );
+}
