@@ -34,6 +34,16 @@ tokio::task_local! {
 }
 
 pub async fn connect(url: &str, max_connections: Option<u32>) -> Result<DatabaseConnection, DbErr> {
+    connect_with_timeout(url, max_connections, None).await
+}
+
+/// A pool whose PostgreSQL statements are cancelled by the database itself after
+/// `statement_timeout`: a request that times out must not leave its query running.
+pub async fn connect_with_timeout(
+    url: &str,
+    max_connections: Option<u32>,
+    statement_timeout: Option<Duration>,
+) -> Result<DatabaseConnection, DbErr> {
     let mut options = ConnectOptions::new(url);
     let sqlite = url.starts_with("sqlite:");
     options
@@ -51,6 +61,12 @@ pub async fn connect(url: &str, max_connections: Option<u32>) -> Result<Database
                 .synchronous(SqliteSynchronous::Normal)
                 .busy_timeout(Duration::from_secs(5))
                 .foreign_keys(true)
+        })
+        .map_sqlx_postgres_opts(move |opts| match statement_timeout {
+            Some(timeout) => {
+                opts.options([("statement_timeout", format!("{}ms", timeout.as_millis()))])
+            }
+            None => opts,
         });
     let mut db = Database::connect(options).await?;
     db.set_metric_callback(|info| {

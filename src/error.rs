@@ -131,3 +131,13 @@ impl From<AppError> for async_graphql::Error {
         })
     }
 }
+
+/// An error about the request as a whole (refused before or instead of running it), with
+/// its `extensions.code`.
+pub fn request_error(message: impl Into<String>, code: &str) -> async_graphql::ServerError {
+    let mut error = async_graphql::ServerError::new(message, None);
+    let mut extensions = async_graphql::ErrorExtensionValues::default();
+    extensions.set("code", code);
+    error.extensions = Some(extensions);
+    error
+}

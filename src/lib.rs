@@ -1,11 +1,13 @@
 //! userplan: a GraphQL server for users, plans and the memberships between them.
 
+pub mod auth;
 pub mod config;
 pub mod db;
 pub mod domain;
 pub mod error;
 pub mod graphql;
 pub mod http;
+pub mod metrics;
 pub mod service;
 
 use std::error::Error;
@@ -18,8 +20,8 @@ use config::{Cli, Command, MigrateAction, ServeArgs};
 pub type BoxError = Box<dyn Error + Send + Sync>;
 
 pub async fn run(cli: Cli) -> Result<(), BoxError> {
-    match cli.command.unwrap_or(Command::Serve(cli.serve)) {
-        Command::Serve(args) => serve(&cli.database_url, args).await,
+    match cli.command.unwrap_or(Command::Serve(Box::new(cli.serve))) {
+        Command::Serve(args) => serve(&cli.database_url, *args).await,
         Command::Schema => {
             print!("{}", graphql::schema::sdl());
             Ok(())
@@ -43,25 +45,54 @@ pub async fn run(cli: Cli) -> Result<(), BoxError> {
 }
 
 async fn serve(database_url: &str, args: ServeArgs) -> Result<(), BoxError> {
-    let db = db::connect(database_url, args.db_max_connections).await?;
+    let db = db::connect_with_timeout(
+        database_url,
+        args.db_max_connections,
+        Some(args.limits.request_timeout()),
+    )
+    .await?;
     if !args.no_migrate {
         db::migrate(&db).await?;
     }
-    let state = http::AppState::new(db.clone(), args.sql_stats);
+    let state = http::AppState::new(db.clone(), &args)?;
+    if !state.token().is_configured()
+        && !args.listen.ip().is_loopback()
+        && !args.access.allow_unauthenticated
+    {
+        return Err(format!(
+            "refusing to serve {} without an API token: anyone who can reach it could change \
+             data; set --api-token (or --api-token-file), or pass --allow-unauthenticated",
+            args.listen
+        )
+        .into());
+    }
     let events = state.events().clone();
     let app = http::router(state);
     let listener = TcpListener::bind(args.listen).await?;
     let address = listener.local_addr()?;
     tracing::info!(%address, "listening");
     println!("userplan is listening; GraphiQL: http://{address}/graphql");
-    axum::serve(listener, app)
-        .with_graceful_shutdown(async move {
-            shutdown_signal().await;
-            // Subscriptions end first, so their clients are told and the server does not
-            // wait on their connections.
-            events.close();
-        })
-        .await?;
+    let (stopping, stopped) = tokio::sync::oneshot::channel::<()>();
+    let server = axum::serve(listener, app).with_graceful_shutdown(async move {
+        shutdown_signal().await;
+        // Subscriptions end first, so their clients are told and the server does not
+        // wait on their connections.
+        events.close();
+        let _ = stopping.send(());
+    });
+    let grace = std::time::Duration::from_secs(args.shutdown_grace_secs);
+    // In-flight requests get the grace period to finish; then the process exits anyway.
+    let deadline = async move {
+        if stopped.await.is_ok() {
+            tokio::time::sleep(grace).await;
+        } else {
+            std::future::pending::<()>().await;
+        }
+    };
+    tokio::select! {
+        served = server => served?,
+        () = deadline => tracing::warn!(?grace, "requests still running after the grace period; exiting"),
+    }
     db.close().await?;
     Ok(())
 }

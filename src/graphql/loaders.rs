@@ -10,6 +10,7 @@ use async_graphql::dataloader::{DataLoader, HashMapCache, Loader};
 use entity::user_plan::Role;
 use entity::{plan, user, user_plan};
 use sea_orm::DatabaseConnection;
+use tracing::Instrument;
 use uuid::Uuid;
 
 use crate::db::{SQL_STATS, SqlStats};
@@ -61,7 +62,8 @@ pub type RequestLoader = DataLoader<SqlLoader, HashMapCache>;
 /// The loader for one request. Its batch tasks run in the request's [`SQL_STATS`] scope, so
 /// their statements are counted for this request.
 pub fn for_request(db: DatabaseConnection, stats: Arc<SqlStats>) -> RequestLoader {
-    let spawn = move |batch| tokio::spawn(SQL_STATS.scope(stats.clone(), batch));
+    // The batch runs in the request's log span too, so its errors carry the request id.
+    let spawn = move |batch| tokio::spawn(SQL_STATS.scope(stats.clone(), batch).in_current_span());
     DataLoader::with_cache(SqlLoader { db }, spawn, HashMapCache::default())
         .max_batch_size(MAX_BATCH)
 }

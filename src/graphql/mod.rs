@@ -1,8 +1,12 @@
 //! The GraphQL layer: types and resolvers that translate between the contract and the
 //! service layer. No SQL here.
 
+pub mod access;
+pub mod limits;
 pub mod loaders;
 pub mod mutation;
+pub mod observe;
+pub mod persisted;
 mod prefetch;
 pub mod query;
 pub mod schema;

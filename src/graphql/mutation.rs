@@ -9,6 +9,7 @@ use super::types::{
 };
 use super::{db_for_write, events, prefetch};
 use crate::domain::{Description, Email, Name};
+use crate::error::AppError;
 use crate::service::links::{self, LinkChanges, Side};
 use crate::service::plans::{self, DescriptionChange};
 use crate::service::users;
@@ -61,6 +62,23 @@ async fn plan_links(
     )
     .await?;
     Ok(PlanLinksPayload { plan_id, changes })
+}
+
+/// The most ids one link mutation may name (`--max-link-ids`).
+#[derive(Clone, Copy, Debug)]
+pub struct LinkIdCap(pub usize);
+
+/// `ids` if there are no more of them than the cap allows.
+fn capped(ctx: &Context<'_>, field: &str, ids: Vec<Uuid>) -> Result<Vec<Uuid>> {
+    let LinkIdCap(max) = *ctx.data_unchecked::<LinkIdCap>();
+    if ids.len() > max {
+        return Err(AppError::bad_input(
+            field,
+            format!("{field} may name at most {max} ids, got {}", ids.len()),
+        )
+        .into());
+    }
+    Ok(ids)
 }
 
 fn role_or_member(role: Option<MembershipRole>) -> Role {
@@ -207,7 +225,7 @@ impl MutationRoot {
             events(ctx),
             Side::User,
             user_id,
-            plan_ids,
+            capped(ctx, "planIds", plan_ids)?,
             role_or_member(role),
         )
         .await?;
@@ -226,7 +244,7 @@ impl MutationRoot {
             events(ctx),
             Side::User,
             user_id,
-            plan_ids,
+            capped(ctx, "planIds", plan_ids)?,
         )
         .await?;
         user_links(ctx, user_id, changes).await
@@ -248,9 +266,11 @@ impl MutationRoot {
             events(ctx),
             Side::User,
             user_id,
-            plan_ids,
+            capped(ctx, "planIds", plan_ids)?,
             role,
-            expected_plan_ids,
+            expected_plan_ids
+                .map(|ids| capped(ctx, "expectedPlanIds", ids))
+                .transpose()?,
         )
         .await?;
         user_links(ctx, user_id, changes).await
@@ -269,7 +289,7 @@ impl MutationRoot {
             events(ctx),
             Side::Plan,
             plan_id,
-            user_ids,
+            capped(ctx, "userIds", user_ids)?,
             role_or_member(role),
         )
         .await?;
@@ -288,7 +308,7 @@ impl MutationRoot {
             events(ctx),
             Side::Plan,
             plan_id,
-            user_ids,
+            capped(ctx, "userIds", user_ids)?,
         )
         .await?;
         plan_links(ctx, plan_id, changes).await
@@ -310,9 +330,11 @@ impl MutationRoot {
             events(ctx),
             Side::Plan,
             plan_id,
-            user_ids,
+            capped(ctx, "userIds", user_ids)?,
             role,
-            expected_user_ids,
+            expected_user_ids
+                .map(|ids| capped(ctx, "expectedUserIds", ids))
+                .transpose()?,
         )
         .await?;
         plan_links(ctx, plan_id, changes).await

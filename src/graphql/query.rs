@@ -2,10 +2,12 @@ use async_graphql::{Context, Lookahead, Object, Result};
 use entity::{plan, user};
 use uuid::Uuid;
 
+use super::limits::list_cost;
 use super::types::{
     Connection, Plan, PlanFilterInput, PlanOrder, User, UserFilterInput, UserOrder, UserPlan,
 };
 use super::{db, prefetch};
+use crate::domain::DEFAULT_CONNECTION_PAGE_SIZE;
 use crate::service::links::{self, Side};
 use crate::service::plans::PlanFilter;
 use crate::service::tables::{self, Ordering, PageArgs};
@@ -44,6 +46,9 @@ impl QueryRoot {
     /// Users, a page at a time (Relay cursor connection). `first`/`last` default to 50 and
     /// may not exceed 1000; the default order is oldest first.
     #[allow(clippy::too_many_arguments)]
+    #[graphql(
+        complexity = "list_cost(first.or(last), DEFAULT_CONNECTION_PAGE_SIZE, child_complexity)"
+    )]
     async fn users(
         &self,
         ctx: &Context<'_>,
@@ -72,6 +77,9 @@ impl QueryRoot {
     /// Plans, a page at a time (Relay cursor connection). `first`/`last` default to 50 and
     /// may not exceed 1000; the default order is oldest first.
     #[allow(clippy::too_many_arguments)]
+    #[graphql(
+        complexity = "list_cost(first.or(last), DEFAULT_CONNECTION_PAGE_SIZE, child_complexity)"
+    )]
     async fn plans(
         &self,
         ctx: &Context<'_>,

@@ -64,8 +64,9 @@ impl SubscriptionRoot {
                 && plan_id.is_none_or(|id| id == event.plan_id)
         };
         let (receiver, shutdown) = events(ctx).subscribe();
-        futures_util::stream::unfold(Some((receiver, shutdown)), move |state| async move {
-            let (mut receiver, mut shutdown) = state?;
+        let open = crate::metrics::OpenSubscription::new();
+        futures_util::stream::unfold(Some((receiver, shutdown, open)), move |state| async move {
+            let (mut receiver, mut shutdown, open) = state?;
             loop {
                 let received = tokio::select! {
                     // The server is shutting down: end the stream, so the client is told
@@ -75,7 +76,10 @@ impl SubscriptionRoot {
                 };
                 match received {
                     Ok(event) if wanted(&event) => {
-                        return Some((Ok(MembershipEvent(event)), Some((receiver, shutdown))));
+                        return Some((
+                            Ok(MembershipEvent(event)),
+                            Some((receiver, shutdown, open)),
+                        ));
                     }
                     Ok(_) => continue,
                     Err(RecvError::Lagged(missed)) => {

@@ -46,6 +46,14 @@ impl Side {
         }
     }
 
+    /// The GraphQL field that lists this side's links.
+    fn list_field(self) -> &'static str {
+        match self {
+            Side::User => "User.plans",
+            Side::Plan => "Plan.users",
+        }
+    }
+
     fn noun(self) -> &'static str {
         match self {
             Side::User => "user",
@@ -98,6 +106,7 @@ pub async fn linked_rows<M: FromQueryResult>(
     if parents.is_empty() || first == 0 {
         return Ok(by_parent);
     }
+    crate::metrics::batch_loaded(side.list_field(), parents.len());
     let (owner, other, table) = (side.column(), side.other().column(), side.other().table());
     let backend = db.get_database_backend();
     let mut values = Vec::new();
@@ -161,6 +170,7 @@ pub async fn memberships(
     if parents.is_empty() || first == 0 {
         return Ok(by_parent);
     }
+    crate::metrics::batch_loaded("memberships", parents.len());
     let (owner, other) = (side.column(), side.other().column());
     let backend = db.get_database_backend();
     let mut values = Vec::new();
@@ -213,6 +223,7 @@ pub async fn counts(
     if parents.is_empty() {
         return Ok(HashMap::new());
     }
+    crate::metrics::batch_loaded("counts", parents.len());
     let owner = side.column();
     let backend = db.get_database_backend();
     let mut values = Vec::new();

@@ -31,8 +31,13 @@ async fn seed(app: &TestApp) -> (Vec<uuid::Uuid>, Vec<uuid::Uuid>) {
     (users, plans)
 }
 
+/// Lifts the query cost limit for the deep queries these tests count statements of.
+const UNLIMITED: &[&str] = &["--max-complexity", "1000000000"];
+
 on_both_databases! {
     async fn statement_count_depends_on_depth_not_rows(app: TestApp) {
+        // DEEP could return 50 x 100 x 100 x 100 rows at worst: past the default cost limit.
+        let app = app.restarted_with(UNLIMITED).await;
         seed(&app).await;
         let one = app.statements(DEEP, json!({ "first": 1 })).await;
         let fifty = app.statements(DEEP, json!({ "first": 50 })).await;
@@ -96,6 +101,7 @@ on_both_databases! {
 
 on_both_databases! {
     async fn statement_count_is_exact_under_concurrent_load(app: TestApp) {
+        let app = app.restarted_with(UNLIMITED).await;
         seed(&app).await;
         let app = std::sync::Arc::new(app);
         let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));

@@ -69,19 +69,27 @@ pub async fn spawn_postgres_app() -> Option<TestApp> {
 }
 
 pub async fn spawn_app(backend: Backend) -> TestApp {
+    spawn_app_with(backend, &[]).await
+}
+
+/// A server started with these `userplan serve` options, besides `--sql-stats`.
+pub async fn spawn_app_with(backend: Backend, options: &[&str]) -> TestApp {
     let database = TestDatabase::create(backend).await;
-    let mut app = start_server(&database.url).await;
+    let mut app = start_server(&database.url, options).await;
     app._database = Some(database);
     app
 }
 
 /// A server on an existing database (migrating it if needed).
-async fn start_server(database_url: &str) -> TestApp {
+async fn start_server(database_url: &str, options: &[&str]) -> TestApp {
     let db = userplan::db::connect(database_url, None)
         .await
         .expect("connect");
     userplan::db::migrate(&db).await.expect("migrate");
-    let state = userplan::http::AppState::new(db.clone(), true);
+    let args =
+        userplan::config::ServeArgs::from_args(std::iter::once(&"--sql-stats").chain(options))
+            .expect("arguments");
+    let state = userplan::http::AppState::new(db.clone(), &args).expect("state");
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
         .expect("bind");
@@ -104,7 +112,20 @@ impl TestApp {
     /// A second server instance on this app's database, as when several instances run
     /// behind a load balancer.
     pub async fn another_instance(&self) -> TestApp {
-        start_server(&self.database_url).await
+        self.another_instance_with(&[]).await
+    }
+
+    /// Another instance on this app's database, started with these options.
+    pub async fn another_instance_with(&self, options: &[&str]) -> TestApp {
+        start_server(&self.database_url, options).await
+    }
+
+    /// This app's database served with these options instead; the new instance owns the
+    /// database from now on.
+    pub async fn restarted_with(mut self, options: &[&str]) -> TestApp {
+        let mut app = self.another_instance_with(options).await;
+        app._database = self._database.take();
+        app
     }
 
     pub fn url(&self, path: &str) -> String {

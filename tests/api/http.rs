@@ -20,7 +20,7 @@ on_both_databases! {
         assert_eq!(response.status(), 405);
         assert_eq!(response.headers()["allow"], "GET, POST");
         let body: Value = response.json().await.unwrap();
-        assert_eq!(body["errors"][0]["extensions"]["code"], "BAD_USER_INPUT");
+        assert_eq!(body["errors"][0]["extensions"]["code"], "METHOD_NOT_ALLOWED");
         assert_eq!(app.snapshot().await, before, "the mutation did not run");
     }
 
@@ -28,8 +28,15 @@ on_both_databases! {
         let response = app.client().get(app.url("/graphql")).header("accept", "text/html").send().await.unwrap();
         assert_eq!(response.status(), 200);
         assert!(response.headers()["content-type"].to_str().unwrap().starts_with("text/html"));
+        let bundled = response.headers().contains_key("content-security-policy");
         let page = response.text().await.unwrap();
-        assert!(page.contains("graphiql"), "GraphiQL page");
+        assert!(page.contains("<title>userplan</title>"), "{page}");
+        if bundled {
+            // The embedded bundle: its scripts come from this server.
+            assert!(page.contains("/playground/assets/"), "{page}");
+        } else {
+            assert!(page.contains("graphiql.min.js"), "{page}");
+        }
     }
 
     async fn health_and_readiness(app: TestApp) {
@@ -131,7 +138,8 @@ async fn unreachable_database_is_service_unavailable() {
         .connect_timeout(std::time::Duration::from_secs(2))
         .acquire_timeout(std::time::Duration::from_secs(2));
     let db = sea_orm::Database::connect(options).await.unwrap();
-    let state = userplan::http::AppState::new(db, false);
+    let args = userplan::config::ServeArgs::from_args(Vec::<String>::new()).unwrap();
+    let state = userplan::http::AppState::new(db, &args).unwrap();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let address = listener.local_addr().unwrap();
     tokio::spawn(async move { axum::serve(listener, userplan::http::router(state)).await });

@@ -4,7 +4,9 @@ use entity::plan;
 use uuid::Uuid;
 
 use super::{MembershipRole, User, UserPlan};
+use crate::domain::DEFAULT_NESTED_LIST_SIZE;
 use crate::error::AppError;
+use crate::graphql::limits::list_cost;
 use crate::graphql::loader;
 use crate::graphql::loaders::{LinkCount, ListArgs, MembershipsOf, PlanById, UsersOfPlan};
 use crate::service::links::Side;
@@ -29,28 +31,34 @@ impl Plan {
 
 #[Object]
 impl Plan {
+    #[graphql(complexity = 0)]
     async fn id(&self) -> Uuid {
         self.0.id
     }
 
+    #[graphql(complexity = 0)]
     async fn name(&self) -> &str {
         &self.0.name
     }
 
+    #[graphql(complexity = 0)]
     async fn description(&self) -> Option<&str> {
         self.0.description.as_deref()
     }
 
+    #[graphql(complexity = 0)]
     async fn inserted_at(&self) -> DateTime<Utc> {
         self.0.inserted_at
     }
 
+    #[graphql(complexity = 0)]
     async fn updated_at(&self) -> DateTime<Utc> {
         self.0.updated_at
     }
 
     /// The users in this plan, in the users' creation order. `first` defaults to 100 (at
     /// most 1000); `role` keeps only memberships with that role.
+    #[graphql(complexity = "list_cost(first, DEFAULT_NESTED_LIST_SIZE, child_complexity)")]
     async fn users(
         &self,
         ctx: &Context<'_>,
@@ -63,6 +71,7 @@ impl Plan {
     }
 
     /// This plan's memberships (the join rows), newest first.
+    #[graphql(complexity = "list_cost(first, DEFAULT_NESTED_LIST_SIZE, child_complexity)")]
     async fn memberships(
         &self,
         ctx: &Context<'_>,

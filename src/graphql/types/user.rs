@@ -4,7 +4,9 @@ use entity::user;
 use uuid::Uuid;
 
 use super::{MembershipRole, Plan, UserPlan};
+use crate::domain::DEFAULT_NESTED_LIST_SIZE;
 use crate::error::AppError;
+use crate::graphql::limits::list_cost;
 use crate::graphql::loader;
 use crate::graphql::loaders::{LinkCount, ListArgs, MembershipsOf, PlansOfUser, UserById};
 use crate::service::links::Side;
@@ -29,29 +31,35 @@ impl User {
 
 #[Object]
 impl User {
+    #[graphql(complexity = 0)]
     async fn id(&self) -> Uuid {
         self.0.id
     }
 
     /// Unique, ignoring case.
+    #[graphql(complexity = 0)]
     async fn email(&self) -> &str {
         &self.0.email
     }
 
+    #[graphql(complexity = 0)]
     async fn name(&self) -> &str {
         &self.0.name
     }
 
+    #[graphql(complexity = 0)]
     async fn inserted_at(&self) -> DateTime<Utc> {
         self.0.inserted_at
     }
 
+    #[graphql(complexity = 0)]
     async fn updated_at(&self) -> DateTime<Utc> {
         self.0.updated_at
     }
 
     /// The plans this user belongs to, in the plans' creation order. `first` defaults to
     /// 100 (at most 1000); `role` keeps only memberships with that role.
+    #[graphql(complexity = "list_cost(first, DEFAULT_NESTED_LIST_SIZE, child_complexity)")]
     async fn plans(
         &self,
         ctx: &Context<'_>,
@@ -64,6 +72,7 @@ impl User {
     }
 
     /// This user's memberships (the join rows), newest first.
+    #[graphql(complexity = "list_cost(first, DEFAULT_NESTED_LIST_SIZE, child_complexity)")]
     async fn memberships(
         &self,
         ctx: &Context<'_>,

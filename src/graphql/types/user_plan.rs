@@ -11,19 +11,23 @@ pub struct UserPlan(pub user_plan::Model);
 
 #[Object]
 impl UserPlan {
+    #[graphql(complexity = 0)]
     async fn user_id(&self) -> Uuid {
         self.0.user_id
     }
 
+    #[graphql(complexity = 0)]
     async fn plan_id(&self) -> Uuid {
         self.0.plan_id
     }
 
+    #[graphql(complexity = 0)]
     async fn role(&self) -> MembershipRole {
         self.0.role.into()
     }
 
     /// When the link was made.
+    #[graphql(complexity = 0)]
     async fn inserted_at(&self) -> DateTime<Utc> {
         self.0.inserted_at
     }

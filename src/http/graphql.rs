@@ -1,0 +1,380 @@
+//! GraphQL over HTTP: POST with a JSON body (one request or a batch), GET with the request
+//! in the query string (queries only), and the media types and status codes of the
+//! GraphQL-over-HTTP specification.
+
+use std::panic::AssertUnwindSafe;
+use std::sync::Arc;
+use std::time::Instant;
+
+use async_graphql::{BatchRequest, BatchResponse, Request, Response, ServerError};
+use axum::body::Body;
+use axum::extract::{Query, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::IntoResponse;
+use futures_util::FutureExt;
+use futures_util::future::join_all;
+use serde::Deserialize;
+use tracing::Instrument;
+
+use super::AppState;
+use super::playground;
+use crate::auth::Caller;
+use crate::db::{SQL_STATS, SqlStats};
+use crate::error::request_error;
+use crate::graphql::access::{ReadOnlyTransport, WRITE_OVER_GET};
+use crate::graphql::loaders;
+use crate::graphql::observe::OperationName;
+
+/// The header that carries a request's id, both ways.
+pub const REQUEST_ID: &str = "x-request-id";
+
+const GRAPHQL_RESPONSE: &str = "application/graphql-response+json";
+
+pub async fn post(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    body: Body,
+) -> axum::response::Response {
+    let id = request_id(&headers);
+    let reply = Reply::new(&headers, &id);
+    if !is_json(&headers) {
+        return reply.refusal(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "send GraphQL requests as `Content-Type: application/json`",
+        );
+    }
+    let Ok(bytes) = axum::body::to_bytes(body, state.max_body_bytes).await else {
+        return reply.refusal(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            &format!(
+                "the request body is larger than {} bytes",
+                state.max_body_bytes
+            ),
+        );
+    };
+    let batch: BatchRequest = match serde_json::from_slice(&bytes) {
+        Ok(batch) => batch,
+        Err(err) => {
+            return reply.refusal(
+                StatusCode::BAD_REQUEST,
+                &format!("the body is not a GraphQL request: {err}"),
+            );
+        }
+    };
+    let caller = state.token.caller(authorization(&headers));
+    let span = request_span(&id);
+    async {
+        match batch {
+            BatchRequest::Single(request) => {
+                let response = execute(&state, request, caller, &id, false).await;
+                reply.single(response)
+            }
+            BatchRequest::Batch(requests)
+                if requests.is_empty() || requests.len() > state.max_batch =>
+            {
+                reply.refusal(
+                    StatusCode::BAD_REQUEST,
+                    &format!(
+                        "a batch holds 1 to {} requests; this one has {}",
+                        state.max_batch,
+                        requests.len()
+                    ),
+                )
+            }
+            BatchRequest::Batch(requests) => {
+                let responses = join_all(
+                    requests
+                        .into_iter()
+                        .map(|request| execute(&state, request, caller, &id, false)),
+                )
+                .await;
+                reply.batch(BatchResponse::Batch(responses))
+            }
+        }
+    }
+    .instrument(span)
+    .await
+}
+
+/// The GraphQL request of a GET, in the query string.
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct GetParams {
+    #[serde(default)]
+    query: String,
+    operation_name: Option<String>,
+    variables: Option<String>,
+    extensions: Option<String>,
+}
+
+/// GET serves the playground to a browser that asks for a page, and runs queries given in
+/// the URL for everyone else. Nothing is written over GET: a link or an image tag must not
+/// be able to change data.
+pub async fn get(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    params: Result<Query<GetParams>, axum::extract::rejection::QueryRejection>,
+) -> axum::response::Response {
+    let id = request_id(&headers);
+    let reply = Reply::new(&headers, &id);
+    let Ok(Query(params)) = params else {
+        return reply.refusal(
+            StatusCode::BAD_REQUEST,
+            "the query string is not a GraphQL request",
+        );
+    };
+    let wants_page = accepts(&headers, "text/html");
+    if params.query.is_empty() && params.extensions.is_none() && wants_page {
+        return if state.playground {
+            playground::page()
+        } else {
+            StatusCode::NOT_FOUND.into_response()
+        };
+    }
+    let (variables, extensions) = match (
+        from_json("variables", params.variables),
+        from_json("extensions", params.extensions),
+    ) {
+        (Ok(variables), Ok(extensions)) => (variables, extensions),
+        (Err(message), _) | (_, Err(message)) => {
+            return reply.refusal(StatusCode::BAD_REQUEST, &message);
+        }
+    };
+    let mut request = Request::new(params.query).variables(variables);
+    request.operation_name = params.operation_name;
+    request.extensions = extensions;
+    let caller = state.token.caller(authorization(&headers));
+    let response = execute(&state, request, caller, &id, true)
+        .instrument(request_span(&id))
+        .await;
+    reply.single(response)
+}
+
+/// A JSON-encoded query-string parameter; its type's default when it is absent.
+fn from_json<T: serde::de::DeserializeOwned + Default>(
+    field: &str,
+    text: Option<String>,
+) -> Result<T, String> {
+    match text {
+        None => Ok(T::default()),
+        Some(text) => {
+            serde_json::from_str(&text).map_err(|err| format!("`{field}` is not JSON: {err}"))
+        }
+    }
+}
+
+fn request_span(id: &str) -> tracing::Span {
+    tracing::info_span!("graphql", request_id = %id, operation = tracing::field::Empty)
+}
+
+/// Runs one GraphQL request with its own DataLoader and statement counter, within the
+/// request timeout, turning a panic into an error of this request only.
+async fn execute(
+    state: &AppState,
+    request: Request,
+    caller: Caller,
+    id: &str,
+    read_only: bool,
+) -> Response {
+    let started = Instant::now();
+    let stats = Arc::new(SqlStats::default());
+    let operation = OperationName::default();
+    let mut request = request
+        .data(loaders::for_request(state.db.clone(), stats.clone()))
+        .data(caller)
+        .data(operation.clone());
+    if read_only {
+        request = request.data(ReadOnlyTransport);
+    }
+    let run = SQL_STATS.scope(stats.clone(), state.schema.execute(request));
+    let mut response =
+        match tokio::time::timeout(state.request_timeout, AssertUnwindSafe(run).catch_unwind())
+            .await
+        {
+            Ok(Ok(response)) => response,
+            Ok(Err(panic)) => {
+                let message = panic
+                    .downcast_ref::<&str>()
+                    .map(|text| text.to_string())
+                    .or_else(|| panic.downcast_ref::<String>().cloned())
+                    .unwrap_or_default();
+                tracing::error!(panic = %message, "a resolver panicked");
+                Response::from_errors(vec![request_error(
+                    "internal server error",
+                    "INTERNAL_SERVER_ERROR",
+                )])
+            }
+            // Dropping the request's future drops its statements; PostgreSQL also stops them
+            // itself (its statement_timeout is the request timeout).
+            Err(_) => Response::from_errors(vec![request_error(
+                format!(
+                    "the request ran longer than {} s and was stopped",
+                    state.request_timeout.as_secs()
+                ),
+                "TIMEOUT",
+            )]),
+        };
+    for error in &mut response.errors {
+        with_default_code(error);
+        if let Some(extensions) = error.extensions.as_mut() {
+            extensions.set("requestId", id);
+        }
+    }
+    if state.sql_stats {
+        response.extensions.insert(
+            "sql".to_owned(),
+            async_graphql::value!({
+                "statements": stats.statements(),
+                "millis": stats.millis(),
+            }),
+        );
+    }
+    let outcome = response
+        .errors
+        .first()
+        .and_then(|error| error.extensions.as_ref()?.get("code").cloned())
+        .map_or_else(
+            || "ok".to_owned(),
+            |code| code.to_string().trim_matches('"').to_owned(),
+        );
+    let seconds = started.elapsed().as_secs_f64();
+    let operation = operation.label();
+    crate::metrics::request_finished(&operation, &outcome, seconds, stats.statements());
+    tracing::info!(
+        operation,
+        outcome,
+        millis = seconds * 1000.0,
+        statements = stats.statements(),
+        "request"
+    );
+    response
+}
+
+/// Errors raised by async-graphql itself (a query that does not parse or validate, a
+/// variable of the wrong type) carry no code; each is a problem with the request. A miss of
+/// the persisted-query cache gets the code Apollo's clients look for.
+fn with_default_code(error: &mut ServerError) {
+    let code = if error.message == "PersistedQueryNotFound" {
+        "PERSISTED_QUERY_NOT_FOUND"
+    } else {
+        "BAD_USER_INPUT"
+    };
+    let extensions = error.extensions.get_or_insert_with(Default::default);
+    if extensions.get("code").is_none() {
+        extensions.set("code", code);
+    }
+}
+
+/// How a response goes back: its media type (`application/graphql-response+json` for
+/// clients that accept it, `application/json` for the others) and its request id.
+struct Reply {
+    graphql_response: bool,
+    request_id: HeaderValue,
+}
+
+impl Reply {
+    fn new(headers: &HeaderMap, id: &str) -> Self {
+        Reply {
+            graphql_response: accepts(headers, GRAPHQL_RESPONSE),
+            request_id: HeaderValue::from_str(id).unwrap_or(HeaderValue::from_static("-")),
+        }
+    }
+
+    /// A request refused before it ran: a GraphQL-shaped error with this status.
+    fn refusal(&self, status: StatusCode, message: &str) -> axum::response::Response {
+        let mut error = request_error(message, "BAD_USER_INPUT");
+        if let Some(extensions) = error.extensions.as_mut() {
+            extensions.set("requestId", self.request_id.to_str().unwrap_or_default());
+        }
+        self.json(status, &serde_json::json!({ "errors": [error] }))
+    }
+
+    fn single(&self, response: Response) -> axum::response::Response {
+        // A response without data is a request error: the document did not run.
+        let request_error = response.data == async_graphql::Value::Null
+            && !response.errors.is_empty()
+            && response.errors.iter().all(|error| error.path.is_empty());
+        let code = response
+            .errors
+            .first()
+            .and_then(|error| error.extensions.as_ref()?.get("code").cloned())
+            .map(|code| code.to_string().trim_matches('"').to_owned());
+        let status = match code.as_deref() {
+            // Whatever the media type: a write over GET is the wrong method.
+            Some(WRITE_OVER_GET) => StatusCode::METHOD_NOT_ALLOWED,
+            _ if !request_error || !self.graphql_response => StatusCode::OK,
+            Some("UNAUTHENTICATED") => StatusCode::UNAUTHORIZED,
+            Some("TIMEOUT") => StatusCode::GATEWAY_TIMEOUT,
+            Some("INTERNAL_SERVER_ERROR") => StatusCode::INTERNAL_SERVER_ERROR,
+            _ => StatusCode::BAD_REQUEST,
+        };
+        let mut http = if request_error {
+            let mut body = serde_json::json!({ "errors": response.errors });
+            if !response.extensions.is_empty() {
+                body["extensions"] = serde_json::json!(response.extensions);
+            }
+            self.json(status, &body)
+        } else {
+            self.json(status, &response)
+        };
+        if status == StatusCode::METHOD_NOT_ALLOWED {
+            http.headers_mut()
+                .insert(header::ALLOW, HeaderValue::from_static("GET, POST"));
+        }
+        http
+    }
+
+    fn batch(&self, response: BatchResponse) -> axum::response::Response {
+        self.json(StatusCode::OK, &response)
+    }
+
+    fn json(&self, status: StatusCode, body: &impl serde::Serialize) -> axum::response::Response {
+        let content_type = if self.graphql_response {
+            GRAPHQL_RESPONSE
+        } else {
+            "application/json"
+        };
+        let mut http = (status, axum::Json(body)).into_response();
+        let headers = http.headers_mut();
+        headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
+        headers.insert(REQUEST_ID, self.request_id.clone());
+        http
+    }
+}
+
+/// The caller's request id when it sent a sane one (so its logs and ours line up), or a
+/// new one.
+fn request_id(headers: &HeaderMap) -> String {
+    headers
+        .get(REQUEST_ID)
+        .and_then(|value| value.to_str().ok())
+        .filter(|id| {
+            (1..=64).contains(&id.len())
+                && id
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+        })
+        .map_or_else(|| uuid::Uuid::now_v7().to_string(), str::to_owned)
+}
+
+pub fn authorization(headers: &HeaderMap) -> Option<&str> {
+    headers
+        .get(header::AUTHORIZATION)
+        .and_then(|value| value.to_str().ok())
+}
+
+fn accepts(headers: &HeaderMap, media_type: &str) -> bool {
+    headers
+        .get_all(header::ACCEPT)
+        .iter()
+        .filter_map(|value| value.to_str().ok())
+        .any(|accept| accept.contains(media_type))
+}
+
+fn is_json(headers: &HeaderMap) -> bool {
+    headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|value| value.to_str().ok())
+        .and_then(|value| value.split(';').next())
+        .is_some_and(|media| media.trim().eq_ignore_ascii_case("application/json"))
+}

@@ -1,0 +1,131 @@
+//! HTTP wiring: `/graphql` (POST, GET, the playground), `/graphql/ws`, `/health`, `/ready`,
+//! `/metrics`.
+
+mod graphql;
+mod playground;
+mod ws;
+
+use std::time::Duration;
+
+use axum::Router;
+use axum::extract::State;
+use axum::http::{HeaderName, HeaderValue, StatusCode, header};
+use axum::response::IntoResponse;
+use axum::routing::get;
+use sea_orm::DatabaseConnection;
+use tower_http::compression::CompressionLayer;
+use tower_http::cors::{AllowOrigin, CorsLayer};
+use tower_http::trace::TraceLayer;
+
+use crate::BoxError;
+use crate::auth::ApiToken;
+use crate::config::ServeArgs;
+use crate::graphql::persisted::TrustedDocuments;
+use crate::graphql::schema::{self, AppSchema};
+use crate::service::events::Events;
+
+/// What every handler shares; cheap to clone.
+#[derive(Clone)]
+pub struct AppState {
+    schema: AppSchema,
+    db: DatabaseConnection,
+    events: Events,
+    token: ApiToken,
+    sql_stats: bool,
+    max_body_bytes: usize,
+    max_batch: usize,
+    request_timeout: Duration,
+    playground: bool,
+    cors_origins: Vec<HeaderValue>,
+}
+
+impl AppState {
+    /// The schema is built here once, not per request.
+    pub fn new(db: DatabaseConnection, args: &ServeArgs) -> Result<Self, BoxError> {
+        let events = Events::for_database(&db);
+        let trusted = args
+            .trusted_documents
+            .as_deref()
+            .map(TrustedDocuments::load)
+            .transpose()?;
+        if let Some(trusted) = &trusted {
+            tracing::info!(documents = trusted.len(), "running trusted documents only");
+        }
+        let cors_origins = args
+            .cors_origins
+            .iter()
+            .map(|origin| {
+                HeaderValue::from_str(origin.trim_end_matches('/'))
+                    .map_err(|_| format!("--cors-origin {origin:?} is not a valid origin"))
+            })
+            .collect::<Result<_, _>>()?;
+        crate::metrics::install();
+        Ok(Self {
+            schema: schema::build(db.clone(), events.clone(), &args.limits, trusted),
+            db,
+            events,
+            token: ApiToken::from_args(&args.access)?,
+            sql_stats: args.sql_stats,
+            max_body_bytes: args.limits.max_body_bytes,
+            max_batch: args.limits.max_batch,
+            request_timeout: args.limits.request_timeout(),
+            playground: !args.limits.no_introspection,
+            cors_origins,
+        })
+    }
+
+    /// The membership events of this instance; closing them ends every subscription.
+    pub fn events(&self) -> &Events {
+        &self.events
+    }
+
+    pub fn token(&self) -> &ApiToken {
+        &self.token
+    }
+}
+
+pub fn router(state: AppState) -> Router {
+    let cors = (!state.cors_origins.is_empty()).then(|| {
+        CorsLayer::new()
+            .allow_origin(AllowOrigin::list(state.cors_origins.clone()))
+            .allow_methods([axum::http::Method::GET, axum::http::Method::POST])
+            .allow_headers([header::CONTENT_TYPE, header::AUTHORIZATION, header::ACCEPT])
+            .expose_headers([HeaderName::from_static(graphql::REQUEST_ID)])
+            .max_age(Duration::from_secs(3600))
+    });
+    let mut router = Router::new()
+        .route("/graphql", get(graphql::get).post(graphql::post))
+        .route("/graphql/ws", get(ws::upgrade))
+        .route("/playground/assets/{file}", get(playground::asset))
+        .route("/health", get(|| async { "ok" }))
+        .route("/ready", get(ready))
+        .route("/metrics", get(metrics));
+    if let Some(cors) = cors {
+        router = router.layer(cors);
+    }
+    router
+        .layer(CompressionLayer::new())
+        .layer(TraceLayer::new_for_http())
+        .with_state(state)
+}
+
+/// Ready when the database answers.
+async fn ready(State(state): State<AppState>) -> impl IntoResponse {
+    match state.db.ping().await {
+        Ok(()) => (StatusCode::OK, "ready"),
+        Err(err) => {
+            tracing::warn!(error = %err, "readiness check: database unreachable");
+            (StatusCode::SERVICE_UNAVAILABLE, "database unreachable")
+        }
+    }
+}
+
+async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
+    (
+        [(
+            header::CONTENT_TYPE,
+            "text/plain; version=0.0.4; charset=utf-8",
+        )],
+        crate::metrics::render(&state.db),
+    )
+}

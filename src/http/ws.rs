@@ -1,0 +1,107 @@
+//! Subscriptions over WebSocket at `/graphql/ws`, in the `graphql-transport-ws` protocol
+//! or the legacy `graphql-ws` one (the client's `Sec-WebSocket-Protocol` chooses). The
+//! `connection_init` payload may carry the API token as HTTP requests do, as
+//! `{"Authorization": "Bearer <token>"}`.
+
+use std::time::Duration;
+
+use async_graphql::Data;
+use async_graphql::http::{ALL_WEBSOCKET_PROTOCOLS, WebSocketProtocols, WsMessage};
+use axum::extract::State;
+use axum::extract::ws::{CloseFrame, Message, WebSocket, WebSocketUpgrade};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::IntoResponse;
+use futures_util::{SinkExt, StreamExt, future};
+
+use super::AppState;
+
+/// How often an idle connection is pinged, so proxies do not close it and clients notice
+/// a dead server.
+const KEEPALIVE: Duration = Duration::from_secs(15);
+
+pub async fn upgrade(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    upgrade: WebSocketUpgrade,
+) -> axum::response::Response {
+    let protocol = headers
+        .get(header::SEC_WEBSOCKET_PROTOCOL)
+        .and_then(|value| value.to_str().ok())
+        .and_then(|protocols| {
+            protocols
+                .split(',')
+                .find_map(|protocol| protocol.trim().parse::<WebSocketProtocols>().ok())
+        });
+    let Some(protocol) = protocol else {
+        return (
+            StatusCode::BAD_REQUEST,
+            "ask for the graphql-transport-ws (or graphql-ws) WebSocket subprotocol",
+        )
+            .into_response();
+    };
+    upgrade
+        .protocols(ALL_WEBSOCKET_PROTOCOLS)
+        .on_upgrade(move |socket| serve(socket, state, protocol))
+}
+
+async fn serve(socket: WebSocket, state: AppState, protocol: WebSocketProtocols) {
+    let (mut sink, stream) = socket.split();
+    let input = stream
+        .take_while(|message| future::ready(message.is_ok()))
+        .filter_map(|message| {
+            future::ready(match message {
+                Ok(Message::Text(text)) => Some(text.as_bytes().to_vec()),
+                Ok(Message::Binary(bytes)) => Some(bytes.to_vec()),
+                _ => None,
+            })
+        });
+    let token = state.token.clone();
+    let messages = async_graphql::http::WebSocket::new(state.schema.clone(), input, protocol)
+        .on_connection_init(move |payload| async move {
+            let authorization = payload_authorization(&payload);
+            // A wrong token closes the connection (4403); none leaves it open for what
+            // the caller may do without one.
+            if token.rejects(authorization) {
+                return Err("invalid API token".into());
+            }
+            let mut data = Data::default();
+            data.insert(token.caller(authorization));
+            Ok(data)
+        });
+    futures_util::pin_mut!(messages);
+    let mut pings = tokio::time::interval_at(tokio::time::Instant::now() + KEEPALIVE, KEEPALIVE);
+    loop {
+        let outgoing = tokio::select! {
+            message = messages.next() => match message {
+                Some(WsMessage::Text(text)) => Message::Text(text.into()),
+                Some(WsMessage::Close(code, reason)) => Message::Close(Some(CloseFrame { code, reason: reason.into() })),
+                None => break,
+            },
+            _ = pings.tick() => Message::Text(keepalive(protocol).into()),
+        };
+        if sink.send(outgoing).await.is_err() {
+            break;
+        }
+    }
+}
+
+/// The protocol's own keep-alive message.
+fn keepalive(protocol: WebSocketProtocols) -> &'static str {
+    match protocol {
+        WebSocketProtocols::GraphQLWS => r#"{"type":"ping"}"#,
+        WebSocketProtocols::SubscriptionsTransportWS => r#"{"type":"ka"}"#,
+    }
+}
+
+/// `Authorization` in the `connection_init` payload, at its top level or under `headers`
+/// (clients differ), in any letter case.
+fn payload_authorization(payload: &serde_json::Value) -> Option<&str> {
+    fn find(object: &serde_json::Value) -> Option<&str> {
+        object.as_object()?.iter().find_map(|(key, value)| {
+            key.eq_ignore_ascii_case("authorization")
+                .then(|| value.as_str())
+                .flatten()
+        })
+    }
+    find(payload).or_else(|| find(payload.get("headers")?))
+}
