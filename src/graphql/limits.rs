@@ -3,6 +3,7 @@
 //! checks live here so each rejection says what was measured and what the limit is.
 
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use async_graphql::extensions::{
     Extension, ExtensionContext, ExtensionFactory, NextParseQuery, NextValidation,
@@ -41,8 +42,19 @@ impl QueryLimits {
 
 impl ExtensionFactory for QueryLimits {
     fn create(&self) -> Arc<dyn Extension> {
-        Arc::new(*self)
+        Arc::new(LimitCheck {
+            limits: *self,
+            introspection_only: AtomicBool::new(false),
+        })
     }
+}
+
+/// One request's check.
+struct LimitCheck {
+    limits: QueryLimits,
+    /// The document asks only for the schema: tools' introspection queries nest deeper
+    /// than any data query needs (GraphiQL's is 15 levels) and read no rows.
+    introspection_only: AtomicBool,
 }
 
 fn too_much(message: String) -> ServerError {
@@ -50,7 +62,7 @@ fn too_much(message: String) -> ServerError {
 }
 
 #[async_trait::async_trait]
-impl Extension for QueryLimits {
+impl Extension for LimitCheck {
     async fn parse_query(
         &self,
         ctx: &ExtensionContext<'_>,
@@ -72,12 +84,19 @@ impl Extension for QueryLimits {
                     .map(|fragment| count_fields(&fragment.node.selection_set.node)),
             )
             .fold(0usize, usize::saturating_add);
-        if fields > self.max_fields {
+        if fields > self.limits.max_fields {
             return Err(too_much(format!(
                 "the query selects {fields} fields; at most {} are allowed",
-                self.max_fields
+                self.limits.max_fields
             )));
         }
+        let introspection_only = document.operations.iter().all(|(_, operation)| {
+            operation.node.selection_set.node.items.iter().all(|item| {
+                matches!(&item.node, Selection::Field(field) if field.node.name.node.starts_with("__"))
+            })
+        });
+        self.introspection_only
+            .store(introspection_only, Ordering::Relaxed);
         Ok(document)
     }
 
@@ -87,17 +106,18 @@ impl Extension for QueryLimits {
         next: NextValidation<'_>,
     ) -> Result<ValidationResult, Vec<ServerError>> {
         let result = next.run(ctx).await?;
-        if result.depth > self.max_depth {
+        let max_depth = self.limits.max_depth;
+        if result.depth > max_depth && !self.introspection_only.load(Ordering::Relaxed) {
             return Err(vec![too_much(format!(
                 "the query is nested {} levels deep; at most {} are allowed",
-                result.depth, self.max_depth
+                result.depth, max_depth
             ))]);
         }
-        if result.complexity > self.max_complexity {
+        if result.complexity > self.limits.max_complexity {
             return Err(vec![too_much(format!(
                 "the query could return about {} rows (each list counts its `first` times \
                  what it selects); at most {} are allowed: ask for smaller pages",
-                result.complexity, self.max_complexity
+                result.complexity, self.limits.max_complexity
             ))]);
         }
         Ok(result)

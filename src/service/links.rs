@@ -16,6 +16,38 @@ use super::events::{EventKind, Events, MembershipEvent};
 use super::sql::{one_of, statement, value_rows};
 use crate::error::{AppError, AppResult, is_foreign_key_violation, is_unique_violation};
 
+/// How many times a write is tried when the database aborts it for a deadlock or a
+/// serialization failure.
+const WRITE_ATTEMPTS: u32 = 5;
+
+/// Runs `body` (an expression that uses the transaction `txn` and yields a value and its
+/// events) in a write transaction, and commits it with those events, or rolls it back on
+/// failure. When PostgreSQL aborts it to break a deadlock or a serialization conflict with
+/// a concurrent write, the whole transaction runs again (a bounded number of times): the
+/// loser of a race waits its turn instead of failing. A macro rather than a function
+/// taking a closure, because the future of an async closure cannot be required to be
+/// `Send`, which the resolvers need.
+macro_rules! write_txn {
+    ($db:expr, $events:expr, |$txn:ident| $body:block) => {{
+        let mut attempt = 1;
+        loop {
+            let owned = begin_write($db).await?;
+            let outcome = async {
+                let $txn = &owned;
+                $body
+            }
+            .await;
+            match finish(owned, $events, outcome).await {
+                Err(err) if attempt < WRITE_ATTEMPTS && err.is_retryable() => {
+                    tracing::debug!(attempt, "a write lost a race; running it again");
+                    attempt += 1;
+                }
+                result => break result,
+            }
+        }
+    }};
+}
+
 /// The side a link is seen from: the owner of `user.plans` is a user, of `plan.users` a plan.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Side {
@@ -266,8 +298,7 @@ pub async fn create_link(
     plan_id: Uuid,
     role: Role,
 ) -> AppResult<user_plan::Model> {
-    let txn = begin_write(db).await?;
-    let outcome = async {
+    let outcome = write_txn!(db, events, |txn| {
         let sql = format!(
             "INSERT INTO user_plans ({LINK_COLUMNS}) VALUES (?, ?, ?, ?) RETURNING {LINK_COLUMNS}"
         );
@@ -279,16 +310,15 @@ pub async fn create_link(
         ];
         let stmt = statement(txn.get_database_backend(), &sql, values);
         let link = user_plan::Model::find_by_statement(stmt)
-            .one(&txn)
+            .one(txn)
             .await
             .map_err(LinkError::Write)?
             .ok_or(DbErr::RecordNotInserted)?;
         let event = link_event(EventKind::Added, &link);
         Ok((link, vec![event]))
-    }
-    .await;
+    });
     let ids = BTreeSet::from([plan_id]);
-    match finish(txn, events, outcome).await {
+    match outcome {
         Err(LinkError::Write(err)) if is_unique_violation(&err) => Err(AppError::Conflict(
             format!("user {user_id} is already linked to plan {plan_id}"),
         )),
@@ -353,11 +383,10 @@ async fn change_one_link(
     user_id: Uuid,
     plan_id: Uuid,
 ) -> AppResult<user_plan::Model> {
-    let txn = begin_write(db).await?;
-    let outcome = async {
-        let stmt = statement(txn.get_database_backend(), sql, values);
+    let outcome = write_txn!(db, events, |txn| {
+        let stmt = statement(txn.get_database_backend(), sql, values.clone());
         let link = user_plan::Model::find_by_statement(stmt)
-            .one(&txn)
+            .one(txn)
             .await?
             .ok_or_else(|| AppError::NotFound {
                 message: format!("user {user_id} is not linked to plan {plan_id}"),
@@ -369,11 +398,8 @@ async fn change_one_link(
             event.role = None;
         }
         Ok((link, vec![event]))
-    }
-    .await;
-    finish(txn, events, outcome)
-        .await
-        .map_err(LinkError::into_app)
+    });
+    outcome.map_err(LinkError::into_app)
 }
 
 /// Deletes a user or a plan and, with it, its links; announces each removed link. The
@@ -385,10 +411,9 @@ pub async fn delete_with_links(
     side: Side,
     id: Uuid,
 ) -> AppResult<Uuid> {
-    let txn = begin_write(db).await?;
-    let outcome = async {
+    let outcome = write_txn!(db, events, |txn| {
         let at = super::now();
-        let removed = delete_links(&txn, side, id, None, false).await?;
+        let removed = delete_links(txn, side, id, None, false).await?;
         let sql = format!("DELETE FROM {} WHERE id = ?", side.table());
         let deleted = txn
             .execute_raw(statement(txn.get_database_backend(), &sql, vec![id.into()]))
@@ -401,11 +426,8 @@ pub async fn delete_with_links(
             .map(|other| side_event(EventKind::Removed, side, id, other, None, at))
             .collect();
         Ok((id, announced))
-    }
-    .await;
-    finish(txn, events, outcome)
-        .await
-        .map_err(LinkError::into_app)
+    });
+    outcome.map_err(LinkError::into_app)
 }
 
 // ---------------------------------------------------------------------------------------
@@ -424,14 +446,13 @@ pub async fn append(
     role: Role,
 ) -> AppResult<LinkChanges> {
     let ids: BTreeSet<Uuid> = ids.into_iter().collect();
-    let txn = begin_write(db).await?;
-    let outcome = async {
+    let outcome = write_txn!(db, events, |txn| {
         if ids.is_empty() {
-            ensure_exists(&txn, side, owner).await?;
+            ensure_exists(txn, side, owner).await?;
             return Ok((LinkChanges::default(), Vec::new()));
         }
         let at = super::now();
-        let added = insert_missing_links(&txn, side, owner, &ids, role, at)
+        let added = insert_missing_links(txn, side, owner, &ids, role, at)
             .await
             .map_err(LinkError::Write)?;
         let announced = added
@@ -444,10 +465,8 @@ pub async fn append(
             removed: Vec::new(),
         };
         Ok((changes, announced))
-    }
-    .await;
-    let result = finish(txn, events, outcome).await;
-    explain_failure(db, side, owner, &ids, result).await
+    });
+    explain_failure(db, side, owner, &ids, outcome).await
 }
 
 /// Unlinks `owner` from the given ids; ids it is not linked to are reported unchanged.
@@ -459,16 +478,15 @@ pub async fn remove(
     ids: Vec<Uuid>,
 ) -> AppResult<LinkChanges> {
     let ids: BTreeSet<Uuid> = ids.into_iter().collect();
-    let txn = begin_write(db).await?;
-    let outcome = async {
+    let outcome = write_txn!(db, events, |txn| {
         let removed = if ids.is_empty() {
             BTreeSet::new()
         } else {
-            delete_links(&txn, side, owner, Some(&ids), false).await?
+            delete_links(txn, side, owner, Some(&ids), false).await?
         };
         if removed.is_empty() {
             // Nothing matched: tell "no such owner" apart from "no such links".
-            ensure_exists(&txn, side, owner).await?;
+            ensure_exists(txn, side, owner).await?;
         }
         let at = super::now();
         let announced = removed
@@ -481,11 +499,8 @@ pub async fn remove(
             added: Vec::new(),
         };
         Ok((changes, announced))
-    }
-    .await;
-    finish(txn, events, outcome)
-        .await
-        .map_err(LinkError::into_app)
+    });
+    outcome.map_err(LinkError::into_app)
 }
 
 /// Leaves `owner` linked to exactly `ids`, in one transaction. With `expected`, refuses
@@ -500,12 +515,13 @@ pub async fn replace(
     expected: Option<Vec<Uuid>>,
 ) -> AppResult<LinkChanges> {
     let ids: BTreeSet<Uuid> = ids.into_iter().collect();
-    let txn = begin_write(db).await?;
-    let outcome = async {
+    let outcome = write_txn!(db, events, |txn| {
         // Lock the owner's row so concurrent replaces of the same owner run one after the
         // other (SQLite's write lock, taken at BEGIN, already does this).
         let lock = match db.get_database_backend() {
-            DbBackend::Postgres => " FOR UPDATE",
+            // NO KEY UPDATE: the foreign-key checks of other writers' inserts (KEY SHARE)
+            // pass; only another writer of this owner waits.
+            DbBackend::Postgres => " FOR NO KEY UPDATE",
             _ => "",
         };
         let sql = format!("SELECT id FROM {} WHERE id = ?{lock}", side.table());
@@ -519,9 +535,9 @@ pub async fn replace(
         if found.is_none() {
             return Err(AppError::not_found(side.noun(), vec![owner]).into());
         }
-        if let Some(expected) = expected {
-            let expected: BTreeSet<Uuid> = expected.into_iter().collect();
-            let current = linked_ids(&txn, side, owner).await?;
+        if let Some(expected) = &expected {
+            let expected: BTreeSet<Uuid> = expected.iter().copied().collect();
+            let current = linked_ids(txn, side, owner).await?;
             if current != expected {
                 return Err(AppError::Conflict(format!(
                     "the {}s of {} {owner} are not the expected ones; reload and retry",
@@ -532,11 +548,11 @@ pub async fn replace(
             }
         }
         let at = super::now();
-        let removed = delete_links(&txn, side, owner, Some(&ids), true).await?;
+        let removed = delete_links(txn, side, owner, Some(&ids), true).await?;
         let added = if ids.is_empty() {
             BTreeSet::new()
         } else {
-            insert_missing_links(&txn, side, owner, &ids, role, at)
+            insert_missing_links(txn, side, owner, &ids, role, at)
                 .await
                 .map_err(LinkError::Write)?
         };
@@ -555,10 +571,8 @@ pub async fn replace(
             removed: removed.into_iter().collect(),
         };
         Ok((changes, announced))
-    }
-    .await;
-    let result = finish(txn, events, outcome).await;
-    explain_failure(db, side, owner, &ids, result).await
+    });
+    explain_failure(db, side, owner, &ids, outcome).await
 }
 
 /// A write's failure: a statement's own error is kept raw until the transaction is rolled
@@ -575,6 +589,21 @@ impl<E: Into<AppError>> From<E> for LinkError {
 }
 
 impl LinkError {
+    /// A deadlock or serialization failure: the transaction can run again as it is.
+    fn is_retryable(&self) -> bool {
+        let (LinkError::Write(err) | LinkError::App(AppError::Internal(err))) = self else {
+            return false;
+        };
+        let code = match err {
+            DbErr::Exec(sea_orm::RuntimeErr::SqlxError(e))
+            | DbErr::Query(sea_orm::RuntimeErr::SqlxError(e)) => e
+                .as_database_error()
+                .and_then(|e| e.code().map(|code| code.into_owned())),
+            _ => None,
+        };
+        matches!(code.as_deref(), Some("40001" | "40P01"))
+    }
+
     fn into_app(self) -> AppError {
         match self {
             LinkError::Write(err) => err.into(),

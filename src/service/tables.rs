@@ -53,9 +53,10 @@ impl Ordering {
         direction: Direction::Asc,
     };
 
-    /// Written into each cursor, so a cursor made for one ordering is refused by another.
-    fn tag(self) -> String {
-        format!("{}:{:?}", self.key.column(), self.direction)
+    /// Written into each cursor, so a cursor made for one table and ordering is refused by
+    /// any other.
+    fn tag(self, table: &str) -> String {
+        format!("{table}.{}:{:?}", self.key.column(), self.direction)
     }
 }
 
@@ -80,13 +81,13 @@ struct CursorData {
     id: Uuid,
 }
 
-fn encode_cursor(ordering: Ordering, row: &impl KeysetRow) -> String {
+fn encode_cursor<M: KeysetRow>(ordering: Ordering, row: &M) -> String {
     let k = match row.sort_value(ordering.key) {
         SortValue::Text(text) => text,
         SortValue::Time(time) => time.to_rfc3339(),
     };
     let data = CursorData {
-        o: ordering.tag(),
+        o: ordering.tag(M::TABLE),
         k,
         id: row.id(),
     };
@@ -94,7 +95,12 @@ fn encode_cursor(ordering: Ordering, row: &impl KeysetRow) -> String {
 }
 
 /// The cursor's position as values to bind: (sort key, id).
-fn decode_cursor(field: &str, ordering: Ordering, cursor: &str) -> AppResult<(Value, Value)> {
+fn decode_cursor(
+    field: &str,
+    table: &str,
+    ordering: Ordering,
+    cursor: &str,
+) -> AppResult<(Value, Value)> {
     let invalid = || {
         AppError::bad_input(
             field,
@@ -103,7 +109,7 @@ fn decode_cursor(field: &str, ordering: Ordering, cursor: &str) -> AppResult<(Va
     };
     let bytes = URL_SAFE_NO_PAD.decode(cursor).map_err(|_| invalid())?;
     let data: CursorData = serde_json::from_slice(&bytes).map_err(|_| invalid())?;
-    if data.o != ordering.tag() {
+    if data.o != ordering.tag(table) {
         return Err(invalid());
     }
     let key = match ordering.key {
@@ -216,7 +222,7 @@ pub fn page_query(
         ("before", &args.before, false),
     ] {
         if let Some(cursor) = cursor {
-            let (key_value, id) = decode_cursor(field, ordering, cursor)?;
+            let (key_value, id) = decode_cursor(field, table, ordering, cursor)?;
             // "later in the requested order" is > for ASC, < for DESC.
             let op = if later == forward_is_asc { ">" } else { "<" };
             filter.condition(format!("({key}, id) {op} (?, ?)"), [key_value, id]);

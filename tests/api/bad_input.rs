@@ -1,0 +1,560 @@
+//! Every kind of bad request, table-driven: each case gets its exact `extensions.code` (and
+//! HTTP status), and afterwards all three tables are exactly as they were.
+
+use serde_json::{Value, json};
+use uuid::Uuid;
+
+use crate::helpers::*;
+use crate::on_both_databases;
+
+/// How a case reaches the server.
+enum Send {
+    /// POST application/json with this query and these variables.
+    Query(String, Value),
+    /// POST this raw body with this content type.
+    Raw(&'static str, Vec<u8>),
+    /// GET with this query.
+    Get(String),
+}
+
+struct Case {
+    name: &'static str,
+    send: Send,
+    status: u16,
+    code: &'static str,
+}
+
+fn case(
+    name: &'static str,
+    query: impl Into<String>,
+    variables: Value,
+    code: &'static str,
+) -> Case {
+    Case {
+        name,
+        send: Send::Query(query.into(), variables),
+        status: 200,
+        code,
+    }
+}
+
+const CREATE_USER: &str =
+    "mutation($e: String!, $n: String!) { createUser(input: { email: $e, name: $n }) { id } }";
+const CREATE_PLAN: &str =
+    "mutation($n: String!, $d: String) { createPlan(input: { name: $n, description: $d }) { id } }";
+const ADD_PLANS: &str = "mutation($u: UUID!, $p: [UUID!]!) { addPlansToUser(userId: $u, planIds: $p) { addedPlanIds } }";
+
+fn cases(
+    user: Uuid,
+    other_user: Uuid,
+    plan: Uuid,
+    users_cursor: &str,
+    emails_cursor: &str,
+) -> Vec<Case> {
+    let unknown = Uuid::now_v7();
+    let long = |n: usize| "x".repeat(n);
+    let deep = format!(
+        "query($u: UUID!) {{ user(id: $u) {{ {}id{} }} }}",
+        "plans(first: 1) { users(first: 1) { ".repeat(6),
+        " } }".repeat(6)
+    );
+    let wide = format!(
+        "{{ {} }}",
+        (0..1001)
+            .map(|i| format!("a{i}: __typename"))
+            .collect::<Vec<_>>()
+            .join(" ")
+    );
+    let alias_bomb = format!(
+        "{{ {} }}",
+        (0..20)
+            .map(|i| format!(
+                "a{i}: users(first: 1000) {{ nodes {{ plans(first: 1000) {{ id }} }} }}"
+            ))
+            .collect::<Vec<_>>()
+            .join(" ")
+    );
+    let too_many_ids: Vec<Uuid> = (0..10_001).map(|_| Uuid::now_v7()).collect();
+    let big_body = format!(
+        r#"{{"query": "{{ users {{ totalCount }} }}", "variables": {{ "pad": "{}" }} }}"#,
+        long(1024 * 1024)
+    );
+    let batch = |n: usize| {
+        serde_json::to_vec(&vec![json!({ "query": "{ users { totalCount } }" }); n]).unwrap()
+    };
+    let u = json!({ "u": user });
+    vec![
+        // Malformed UUIDs.
+        case(
+            "user id not a uuid",
+            r#"{ user(id: "nope") { id } }"#,
+            json!({}),
+            "BAD_USER_INPUT",
+        ),
+        case(
+            "plan id not a uuid",
+            r#"{ plan(id: "123") { id } }"#,
+            json!({}),
+            "BAD_USER_INPUT",
+        ),
+        case(
+            "userPlan id not a uuid",
+            "query($p: UUID!) { userPlan(userId: \"x\", planId: $p) { role } }",
+            json!({ "p": plan }),
+            "BAD_USER_INPUT",
+        ),
+        case(
+            "deleteUser id not a uuid",
+            r#"mutation { deleteUser(id: "zz") }"#,
+            json!({}),
+            "BAD_USER_INPUT",
+        ),
+        case(
+            "uuid variable malformed",
+            "query($id: UUID!) { user(id: $id) { id } }",
+            json!({ "id": "not-a-uuid" }),
+            "BAD_USER_INPUT",
+        ),
+        case(
+            "uuid in a list malformed",
+            ADD_PLANS,
+            json!({ "u": user, "p": ["bad"] }),
+            "BAD_USER_INPUT",
+        ),
+        case(
+            "expected ids malformed",
+            "mutation($u: UUID!) { setUserPlans(userId: $u, planIds: [], expectedPlanIds: [\"x\"]) { addedPlanIds } }",
+            u.clone(),
+            "BAD_USER_INPUT",
+        ),
+        // Cursors.
+        case(
+            "cursor garbage",
+            r#"{ users(after: "garbage") { totalCount } }"#,
+            json!({}),
+            "BAD_USER_INPUT",
+        ),
+        case(
+            "cursor not base64",
+            r#"{ users(before: "%%%", last: 1) { totalCount } }"#,
+            json!({}),
+            "BAD_USER_INPUT",
+        ),
+        case(
+            "cursor of another ordering",
+            "query($c: String!) { users(after: $c, orderBy: { field: INSERTED_AT, direction: ASC }) { totalCount } }",
+            json!({ "c": emails_cursor }),
+            "BAD_USER_INPUT",
+        ),
+        case(
+            "user cursor on plans",
+            "query($c: String!) { plans(after: $c) { totalCount } }",
+            json!({ "c": users_cursor }),
+            "BAD_USER_INPUT",
+        ),
+        // Wrong types.
+        case(
+            "first is a string",
+            r#"{ users(first: "ten") { totalCount } }"#,
+            json!({}),
+            "BAD_USER_INPUT",
+        ),
+        case(
+            "email is a number",
+            r#"mutation { createUser(input: { email: 5, name: "x" }) { id } }"#,
+            json!({}),
+            "BAD_USER_INPUT",
+        ),
+        case(
+            "id is a number",
+            "{ user(id: 5) { id } }",
+            json!({}),
+            "BAD_USER_INPUT",
+        ),
+        case(
+            "variable of the wrong type",
+            "query($n: Int) { users(first: $n) { totalCount } }",
+            json!({ "n": "x" }),
+            "BAD_USER_INPUT",
+        ),
+        case(
+            "input is not an object",
+            r#"mutation { createUser(input: "ada") { id } }"#,
+            json!({}),
+            "BAD_USER_INPUT",
+        ),
+        case(
+            "null for a required input",
+            CREATE_USER,
+            json!({ "e": null, "n": "x" }),
+            "BAD_USER_INPUT",
+        ),
+        // Unknown enum values.
+        case(
+            "unknown sort field",
+            "{ users(orderBy: { field: AGE, direction: ASC }) { totalCount } }",
+            json!({}),
+            "BAD_USER_INPUT",
+        ),
+        case(
+            "unknown direction",
+            "{ plans(orderBy: { field: NAME, direction: UP }) { totalCount } }",
+            json!({}),
+            "BAD_USER_INPUT",
+        ),
+        case(
+            "unknown role",
+            "mutation($u: UUID!, $p: UUID!) { createUserPlan(input: { userId: $u, planId: $p, role: KING }) { role } }",
+            json!({ "u": other_user, "p": plan }),
+            "BAD_USER_INPUT",
+        ),
+        case(
+            "first is a boolean",
+            "{ plans(first: true) { totalCount } }",
+            json!({}),
+            "BAD_USER_INPUT",
+        ),
+        case(
+            "role variable unknown",
+            "query($u: UUID!, $r: MembershipRole) { user(id: $u) { plans(role: $r) { id } } }",
+            json!({ "u": user, "r": "KING" }),
+            "BAD_USER_INPUT",
+        ),
+        // Empty and oversized strings.
+        case(
+            "empty user name",
+            CREATE_USER,
+            json!({ "e": "new@example.com", "n": "" }),
+            "BAD_USER_INPUT",
+        ),
+        case(
+            "blank user name",
+            CREATE_USER,
+            json!({ "e": "new@example.com", "n": "   " }),
+            "BAD_USER_INPUT",
+        ),
+        case(
+            "user name too long",
+            CREATE_USER,
+            json!({ "e": "new@example.com", "n": long(201) }),
+            "BAD_USER_INPUT",
+        ),
+        case(
+            "empty plan name",
+            CREATE_PLAN,
+            json!({ "n": "" }),
+            "BAD_USER_INPUT",
+        ),
+        case(
+            "plan name too long",
+            CREATE_PLAN,
+            json!({ "n": long(201) }),
+            "BAD_USER_INPUT",
+        ),
+        case(
+            "description too long",
+            CREATE_PLAN,
+            json!({ "n": "ok", "d": long(2001) }),
+            "BAD_USER_INPUT",
+        ),
+        case(
+            "update to an empty name",
+            "mutation($u: UUID!) { updateUser(id: $u, input: { name: \"\" }) { id } }",
+            u.clone(),
+            "BAD_USER_INPUT",
+        ),
+        case(
+            "update plan name too long",
+            "mutation($p: UUID!, $n: String!) { updatePlan(id: $p, input: { name: $n }) { id } }",
+            json!({ "p": plan, "n": long(201) }),
+            "BAD_USER_INPUT",
+        ),
+        case(
+            "email too long",
+            CREATE_USER,
+            json!({ "e": format!("{}@example.com", long(320)), "n": "x" }),
+            "BAD_USER_INPUT",
+        ),
+        // Invalid emails.
+        case(
+            "email without @",
+            CREATE_USER,
+            json!({ "e": "plain", "n": "x" }),
+            "BAD_USER_INPUT",
+        ),
+        case(
+            "email with two @",
+            CREATE_USER,
+            json!({ "e": "a@b@c", "n": "x" }),
+            "BAD_USER_INPUT",
+        ),
+        case(
+            "email with a space",
+            CREATE_USER,
+            json!({ "e": "a b@c", "n": "x" }),
+            "BAD_USER_INPUT",
+        ),
+        case(
+            "email without local part",
+            CREATE_USER,
+            json!({ "e": "@x", "n": "x" }),
+            "BAD_USER_INPUT",
+        ),
+        case(
+            "email without domain",
+            CREATE_USER,
+            json!({ "e": "x@", "n": "x" }),
+            "BAD_USER_INPUT",
+        ),
+        case(
+            "update to a bad email",
+            "mutation($u: UUID!) { updateUser(id: $u, input: { email: \"bad\" }) { id } }",
+            u.clone(),
+            "BAD_USER_INPUT",
+        ),
+        // Duplicates.
+        case(
+            "email taken",
+            CREATE_USER,
+            json!({ "e": "ada@example.com", "n": "Other" }),
+            "CONFLICT",
+        ),
+        case(
+            "email taken in another case",
+            CREATE_USER,
+            json!({ "e": "ADA@Example.COM", "n": "Other" }),
+            "CONFLICT",
+        ),
+        case(
+            "link exists",
+            "mutation($u: UUID!, $p: UUID!) { createUserPlan(input: { userId: $u, planId: $p }) { role } }",
+            json!({ "u": user, "p": plan }),
+            "CONFLICT",
+        ),
+        case(
+            "update to a taken email",
+            "mutation($u: UUID!) { updateUser(id: $u, input: { email: \"ada@example.com\" }) { id } }",
+            json!({ "u": other_user }),
+            "CONFLICT",
+        ),
+        case(
+            "expected set differs",
+            "mutation($u: UUID!) { setUserPlans(userId: $u, planIds: [], expectedPlanIds: []) { removedPlanIds } }",
+            u.clone(),
+            "CONFLICT",
+        ),
+        // Unknown ids, alone and in batches.
+        case(
+            "unknown plan among known",
+            ADD_PLANS,
+            json!({ "u": user, "p": [plan, unknown] }),
+            "NOT_FOUND",
+        ),
+        case(
+            "unknown owner of an append",
+            ADD_PLANS,
+            json!({ "u": unknown, "p": [plan] }),
+            "NOT_FOUND",
+        ),
+        case(
+            "unknown user added to a plan",
+            "mutation($p: UUID!, $u: [UUID!]!) { addUsersToPlan(planId: $p, userIds: $u) { addedUserIds } }",
+            json!({ "p": plan, "u": [other_user, unknown] }),
+            "NOT_FOUND",
+        ),
+        case(
+            "unknown user set on a plan",
+            "mutation($p: UUID!, $u: [UUID!]!) { setPlanUsers(planId: $p, userIds: $u) { addedUserIds } }",
+            json!({ "p": plan, "u": [unknown] }),
+            "NOT_FOUND",
+        ),
+        case(
+            "unknown plan set on a user",
+            "mutation($u: UUID!, $p: [UUID!]!) { setUserPlans(userId: $u, planIds: $p) { addedPlanIds } }",
+            json!({ "u": user, "p": [unknown] }),
+            "NOT_FOUND",
+        ),
+        case(
+            "unknown owner of a removal",
+            "mutation($u: UUID!, $p: [UUID!]!) { removePlansFromUser(userId: $u, planIds: $p) { removedPlanIds } }",
+            json!({ "u": unknown, "p": [plan] }),
+            "NOT_FOUND",
+        ),
+        case(
+            "delete an unknown user",
+            "mutation($u: UUID!) { deleteUser(id: $u) }",
+            json!({ "u": unknown }),
+            "NOT_FOUND",
+        ),
+        case(
+            "delete an unknown plan",
+            "mutation($p: UUID!) { deletePlan(id: $p) }",
+            json!({ "p": unknown }),
+            "NOT_FOUND",
+        ),
+        case(
+            "update an unknown user",
+            "mutation($u: UUID!) { updateUser(id: $u, input: { name: \"x\" }) { id } }",
+            json!({ "u": unknown }),
+            "NOT_FOUND",
+        ),
+        case(
+            "update an unknown link",
+            "mutation($u: UUID!, $p: UUID!) { updateUserPlan(userId: $u, planId: $p, role: ADMIN) { role } }",
+            json!({ "u": user, "p": unknown }),
+            "NOT_FOUND",
+        ),
+        case(
+            "delete an unknown link",
+            "mutation($u: UUID!, $p: UUID!) { deleteUserPlan(userId: $u, planId: $p) { role } }",
+            json!({ "u": unknown, "p": plan }),
+            "NOT_FOUND",
+        ),
+        case(
+            "link to an unknown plan",
+            "mutation($u: UUID!, $p: UUID!) { createUserPlan(input: { userId: $u, planId: $p }) { role } }",
+            json!({ "u": user, "p": unknown }),
+            "NOT_FOUND",
+        ),
+        // Page sizes: refused, never clamped.
+        case(
+            "first above the cap",
+            "{ users(first: 1001) { totalCount } }",
+            json!({}),
+            "BAD_USER_INPUT",
+        ),
+        case(
+            "negative first",
+            "{ users(first: -1) { totalCount } }",
+            json!({}),
+            "BAD_USER_INPUT",
+        ),
+        case(
+            "nested first above the cap",
+            "query($u: UUID!) { user(id: $u) { plans(first: 5000) { id } } }",
+            u.clone(),
+            "BAD_USER_INPUT",
+        ),
+        case(
+            "last above the cap",
+            "{ plans(last: 2000) { totalCount } }",
+            json!({}),
+            "BAD_USER_INPUT",
+        ),
+        // Broken documents.
+        case("syntax error", "{ users { ", json!({}), "BAD_USER_INPUT"),
+        case(
+            "unknown field",
+            "{ users { nodes { age } } }",
+            json!({}),
+            "BAD_USER_INPUT",
+        ),
+        case(
+            "missing required argument",
+            "{ user { id } }",
+            json!({}),
+            "BAD_USER_INPUT",
+        ),
+        case(
+            "fragment cycle",
+            "query($u: UUID!) { user(id: $u) { ...A } } fragment A on User { plans { users { ...B } } } fragment B on User { ...A }",
+            u.clone(),
+            "BAD_USER_INPUT",
+        ),
+        case(
+            "two operations, no name",
+            "query A { users { totalCount } } query B { plans { totalCount } }",
+            json!({}),
+            "BAD_USER_INPUT",
+        ),
+        // Hostile shapes.
+        case("too deep", deep, u.clone(), "BAD_USER_INPUT"),
+        case("too wide", wide, json!({}), "BAD_USER_INPUT"),
+        case("alias bomb", alias_bomb, json!({}), "BAD_USER_INPUT"),
+        case(
+            "too many ids",
+            ADD_PLANS,
+            json!({ "u": user, "p": too_many_ids }),
+            "BAD_USER_INPUT",
+        ),
+        // Bodies that are not GraphQL requests.
+        Case {
+            name: "invalid JSON",
+            send: Send::Raw("application/json", b"{\"query\": ".to_vec()),
+            status: 400,
+            code: "BAD_USER_INPUT",
+        },
+        Case {
+            name: "JSON that is not a request",
+            send: Send::Raw("application/json", b"42".to_vec()),
+            status: 400,
+            code: "BAD_USER_INPUT",
+        },
+        Case {
+            name: "wrong content type",
+            send: Send::Raw("text/plain", b"{ users { totalCount } }".to_vec()),
+            status: 415,
+            code: "BAD_USER_INPUT",
+        },
+        Case {
+            name: "body too large",
+            send: Send::Raw("application/json", big_body.into_bytes()),
+            status: 413,
+            code: "BAD_USER_INPUT",
+        },
+        Case {
+            name: "empty batch",
+            send: Send::Raw("application/json", b"[]".to_vec()),
+            status: 400,
+            code: "BAD_USER_INPUT",
+        },
+        Case {
+            name: "batch too large",
+            send: Send::Raw("application/json", batch(11)),
+            status: 400,
+            code: "BAD_USER_INPUT",
+        },
+        Case {
+            name: "mutation over GET",
+            send: Send::Get(format!("mutation {{ deleteUser(id: \"{user}\") }}")),
+            status: 405,
+            code: "METHOD_NOT_ALLOWED",
+        },
+    ]
+}
+
+on_both_databases! {
+    async fn each_bad_request_gets_its_code_and_changes_nothing(app: TestApp) {
+        let user = app.create_user("ada@example.com", "Ada").await;
+        let other_user = app.create_user("bob@example.com", "Bob").await;
+        let plan = app.create_plan("Pro").await;
+        app.link(user, plan, "OWNER").await;
+        let cursor = |data: &Value, root: &str| data[root]["pageInfo"]["endCursor"].as_str().unwrap().to_owned();
+        let by_email = app.data("{ users(first: 1, orderBy: { field: EMAIL, direction: ASC }) { pageInfo { endCursor } } }", json!({})).await;
+        let by_time = app.data("{ users(first: 1) { pageInfo { endCursor } } }", json!({})).await;
+        let cases = cases(user, other_user, plan, &cursor(&by_time, "users"), &cursor(&by_email, "users"));
+        assert!(cases.len() >= 60, "{} cases", cases.len());
+        let before = app.snapshot().await;
+        for case in cases {
+            let request = match &case.send {
+                Send::Query(query, variables) => app.client().post(app.url("/graphql")).json(&json!({ "query": query, "variables": variables })),
+                Send::Raw(content_type, body) => app.client().post(app.url("/graphql")).header("content-type", *content_type).body(body.clone()),
+                Send::Get(query) => app.client().get(app.url("/graphql")).query(&[("query", query)]),
+            };
+            let response = request.send().await.unwrap();
+            assert_eq!(response.status().as_u16(), case.status, "{}", case.name);
+            let body: Value = response.json().await.unwrap_or_else(|err| panic!("{}: not JSON: {err}", case.name));
+            let error = &body["errors"][0];
+            assert_eq!(error["extensions"]["code"], case.code, "{}: {body:#}", case.name);
+            assert!(error["extensions"]["requestId"].is_string(), "{}: {body:#}", case.name);
+            let message = error["message"].as_str().unwrap_or_default().to_lowercase();
+            for leak in ["select ", "insert ", "sqlx", "sqlite", "postgres", "panicked", ".rs:"] {
+                assert!(!message.contains(leak), "{}: leaks {leak:?}: {message}", case.name);
+            }
+            assert_eq!(app.snapshot().await, before, "{}: the tables changed", case.name);
+        }
+        // And the server still serves.
+        let data = app.data("query($u: UUID!) { user(id: $u) { email planCount } }", json!({ "u": user })).await;
+        assert_eq!(data["user"]["planCount"], 1);
+    }
+}
