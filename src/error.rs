@@ -85,16 +85,24 @@ fn is_connection_error(err: &DbErr) -> bool {
     use sea_orm::sqlx::Error as Sqlx;
     match err {
         DbErr::ConnectionAcquire(_) | DbErr::Conn(_) => true,
-        DbErr::Exec(RuntimeErr::SqlxError(e)) | DbErr::Query(RuntimeErr::SqlxError(e)) => {
-            matches!(
+        DbErr::Exec(RuntimeErr::SqlxError(e)) | DbErr::Query(RuntimeErr::SqlxError(e))
+            if matches!(
                 e.as_ref(),
                 Sqlx::Io(_)
                     | Sqlx::PoolTimedOut
                     | Sqlx::PoolClosed
                     | Sqlx::WorkerCrashed
                     | Sqlx::Tls(_)
-            )
+            ) =>
+        {
+            true
         }
+        // The server ended the session (shutdown, pg_terminate_backend) or cannot accept
+        // one: class 08 and the 57P0x codes are about the connection, not the statement.
+        DbErr::Exec(RuntimeErr::SqlxError(e)) | DbErr::Query(RuntimeErr::SqlxError(e)) => e
+            .as_database_error()
+            .and_then(|e| e.code())
+            .is_some_and(|code| code.starts_with("08") || code.starts_with("57P0")),
         _ => false,
     }
 }

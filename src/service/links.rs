@@ -533,7 +533,8 @@ pub async fn replace(
             ))
             .await?;
         if found.is_none() {
-            return Err(AppError::not_found(side.noun(), vec![owner]).into());
+            // Named with every unknown id of the list, as append and the contract do.
+            return Err(unknown_ids(txn, side, owner, &ids).await.into());
         }
         if let Some(expected) = &expected {
             let expected: BTreeSet<Uuid> = expected.iter().copied().collect();
@@ -787,7 +788,7 @@ async fn ensure_exists(conn: &impl ConnectionTrait, side: Side, id: Uuid) -> App
 /// After a foreign-key failure: which of the owner and the ids name no row. Run outside the
 /// failed statement's transaction, and only on this error path.
 async fn unknown_ids(
-    db: &DatabaseConnection,
+    db: &impl ConnectionTrait,
     side: Side,
     owner: Uuid,
     ids: &BTreeSet<Uuid>,
@@ -813,7 +814,7 @@ async fn unknown_ids(
     }
     let missing_others: Vec<Uuid> = ids
         .iter()
-        .filter(|id| !found.contains(id))
+        .filter(|id| !found.contains(id) && !missing.contains(*id))
         .copied()
         .collect();
     if !missing_others.is_empty() {

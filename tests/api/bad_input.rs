@@ -4,7 +4,6 @@
 use serde_json::{Value, json};
 use uuid::Uuid;
 
-use crate::helpers::*;
 use crate::on_both_databases;
 
 /// How a case reaches the server.

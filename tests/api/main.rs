@@ -3,14 +3,19 @@
 
 mod helpers;
 
+mod access;
 mod bad_input;
 mod batching;
+mod conformance;
 
 mod explain;
+mod faults;
 mod http;
 mod memberships;
+mod model;
 mod pagination;
 mod plans;
+mod races;
 mod schema_file;
 mod subscriptions;
 mod users;
