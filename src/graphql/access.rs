@@ -89,7 +89,7 @@ impl Extension for AccessCheck {
 }
 
 /// The type of the operation a request will run, if the document names it unambiguously.
-pub fn operation_type(document: &ExecutableDocument, name: Option<&str>) -> Option<OperationType> {
+fn operation_type(document: &ExecutableDocument, name: Option<&str>) -> Option<OperationType> {
     match (&document.operations, name) {
         (DocumentOperations::Single(operation), _) => Some(operation.node.ty),
         (DocumentOperations::Multiple(operations), Some(name)) => {

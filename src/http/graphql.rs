@@ -224,9 +224,7 @@ async fn execute(
         };
     for error in &mut response.errors {
         with_default_code(error);
-        if let Some(extensions) = error.extensions.as_mut() {
-            extensions.set("requestId", id);
-        }
+        with_request_id(error, id);
     }
     if state.sql_stats {
         response.extensions.insert(
@@ -237,14 +235,7 @@ async fn execute(
             }),
         );
     }
-    let outcome = response
-        .errors
-        .first()
-        .and_then(|error| error.extensions.as_ref()?.get("code").cloned())
-        .map_or_else(
-            || "ok".to_owned(),
-            |code| code.to_string().trim_matches('"').to_owned(),
-        );
+    let outcome = first_code(&response).unwrap_or("ok").to_owned();
     let seconds = started.elapsed().as_secs_f64();
     let operation = operation.label();
     crate::metrics::request_finished(&operation, &outcome, seconds, stats.statements());
@@ -273,6 +264,22 @@ fn with_default_code(error: &mut ServerError) {
     }
 }
 
+/// So an operator can find the request's log lines from what the client saw.
+fn with_request_id(error: &mut ServerError, id: &str) {
+    error
+        .extensions
+        .get_or_insert_with(Default::default)
+        .set("requestId", id);
+}
+
+/// The `extensions.code` of a response's first error.
+fn first_code(response: &Response) -> Option<&str> {
+    match response.errors.first()?.extensions.as_ref()?.get("code")? {
+        async_graphql::Value::String(code) => Some(code),
+        _ => None,
+    }
+}
+
 /// How a response goes back: its media type (`application/graphql-response+json` for
 /// clients that accept it, `application/json` for the others) and its request id.
 struct Reply {
@@ -291,9 +298,7 @@ impl Reply {
     /// A request refused before it ran: a GraphQL-shaped error with this status.
     fn refusal(&self, status: StatusCode, message: &str) -> axum::response::Response {
         let mut error = request_error(message, "BAD_USER_INPUT");
-        if let Some(extensions) = error.extensions.as_mut() {
-            extensions.set("requestId", self.request_id.to_str().unwrap_or_default());
-        }
+        with_request_id(&mut error, self.request_id.to_str().unwrap_or_default());
         self.json(status, &serde_json::json!({ "errors": [error] }))
     }
 
@@ -302,12 +307,7 @@ impl Reply {
         let request_error = response.data == async_graphql::Value::Null
             && !response.errors.is_empty()
             && response.errors.iter().all(|error| error.path.is_empty());
-        let code = response
-            .errors
-            .first()
-            .and_then(|error| error.extensions.as_ref()?.get("code").cloned())
-            .map(|code| code.to_string().trim_matches('"').to_owned());
-        let status = match code.as_deref() {
+        let status = match first_code(&response) {
             // Whatever the media type: a write over GET is the wrong method.
             Some(WRITE_OVER_GET) => StatusCode::METHOD_NOT_ALLOWED,
             _ if !request_error || !self.graphql_response => StatusCode::OK,
@@ -365,7 +365,7 @@ fn request_id(headers: &HeaderMap) -> String {
         .map_or_else(|| uuid::Uuid::now_v7().to_string(), str::to_owned)
 }
 
-pub fn authorization(headers: &HeaderMap) -> Option<&str> {
+fn authorization(headers: &HeaderMap) -> Option<&str> {
     headers
         .get(header::AUTHORIZATION)
         .and_then(|value| value.to_str().ok())

@@ -1,6 +1,9 @@
 //! The API token: each kind of operation with no token, a wrong one and the right one, over
 //! HTTP and WebSocket; and the refusal to serve openly on a public address.
 
+use std::net::SocketAddr;
+use std::time::Duration;
+
 use futures_util::{SinkExt, StreamExt};
 use serde_json::{Value, json};
 use tokio_tungstenite::tungstenite::Message;
@@ -77,8 +80,8 @@ async fn read_token_required_guards_queries_too() {
 
 /// Connects a `graphql-transport-ws` client with this `connection_init` payload and
 /// subscribes; returns the first message after the subscribe, or how the socket closed.
-async fn subscribe(app: &TestApp, payload: Value) -> Value {
-    let mut request = format!("ws://{}/graphql/ws", app.address)
+async fn subscribe(address: SocketAddr, payload: Value) -> Value {
+    let mut request = format!("ws://{address}/graphql/ws")
         .into_client_request()
         .unwrap();
     request.headers_mut().insert(
@@ -95,7 +98,7 @@ async fn subscribe(app: &TestApp, payload: Value) -> Value {
         .unwrap();
     let mut subscribed = false;
     loop {
-        let next = tokio::time::timeout(std::time::Duration::from_secs(10), socket.next())
+        let next = tokio::time::timeout(Duration::from_secs(10), socket.next())
             .await
             .expect("an answer within 10 s");
         match next {
@@ -121,112 +124,64 @@ async fn subscribe(app: &TestApp, payload: Value) -> Value {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn subscriptions_need_the_token_in_connection_init() {
     let app = spawn_app_with(Backend::Sqlite, &["--api-token", TOKEN]).await;
-    let without = subscribe(&app, json!({})).await;
+    let without = subscribe(app.address, json!({})).await;
     assert_eq!(
         without["payload"]["errors"][0]["extensions"]["code"], "UNAUTHENTICATED",
         "{without}"
     );
-    let wrong = subscribe(&app, json!({ "Authorization": "Bearer wrong" })).await;
+    let wrong = subscribe(app.address, json!({ "Authorization": "Bearer wrong" })).await;
     assert!(
         wrong.get("closed").is_some(),
         "a wrong token closes the connection: {wrong}"
     );
-    // The right token: the subscription is live, so a change arrives as its first message.
-    let subscriber = tokio::spawn({
-        let app_url = app.address;
-        async move {
-            let app = TestAppAddress(app_url);
-            app.subscribe_and_wait().await
-        }
-    });
-    let user = {
-        let response = app.client().post(app.url("/graphql")).bearer_auth(TOKEN)
-            .json(&json!({ "query": r#"mutation { createUser(input: { email: "ws@example.com", name: "Ws" }) { id } }"# }))
-            .send().await.unwrap().json::<Value>().await.unwrap();
-        uuid(&response["data"]["createUser"]["id"])
-    };
-    let plan = {
-        let response = app
-            .client()
-            .post(app.url("/graphql"))
-            .bearer_auth(TOKEN)
-            .json(&json!({ "query": r#"mutation { createPlan(input: { name: "Ws" }) { id } }"# }))
-            .send()
-            .await
-            .unwrap()
-            .json::<Value>()
-            .await
-            .unwrap();
-        uuid(&response["data"]["createPlan"]["id"])
-    };
-    // Toggle the link until the subscriber (connecting meanwhile) has seen an event.
-    for attempt in 0..40 {
-        let field = if attempt % 2 == 0 {
-            "addPlansToUser"
-        } else {
-            "removePlansFromUser"
-        };
-        let query = format!(
-            "mutation {{ {field}(userId: \"{user}\", planIds: [\"{plan}\"]) {{ user {{ id }} }} }}"
-        );
+    // The right token (any letter case): the subscription is live, so a change arrives as
+    // its first message.
+    let right = json!({ "authorization": format!("Bearer {TOKEN}") });
+    let mut subscriber = tokio::spawn(subscribe(app.address, right));
+    let write = async |query: String| {
         app.client()
             .post(app.url("/graphql"))
             .bearer_auth(TOKEN)
             .json(&json!({ "query": query }))
             .send()
             .await
-            .unwrap();
-        if subscriber.is_finished() {
+            .unwrap()
+            .json::<Value>()
+            .await
+            .unwrap()
+    };
+    let created = write(
+        r#"mutation { createUser(input: { email: "ws@example.com", name: "Ws" }) { id } }"#.into(),
+    )
+    .await;
+    let user = uuid(&created["data"]["createUser"]["id"]);
+    let created = write(r#"mutation { createPlan(input: { name: "Ws" }) { id } }"#.into()).await;
+    let plan = uuid(&created["data"]["createPlan"]["id"]);
+    // Toggle the link until the subscriber, connecting meanwhile, has seen an event.
+    let mut event = None;
+    for attempt in 0..40 {
+        let field = if attempt % 2 == 0 {
+            "addPlansToUser"
+        } else {
+            "removePlansFromUser"
+        };
+        write(format!(
+            "mutation {{ {field}(userId: \"{user}\", planIds: [\"{plan}\"]) {{ user {{ id }} }} }}"
+        ))
+        .await;
+        if let Ok(received) =
+            tokio::time::timeout(Duration::from_millis(250), &mut subscriber).await
+        {
+            event = Some(received.unwrap());
             break;
         }
-        tokio::task::yield_now().await;
-        tokio::time::timeout(std::time::Duration::from_millis(250), async {
-            while !subscriber.is_finished() {
-                tokio::task::yield_now().await;
-            }
-        })
-        .await
-        .ok();
     }
-    let event = subscriber.await.unwrap();
+    let event = event.expect("the subscriber saw an event");
     assert_eq!(event["type"], "next", "{event}");
     assert!(
         event["payload"]["data"]["membershipChanged"]["kind"].is_string(),
         "{event}"
     );
-}
-
-/// Just enough of a test app to subscribe from another task.
-struct TestAppAddress(std::net::SocketAddr);
-
-impl TestAppAddress {
-    async fn subscribe_and_wait(&self) -> Value {
-        let mut request = format!("ws://{}/graphql/ws", self.0)
-            .into_client_request()
-            .unwrap();
-        request.headers_mut().insert(
-            "Sec-WebSocket-Protocol",
-            "graphql-transport-ws".parse().unwrap(),
-        );
-        let (mut socket, _) = tokio_tungstenite::connect_async(request).await.unwrap();
-        let send = |message: Value| Message::Text(message.to_string().into());
-        let init = json!({ "type": "connection_init", "payload": { "authorization": format!("Bearer {TOKEN}") } });
-        socket.send(send(init)).await.unwrap();
-        loop {
-            let Some(Ok(Message::Text(text))) = socket.next().await else {
-                panic!("socket ended")
-            };
-            let message: Value = serde_json::from_str(&text).unwrap();
-            match message["type"].as_str() {
-                Some("connection_ack") => {
-                    let query = "subscription { membershipChanged { kind } }";
-                    socket.send(send(json!({ "id": "1", "type": "subscribe", "payload": { "query": query } }))).await.unwrap();
-                }
-                Some("ping") => continue,
-                _ => return message,
-            }
-        }
-    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

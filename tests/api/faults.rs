@@ -25,17 +25,6 @@ const READ: &str = "query($u: UUID!) { user(id: $u) { id planCount plans(first: 
 const CREATE_PLAN: &str = "mutation($input: CreatePlanInput!) { createPlan(input: $input) { id } }";
 const ADD_PLANS: &str = "mutation($u: UUID!, $p: [UUID!]!) { addPlansToUser(userId: $u, planIds: $p) { addedPlanIds unchangedPlanIds } }";
 
-/// Server log lines (warnings and errors) in the test output, for the failures' detail.
-fn init_logs() {
-    let _ = tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| "userplan=warn".into()),
-        )
-        .with_test_writer()
-        .try_init();
-}
-
 /// A POST to /graphql with a deadline: `Err` when no answer came, or not a 200 with JSON.
 async fn post(
     client: &reqwest::Client,
@@ -43,40 +32,7 @@ async fn post(
     query: &str,
     variables: Value,
 ) -> Result<Value, String> {
-    let started = Instant::now();
-    let answer = timeout(ANSWER_WITHIN, async {
-        let response = client
-            .post(url)
-            .json(&json!({ "query": query, "variables": variables }))
-            .send()
-            .await
-            .map_err(|err| format!("transport: {err}"))?;
-        let status = response.status();
-        let body: Value = response
-            .json()
-            .await
-            .map_err(|err| format!("body: {err}"))?;
-        if status != 200 {
-            return Err(format!("status {status}: {body}"));
-        }
-        Ok(body)
-    })
-    .await;
-    match answer {
-        Ok(answer) => answer,
-        Err(_) => Err(format!(
-            "no answer within {:?} ({query})",
-            started.elapsed()
-        )),
-    }
-}
-
-fn error_code(response: &Value) -> Option<&str> {
-    response.get("errors").map(|errors| {
-        errors[0]["extensions"]["code"]
-            .as_str()
-            .unwrap_or("(no code)")
-    })
+    post_within(client, url, query, variables, ANSWER_WITHIN).await
 }
 
 async fn ready_status(client: &reqwest::Client, url: &str) -> Result<u16, String> {
@@ -147,7 +103,7 @@ async fn killed_connections_give_retryable_errors_and_lose_no_acknowledged_write
     let Some(app) = spawn_postgres_app().await else {
         return;
     };
-    init_logs();
+    show_server_logs();
     const WORKERS: usize = 4;
     const ITERATIONS: usize = 50;
     const KILL_AT: [usize; 5] = [5, 12, 20, 28, 36];
@@ -333,7 +289,7 @@ async fn an_outage_answers_fast_and_the_server_recovers_without_a_restart() {
     let Some(app) = spawn_postgres_app().await else {
         return;
     };
-    init_logs();
+    show_server_logs();
     let name = current_database(&app.db).await;
     let (graphql, ready) = (app.url("/graphql"), app.url("/ready"));
     let client = app.client().clone();

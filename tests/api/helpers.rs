@@ -276,6 +276,59 @@ impl TestApp {
     }
 }
 
+/// POSTs a GraphQL request that must be answered within `within`. `Err` is a failure of
+/// the server, for the caller to report: a hang, a transport error, a status other than 200
+/// or a body that is not JSON.
+pub async fn post_within(
+    client: &reqwest::Client,
+    url: &str,
+    query: &str,
+    variables: Value,
+    within: std::time::Duration,
+) -> Result<Value, String> {
+    let answer = async {
+        let response = client
+            .post(url)
+            .json(&json!({ "query": query, "variables": variables }))
+            .send()
+            .await
+            .map_err(|err| format!("transport: {err}"))?;
+        let status = response.status();
+        let body: Value = response
+            .json()
+            .await
+            .map_err(|err| format!("body: {err}"))?;
+        if status != 200 {
+            return Err(format!("status {status}: {body}"));
+        }
+        Ok(body)
+    };
+    tokio::time::timeout(within, answer)
+        .await
+        .map_err(|_| format!("no answer within {within:?}: {query}"))?
+}
+
+/// The `extensions.code` of a response's first error; `None` when it succeeded.
+pub fn error_code(response: &Value) -> Option<&str> {
+    response.get("errors").map(|errors| {
+        errors[0]["extensions"]["code"]
+            .as_str()
+            .unwrap_or("(no code)")
+    })
+}
+
+/// Shows the server's warnings and errors in the test's output (`RUST_LOG` overrides), for
+/// the detail of a failure.
+pub fn show_server_logs() {
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| "userplan=warn".into()),
+        )
+        .with_test_writer()
+        .try_init();
+}
+
 pub fn uuid(value: &Value) -> Uuid {
     value
         .as_str()

@@ -33,17 +33,6 @@ const CREATE_USER: &str =
 const CREATE_PLAN: &str =
     "mutation($input: CreatePlanInput!) { r: createPlan(input: $input) { id } }";
 
-/// Server log lines (warnings and errors) in the test output, for the failures' detail.
-fn init_logs() {
-    let _ = tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| "userplan=warn".into()),
-        )
-        .with_test_writer()
-        .try_init();
-}
-
 /// A small deterministic generator (splitmix64): each task replays the same choices.
 struct Rng(u64);
 
@@ -78,35 +67,14 @@ impl Rng {
 /// One request, bounded in time. `Err` is a failure of the test: a hang, a transport
 /// error, a status other than 200 or a body that is not JSON.
 async fn send(app: &TestApp, query: &str, variables: Value) -> Result<Value, String> {
-    let request = app
-        .client()
-        .post(app.url("/graphql"))
-        .json(&json!({ "query": query, "variables": variables }))
-        .send();
-    timeout(REQUEST_TIMEOUT, async {
-        let response = request.await.map_err(|err| format!("transport: {err}"))?;
-        let status = response.status();
-        let body: Value = response
-            .json()
-            .await
-            .map_err(|err| format!("body: {err}"))?;
-        if status != 200 {
-            return Err(format!("status {status}: {body}"));
-        }
-        Ok(body)
-    })
+    post_within(
+        app.client(),
+        &app.url("/graphql"),
+        query,
+        variables,
+        REQUEST_TIMEOUT,
+    )
     .await
-    .map_err(|_| format!("no answer within {REQUEST_TIMEOUT:?}: {query}"))?
-}
-
-/// The error code of a response, `None` when it succeeded.
-fn code(response: &Value) -> Option<String> {
-    response.get("errors").map(|errors| {
-        errors[0]["extensions"]["code"]
-            .as_str()
-            .unwrap_or("(no code)")
-            .to_owned()
-    })
 }
 
 fn ids_of(value: &Value) -> BTreeSet<Uuid> {
@@ -129,10 +97,10 @@ impl Tally {
                 false
             }
             Ok(response) => {
-                let code = code(response);
-                let label = code.clone().unwrap_or_else(|| "ok".to_owned());
+                let code = error_code(response);
+                let label = code.unwrap_or("ok");
                 *self.codes.entry(format!("{what} {label}")).or_default() += 1;
-                match code.as_deref() {
+                match code {
                     None => true,
                     Some("NOT_FOUND" | "CONFLICT") => false,
                     Some(_) => {
@@ -438,7 +406,7 @@ async fn replaces_of_one_owner(app: &Arc<TestApp>, owner_is_user: bool) {
 
 on_both_databases! {
     async fn racing_link_mutations_keep_the_tables_consistent(app: TestApp) {
-        init_logs();
+        show_server_logs();
         const TASKS: u64 = 8;
         const OPERATIONS: usize = 25;
         let app = Arc::new(app);
@@ -473,7 +441,7 @@ on_both_databases! {
     }
 
     async fn concurrent_replaces_of_one_owner_do_not_mix(app: TestApp) {
-        init_logs();
+        show_server_logs();
         let app = Arc::new(app);
         timeout(TEST_TIMEOUT, async {
             replaces_of_one_owner(&app, true).await;
@@ -488,7 +456,7 @@ on_both_databases! {
         // ...) locks p and inserts links that point at users. Each call removes one link and
         // adds another, so both sides keep writing the same (u, p) pairs. Every id exists
         // and there is no expected set: every call must succeed.
-        init_logs();
+        show_server_logs();
         const SIDE: usize = 4;
         const ROUNDS: usize = 15;
         let app = Arc::new(app);
