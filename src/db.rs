@@ -5,6 +5,8 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use migration::{Migrator, MigratorTrait};
+
+use crate::config::ServeArgs;
 use sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
 use sea_orm::{ConnectOptions, Database, DatabaseConnection, DbBackend, DbErr};
 
@@ -35,6 +37,16 @@ tokio::task_local! {
 
 pub async fn connect(url: &str, max_connections: Option<u32>) -> Result<DatabaseConnection, DbErr> {
     connect_with_timeout(url, max_connections, None).await
+}
+
+/// The pool `userplan serve` runs on, sized and timed as its options say.
+pub async fn connect_for_serving(url: &str, args: &ServeArgs) -> Result<DatabaseConnection, DbErr> {
+    connect_with_timeout(
+        url,
+        args.db_max_connections,
+        Some(args.limits.request_timeout()),
+    )
+    .await
 }
 
 /// A pool whose PostgreSQL statements are cancelled by the database itself after

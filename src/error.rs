@@ -20,6 +20,8 @@ pub enum AppError {
     Conflict(String),
     /// The database cannot be reached: safe to retry.
     Unavailable(DbErr),
+    /// The database stopped a statement at the request's time limit (`statement_timeout`).
+    Timeout(DbErr),
     Internal(DbErr),
 }
 
@@ -55,6 +57,9 @@ impl AppError {
             Self::Unavailable(_) => {
                 "the database cannot be reached right now; retry shortly".to_owned()
             }
+            Self::Timeout(_) => {
+                "the request ran longer than its time limit and was stopped".to_owned()
+            }
             Self::Internal(_) => "internal server error".to_owned(),
         }
     }
@@ -65,6 +70,7 @@ impl AppError {
             Self::NotFound { .. } => "NOT_FOUND",
             Self::Conflict(_) => "CONFLICT",
             Self::Unavailable(_) => "SERVICE_UNAVAILABLE",
+            Self::Timeout(_) => "TIMEOUT",
             Self::Internal(_) => "INTERNAL_SERVER_ERROR",
         }
     }
@@ -74,6 +80,8 @@ impl From<DbErr> for AppError {
     fn from(err: DbErr) -> Self {
         if is_connection_error(&err) {
             Self::Unavailable(err)
+        } else if sql_state(&err).as_deref() == Some("57014") {
+            Self::Timeout(err)
         } else {
             Self::Internal(err)
         }
@@ -99,11 +107,17 @@ fn is_connection_error(err: &DbErr) -> bool {
         }
         // The server ended the session (shutdown, pg_terminate_backend) or cannot accept
         // one: class 08 and the 57P0x codes are about the connection, not the statement.
-        DbErr::Exec(RuntimeErr::SqlxError(e)) | DbErr::Query(RuntimeErr::SqlxError(e)) => e
-            .as_database_error()
-            .and_then(|e| e.code())
-            .is_some_and(|code| code.starts_with("08") || code.starts_with("57P0")),
-        _ => false,
+        _ => sql_state(err).is_some_and(|code| code.starts_with("08") || code.starts_with("57P0")),
+    }
+}
+
+/// The SQLSTATE of an error the database itself reported.
+pub fn sql_state(err: &DbErr) -> Option<String> {
+    match err {
+        DbErr::Exec(RuntimeErr::SqlxError(e)) | DbErr::Query(RuntimeErr::SqlxError(e)) => {
+            Some(e.as_database_error()?.code()?.into_owned())
+        }
+        _ => None,
     }
 }
 
@@ -122,7 +136,10 @@ pub fn is_foreign_key_violation(err: &DbErr) -> bool {
 
 impl From<AppError> for async_graphql::Error {
     fn from(err: AppError) -> Self {
-        if let AppError::Unavailable(source) | AppError::Internal(source) = &err {
+        if let AppError::Unavailable(source)
+        | AppError::Timeout(source)
+        | AppError::Internal(source) = &err
+        {
             // The client sees only the generic message; the detail (SQL, driver text) is for
             // the operator.
             tracing::error!(error = %source, code = err.code(), "database error");

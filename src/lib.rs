@@ -45,12 +45,7 @@ pub async fn run(cli: Cli) -> Result<(), BoxError> {
 }
 
 async fn serve(database_url: &str, args: ServeArgs) -> Result<(), BoxError> {
-    let db = db::connect_with_timeout(
-        database_url,
-        args.db_max_connections,
-        Some(args.limits.request_timeout()),
-    )
-    .await?;
+    let db = db::connect_for_serving(database_url, &args).await?;
     if !args.no_migrate {
         db::migrate(&db).await?;
     }

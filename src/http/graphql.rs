@@ -4,7 +4,7 @@
 
 use std::panic::AssertUnwindSafe;
 use std::sync::Arc;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use async_graphql::{BatchRequest, BatchResponse, Request, Response, ServerError};
 use axum::body::Body;
@@ -158,6 +158,35 @@ pub async fn get(
     reply.single(response)
 }
 
+/// The response of `run`, or an error response of this request alone when it panics or
+/// outlasts `timeout`.
+async fn guarded(run: impl Future<Output = Response>, timeout: Duration) -> Response {
+    match tokio::time::timeout(timeout, AssertUnwindSafe(run).catch_unwind()).await {
+        Ok(Ok(response)) => response,
+        Ok(Err(panic)) => {
+            let message = panic
+                .downcast_ref::<&str>()
+                .map(|text| text.to_string())
+                .or_else(|| panic.downcast_ref::<String>().cloned())
+                .unwrap_or_default();
+            tracing::error!(panic = %message, "a resolver panicked");
+            Response::from_errors(vec![request_error(
+                "internal server error",
+                "INTERNAL_SERVER_ERROR",
+            )])
+        }
+        // Dropping the request's future drops its statements; PostgreSQL also stops them
+        // itself (its statement_timeout is the request timeout).
+        Err(_) => Response::from_errors(vec![request_error(
+            format!(
+                "the request ran longer than {} s and was stopped",
+                timeout.as_secs_f64()
+            ),
+            "TIMEOUT",
+        )]),
+    }
+}
+
 /// A JSON-encoded query-string parameter; its type's default when it is absent.
 fn from_json<T: serde::de::DeserializeOwned + Default>(
     field: &str,
@@ -195,33 +224,7 @@ async fn execute(
         request = request.data(ReadOnlyTransport);
     }
     let run = SQL_STATS.scope(stats.clone(), state.schema.execute(request));
-    let mut response =
-        match tokio::time::timeout(state.request_timeout, AssertUnwindSafe(run).catch_unwind())
-            .await
-        {
-            Ok(Ok(response)) => response,
-            Ok(Err(panic)) => {
-                let message = panic
-                    .downcast_ref::<&str>()
-                    .map(|text| text.to_string())
-                    .or_else(|| panic.downcast_ref::<String>().cloned())
-                    .unwrap_or_default();
-                tracing::error!(panic = %message, "a resolver panicked");
-                Response::from_errors(vec![request_error(
-                    "internal server error",
-                    "INTERNAL_SERVER_ERROR",
-                )])
-            }
-            // Dropping the request's future drops its statements; PostgreSQL also stops them
-            // itself (its statement_timeout is the request timeout).
-            Err(_) => Response::from_errors(vec![request_error(
-                format!(
-                    "the request ran longer than {} s and was stopped",
-                    state.request_timeout.as_secs()
-                ),
-                "TIMEOUT",
-            )]),
-        };
+    let mut response = guarded(run, state.request_timeout).await;
     for error in &mut response.errors {
         with_default_code(error);
         with_request_id(error, id);
@@ -385,4 +388,29 @@ fn is_json(headers: &HeaderMap) -> bool {
         .and_then(|value| value.to_str().ok())
         .and_then(|value| value.split(';').next())
         .is_some_and(|media| media.trim().eq_ignore_ascii_case("application/json"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn a_panic_is_an_internal_error_of_its_request_only() {
+        let response = guarded(async { panic!("secret detail") }, Duration::from_secs(5)).await;
+        assert_eq!(first_code(&response), Some("INTERNAL_SERVER_ERROR"));
+        assert_eq!(response.errors[0].message, "internal server error");
+        // The runtime, and so the server, goes on.
+        let fine = guarded(
+            async { Response::new(async_graphql::Value::Null) },
+            Duration::from_secs(5),
+        )
+        .await;
+        assert!(fine.errors.is_empty());
+    }
+
+    #[tokio::test]
+    async fn a_request_past_its_time_is_stopped() {
+        let response = guarded(std::future::pending(), Duration::from_millis(20)).await;
+        assert_eq!(first_code(&response), Some("TIMEOUT"));
+    }
 }

@@ -14,7 +14,7 @@ use uuid::Uuid;
 
 use super::events::{EventKind, Events, MembershipEvent};
 use super::sql::{one_of, statement, value_rows};
-use crate::error::{AppError, AppResult, is_foreign_key_violation, is_unique_violation};
+use crate::error::{AppError, AppResult, is_foreign_key_violation, is_unique_violation, sql_state};
 
 /// How many times a write is tried when the database aborts it for a deadlock or a
 /// serialization failure.
@@ -595,14 +595,7 @@ impl LinkError {
         let (LinkError::Write(err) | LinkError::App(AppError::Internal(err))) = self else {
             return false;
         };
-        let code = match err {
-            DbErr::Exec(sea_orm::RuntimeErr::SqlxError(e))
-            | DbErr::Query(sea_orm::RuntimeErr::SqlxError(e)) => e
-                .as_database_error()
-                .and_then(|e| e.code().map(|code| code.into_owned())),
-            _ => None,
-        };
-        matches!(code.as_deref(), Some("40001" | "40P01"))
+        matches!(sql_state(err).as_deref(), Some("40001" | "40P01"))
     }
 
     fn into_app(self) -> AppError {

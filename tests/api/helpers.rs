@@ -82,14 +82,17 @@ pub async fn spawn_app_with(backend: Backend, options: &[&str]) -> TestApp {
 
 /// A server on an existing database (migrating it if needed).
 async fn start_server(database_url: &str, options: &[&str]) -> TestApp {
-    let db = userplan::db::connect(database_url, None)
-        .await
-        .expect("connect");
-    userplan::db::migrate(&db).await.expect("migrate");
     let args =
         userplan::config::ServeArgs::from_args(std::iter::once(&"--sql-stats").chain(options))
             .expect("arguments");
-    let state = userplan::http::AppState::new(db.clone(), &args).expect("state");
+    let server_db = userplan::db::connect_for_serving(database_url, &args)
+        .await
+        .expect("connect");
+    userplan::db::migrate(&server_db).await.expect("migrate");
+    let state = userplan::http::AppState::new(server_db, &args).expect("state");
+    let db = userplan::db::connect(database_url, None)
+        .await
+        .expect("connect");
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
         .expect("bind");
@@ -327,6 +330,41 @@ pub fn show_server_logs() {
         )
         .with_test_writer()
         .try_init();
+}
+
+/// Polls `check` until it holds, failing the test after `within`: for what a test can
+/// observe but not be told (a statement waiting on a lock, a port closing).
+pub async fn eventually<F: AsyncFnMut() -> bool>(
+    what: &str,
+    within: std::time::Duration,
+    mut check: F,
+) {
+    let deadline = std::time::Instant::now() + within;
+    while !check().await {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "{what} did not happen within {within:?}"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+}
+
+/// Runs a property test whose cases talk to the server. proptest drives cases
+/// synchronously; each runs on the test's own runtime, where the server runs too. Panics
+/// with proptest's report (the smallest failing case) when one fails.
+pub fn run_cases<S: proptest::strategy::Strategy>(
+    config: proptest::test_runner::Config,
+    strategy: S,
+    case: impl AsyncFn(S::Value) -> Result<(), proptest::test_runner::TestCaseError>,
+) {
+    let runtime = tokio::runtime::Handle::current();
+    let result = tokio::task::block_in_place(|| {
+        proptest::test_runner::TestRunner::new(config)
+            .run(&strategy, |value| runtime.block_on(case(value)))
+    });
+    if let Err(failure) = result {
+        panic!("{failure}");
+    }
 }
 
 pub fn uuid(value: &Value) -> Uuid {

@@ -10,6 +10,7 @@ mod conformance;
 
 mod explain;
 mod faults;
+mod fuzz;
 mod http;
 mod memberships;
 mod model;
@@ -17,5 +18,7 @@ mod pagination;
 mod plans;
 mod races;
 mod schema_file;
+mod shutdown;
 mod subscriptions;
+mod timeouts;
 mod users;

@@ -10,7 +10,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use proptest::prelude::*;
-use proptest::test_runner::{Config, TestCaseError, TestRunner};
+use proptest::test_runner::{Config, TestCaseError};
 use sea_orm::ConnectionTrait;
 use serde_json::{Map, Value, json};
 use uuid::Uuid;
@@ -868,18 +868,9 @@ fn config() -> Config {
 
 on_both_databases! {
     async fn link_mutations_agree_with_the_model(app: TestApp) {
-        // proptest drives the cases synchronously; each case runs on this test's runtime,
-        // where the server runs too.
-        let runtime = tokio::runtime::Handle::current();
-        let result = tokio::task::block_in_place(|| {
-            let mut runner = TestRunner::new(config());
-            runner.run(&proptest::collection::vec(op(), 5..=MAX_STEPS), |ops| {
-                runtime.block_on(run_case(&app, ops))
-            })
+        run_cases(config(), proptest::collection::vec(op(), 5..=MAX_STEPS), async |ops| {
+            run_case(&app, ops).await
         });
-        if let Err(failure) = result {
-            panic!("the server and the model disagree: {failure}");
-        }
     }
 }
 
