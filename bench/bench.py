@@ -28,7 +28,8 @@ import urllib.request
 from datetime import datetime, timezone
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-SERVER = os.path.join(ROOT, "target", "release", "userplan")
+# Where `cargo build --release` puts the binary, which CARGO_TARGET_DIR may move.
+SERVER = os.path.join(os.environ.get("CARGO_TARGET_DIR") or os.path.join(ROOT, "target"), "release", "userplan")
 CONNECTIONS = 32
 
 DATASETS = {

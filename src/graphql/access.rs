@@ -1,104 +1,81 @@
-//! Who may run what: mutations and subscriptions need the API token when one is
-//! configured (queries too with `--read-token-required`), and nothing changes data over GET.
-//! Checked on the parsed document, so persisted queries, batches and WebSocket
-//! subscriptions are all covered by the one rule.
+//! Who may run what: mutations and subscriptions need the API token when one is configured
+//! (queries too with `--read-token-required`), and nothing changes data over GET. Checked
+//! on the parsed document, so persisted queries, batches and WebSocket operations all pass
+//! the one rule.
 
-use std::sync::{Arc, Mutex};
-
-use async_graphql::extensions::{
-    Extension, ExtensionContext, ExtensionFactory, NextParseQuery, NextPrepareRequest,
-};
+use async_graphql::ServerError;
 use async_graphql::parser::types::{DocumentOperations, ExecutableDocument, OperationType};
-use async_graphql::{Request, ServerResult, Variables};
 
 use crate::auth::Caller;
 use crate::error::request_error;
 
-/// Marks a request that came over GET: it may only read.
-#[derive(Clone, Copy, Debug)]
-pub struct ReadOnlyTransport;
+/// How a request arrived.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Transport {
+    Post,
+    /// Reads only: a link or an image tag must not be able to change data.
+    Get,
+    WebSocket,
+}
 
 /// The code of a write refused over GET; the HTTP layer answers it with 405.
 pub const WRITE_OVER_GET: &str = "METHOD_NOT_ALLOWED";
 
-pub struct AccessControl;
-
-impl ExtensionFactory for AccessControl {
-    fn create(&self) -> Arc<dyn Extension> {
-        Arc::new(AccessCheck::default())
+/// Refuses the operation the request names if its caller may not run it; otherwise returns
+/// its name (from the document when the request does not give one).
+pub fn check(
+    document: &ExecutableDocument,
+    operation_name: Option<&str>,
+    caller: Caller,
+    transport: Transport,
+) -> Result<Option<String>, ServerError> {
+    // An unknown or missing operation name is reported by validation, with a better message.
+    let Some((name, kind)) = operation(document, operation_name) else {
+        return Ok(None);
+    };
+    let writes = kind != OperationType::Query;
+    if writes && transport == Transport::Get {
+        return Err(request_error(
+            "mutations must be sent with POST",
+            WRITE_OVER_GET,
+        ));
     }
-}
-
-/// One request's check; it remembers the operation name until the document is parsed.
-#[derive(Default)]
-struct AccessCheck {
-    operation_name: Mutex<Option<String>>,
-}
-
-#[async_trait::async_trait]
-impl Extension for AccessCheck {
-    async fn prepare_request(
-        &self,
-        ctx: &ExtensionContext<'_>,
-        request: Request,
-        next: NextPrepareRequest<'_>,
-    ) -> ServerResult<Request> {
-        *self.operation_name.lock().expect("not poisoned") = request.operation_name.clone();
-        next.run(ctx, request).await
-    }
-
-    async fn parse_query(
-        &self,
-        ctx: &ExtensionContext<'_>,
-        query: &str,
-        variables: &Variables,
-        next: NextParseQuery<'_>,
-    ) -> ServerResult<ExecutableDocument> {
-        let document = next.run(ctx, query, variables).await?;
-        let name = self.operation_name.lock().expect("not poisoned").clone();
-        // An unknown operation name is reported by validation, with a better message.
-        let Some(kind) = operation_type(&document, name.as_deref()) else {
-            return Ok(document);
+    let allowed = if writes {
+        caller.may_write
+    } else {
+        caller.may_read
+    };
+    if !allowed {
+        let what = match kind {
+            OperationType::Query => "queries",
+            OperationType::Mutation => "mutations",
+            OperationType::Subscription => "subscriptions",
         };
-        let caller = ctx.data_opt::<Caller>().copied().unwrap_or(Caller::NOBODY);
-        let writes = kind != OperationType::Query;
-        if writes && ctx.data_opt::<ReadOnlyTransport>().is_some() {
-            return Err(request_error(
-                "mutations must be sent with POST",
-                WRITE_OVER_GET,
-            ));
-        }
-        let allowed = if writes {
-            caller.may_write
-        } else {
-            caller.may_read
-        };
-        if !allowed {
-            let what = match kind {
-                OperationType::Query => "queries",
-                OperationType::Mutation => "mutations",
-                OperationType::Subscription => "subscriptions",
-            };
-            return Err(request_error(
-                format!("{what} need a valid `Authorization: Bearer <token>` header"),
-                "UNAUTHENTICATED",
-            ));
-        }
-        Ok(document)
+        return Err(request_error(
+            format!("{what} need a valid `Authorization: Bearer <token>` header"),
+            "UNAUTHENTICATED",
+        ));
     }
+    Ok(name)
 }
 
-/// The type of the operation a request will run, if the document names it unambiguously.
-fn operation_type(document: &ExecutableDocument, name: Option<&str>) -> Option<OperationType> {
+/// The name and type of the operation a request will run, if the document names it
+/// unambiguously.
+fn operation(
+    document: &ExecutableDocument,
+    name: Option<&str>,
+) -> Option<(Option<String>, OperationType)> {
     match (&document.operations, name) {
-        (DocumentOperations::Single(operation), _) => Some(operation.node.ty),
-        (DocumentOperations::Multiple(operations), Some(name)) => {
-            operations.get(name).map(|operation| operation.node.ty)
+        (DocumentOperations::Single(operation), name) => {
+            Some((name.map(str::to_owned), operation.node.ty))
         }
+        (DocumentOperations::Multiple(operations), Some(name)) => operations
+            .get(name)
+            .map(|operation| (Some(name.to_owned()), operation.node.ty)),
         (DocumentOperations::Multiple(operations), None) if operations.len() == 1 => operations
-            .values()
+            .iter()
             .next()
-            .map(|operation| operation.node.ty),
+            .map(|(name, operation)| (Some(name.to_string()), operation.node.ty)),
         (DocumentOperations::Multiple(_), None) => None,
     }
 }

@@ -1,15 +1,15 @@
-//! How much one query may ask for: its depth, its cost (lists weighted by their `first`)
-//! and its number of fields. async-graphql computes depth and cost during validation; the
-//! checks live here so each rejection says what was measured and what the limit is.
+//! How much one query may ask for: its number of fields, its depth, and its cost (lists
+//! weighted by their `first`). Fields and depth are measured here on the parsed document,
+//! so each refusal says what was measured; the cost is async-graphql's complexity, from
+//! the `complexity` of each list field ([`list_cost`]).
 
-use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::collections::HashMap;
 
-use async_graphql::extensions::{
-    Extension, ExtensionContext, ExtensionFactory, NextParseQuery, NextValidation,
+use async_graphql::ServerError;
+use async_graphql::parser::types::{
+    ExecutableDocument, FragmentDefinition, Selection, SelectionSet,
 };
-use async_graphql::parser::types::{ExecutableDocument, Selection, SelectionSet};
-use async_graphql::{ServerError, ServerResult, ValidationResult, Variables};
+use async_graphql::{Name, Positioned};
 
 use crate::config::Limits;
 use crate::domain::MAX_PAGE_SIZE;
@@ -23,107 +23,69 @@ pub fn list_cost(first: Option<i32>, default: i32, child_complexity: usize) -> u
     rows.saturating_mul(1 + child_complexity)
 }
 
-#[derive(Clone, Copy)]
-pub struct QueryLimits {
-    max_depth: usize,
-    max_complexity: usize,
-    max_fields: usize,
+/// What async-graphql says when the cost is over the limit, and what we tell the client.
+pub fn explain_cost(message: &str, max_complexity: usize) -> Option<String> {
+    (message == "Query is too complex.").then(|| {
+        format!(
+            "the query could return more than {max_complexity} rows (each list counts its \
+             `first` times what it selects): ask for smaller pages"
+        )
+    })
 }
 
-impl QueryLimits {
-    pub fn new(limits: &Limits) -> Self {
-        QueryLimits {
-            max_depth: limits.max_depth,
-            max_complexity: limits.max_complexity,
-            max_fields: limits.max_fields,
-        }
+/// Refuses a document with too many fields (aliases count: this is what stops alias bombs)
+/// or nested too deep. A document that only asks for the schema may nest deeper: tools'
+/// introspection queries do (GraphiQL's is 15 levels) and read no rows.
+pub fn check(document: &ExecutableDocument, limits: &Limits) -> Result<(), ServerError> {
+    let too_much = |message: String| request_error(message, "BAD_USER_INPUT");
+    let fields = document
+        .operations
+        .iter()
+        .map(|(_, operation)| count_fields(&operation.node.selection_set.node))
+        .chain(
+            document
+                .fragments
+                .values()
+                .map(|fragment| count_fields(&fragment.node.selection_set.node)),
+        )
+        .fold(0usize, usize::saturating_add);
+    if fields > limits.max_fields {
+        return Err(too_much(format!(
+            "the query selects {fields} fields; at most {} are allowed",
+            limits.max_fields
+        )));
     }
-}
-
-impl ExtensionFactory for QueryLimits {
-    fn create(&self) -> Arc<dyn Extension> {
-        Arc::new(LimitCheck {
-            limits: *self,
-            introspection_only: AtomicBool::new(false),
+    let introspection_only = document.operations.iter().all(|(_, operation)| {
+        operation.node.selection_set.node.items.iter().all(|item| {
+            matches!(&item.node, Selection::Field(field) if field.node.name.node.starts_with("__"))
         })
+    });
+    if introspection_only {
+        return Ok(());
     }
-}
-
-/// One request's check.
-struct LimitCheck {
-    limits: QueryLimits,
-    /// The document asks only for the schema: tools' introspection queries nest deeper
-    /// than any data query needs (GraphiQL's is 15 levels) and read no rows.
-    introspection_only: AtomicBool,
-}
-
-fn too_much(message: String) -> ServerError {
-    request_error(message, "BAD_USER_INPUT")
-}
-
-#[async_trait::async_trait]
-impl Extension for LimitCheck {
-    async fn parse_query(
-        &self,
-        ctx: &ExtensionContext<'_>,
-        query: &str,
-        variables: &Variables,
-        next: NextParseQuery<'_>,
-    ) -> ServerResult<ExecutableDocument> {
-        let document = next.run(ctx, query, variables).await?;
-        // Counted on the document as written (fragments once each): aliases of one field
-        // count separately, which is what stops alias bombs before validation runs.
-        let fields = document
-            .operations
-            .iter()
-            .map(|(_, operation)| count_fields(&operation.node.selection_set.node))
-            .chain(
-                document
-                    .fragments
-                    .values()
-                    .map(|fragment| count_fields(&fragment.node.selection_set.node)),
+    let mut fragment_depths = HashMap::new();
+    let depth = document
+        .operations
+        .iter()
+        .map(|(_, operation)| {
+            depth(
+                &operation.node.selection_set.node,
+                &document.fragments,
+                &mut fragment_depths,
             )
-            .fold(0usize, usize::saturating_add);
-        if fields > self.limits.max_fields {
-            return Err(too_much(format!(
-                "the query selects {fields} fields; at most {} are allowed",
-                self.limits.max_fields
-            )));
-        }
-        let introspection_only = document.operations.iter().all(|(_, operation)| {
-            operation.node.selection_set.node.items.iter().all(|item| {
-                matches!(&item.node, Selection::Field(field) if field.node.name.node.starts_with("__"))
-            })
-        });
-        self.introspection_only
-            .store(introspection_only, Ordering::Relaxed);
-        Ok(document)
+        })
+        .max()
+        .unwrap_or(0);
+    if depth > limits.max_depth {
+        return Err(too_much(format!(
+            "the query is nested {depth} levels deep; at most {} are allowed",
+            limits.max_depth
+        )));
     }
-
-    async fn validation(
-        &self,
-        ctx: &ExtensionContext<'_>,
-        next: NextValidation<'_>,
-    ) -> Result<ValidationResult, Vec<ServerError>> {
-        let result = next.run(ctx).await?;
-        let max_depth = self.limits.max_depth;
-        if result.depth > max_depth && !self.introspection_only.load(Ordering::Relaxed) {
-            return Err(vec![too_much(format!(
-                "the query is nested {} levels deep; at most {} are allowed",
-                result.depth, max_depth
-            ))]);
-        }
-        if result.complexity > self.limits.max_complexity {
-            return Err(vec![too_much(format!(
-                "the query could return about {} rows (each list counts its `first` times \
-                 what it selects); at most {} are allowed: ask for smaller pages",
-                result.complexity, self.limits.max_complexity
-            ))]);
-        }
-        Ok(result)
-    }
+    Ok(())
 }
 
+/// Fields as written (fragments once each).
 fn count_fields(selection_set: &SelectionSet) -> usize {
     selection_set
         .items
@@ -134,4 +96,42 @@ fn count_fields(selection_set: &SelectionSet) -> usize {
             Selection::InlineFragment(fragment) => count_fields(&fragment.node.selection_set.node),
         })
         .fold(0, usize::saturating_add)
+}
+
+/// The deepest chain of nested fields, through fragments. Each fragment's depth is worked
+/// out once (a fragment spread many times costs no more), and a cycle of fragments, which
+/// validation refuses later, counts as nothing here.
+fn depth<'a>(
+    selection_set: &'a SelectionSet,
+    fragments: &'a HashMap<Name, Positioned<FragmentDefinition>>,
+    known: &mut HashMap<&'a Name, Option<usize>>,
+) -> usize {
+    selection_set
+        .items
+        .iter()
+        .map(|item| match &item.node {
+            Selection::Field(field) => 1 + depth(&field.node.selection_set.node, fragments, known),
+            Selection::InlineFragment(fragment) => {
+                depth(&fragment.node.selection_set.node, fragments, known)
+            }
+            Selection::FragmentSpread(spread) => {
+                let name = &spread.node.fragment_name.node;
+                match known.get(name) {
+                    Some(Some(depth)) => *depth,
+                    // Being measured: a cycle.
+                    Some(None) => 0,
+                    None => {
+                        let Some(fragment) = fragments.get(name) else {
+                            return 0;
+                        };
+                        known.insert(name, None);
+                        let depth = depth(&fragment.node.selection_set.node, fragments, known);
+                        known.insert(name, Some(depth));
+                        depth
+                    }
+                }
+            }
+        })
+        .max()
+        .unwrap_or(0)
 }

@@ -2,10 +2,10 @@
 //! service layer. No SQL here.
 
 pub mod access;
+pub mod gate;
 pub mod limits;
 pub mod loaders;
 pub mod mutation;
-pub mod observe;
 pub mod persisted;
 mod prefetch;
 pub mod query;

@@ -6,12 +6,9 @@ use std::collections::HashMap;
 use std::path::Path;
 use std::sync::Arc;
 
-use async_graphql::extensions::apollo_persisted_queries::CacheStorage;
-use async_graphql::extensions::{
-    Extension, ExtensionContext, ExtensionFactory, NextPrepareRequest,
-};
+use async_graphql::extensions::apollo_persisted_queries::{CacheStorage, LruCacheStorage};
 use async_graphql::parser::types::ExecutableDocument;
-use async_graphql::{Request, ServerResult};
+use async_graphql::{Request, ServerError};
 use sha2::{Digest, Sha256};
 
 use crate::BoxError;
@@ -69,54 +66,89 @@ pub fn sha256_hex(text: &str) -> String {
     format!("{:x}", Sha256::digest(text.as_bytes()))
 }
 
-/// The manifest is the store behind the persisted-query protocol: a hash it holds runs,
-/// and nothing is ever added to it.
-#[async_trait::async_trait]
-impl CacheStorage for TrustedDocuments {
-    async fn get(&self, key: String) -> Option<ExecutableDocument> {
-        self.0.get(&key).cloned()
-    }
-
-    async fn set(&self, _key: String, _query: ExecutableDocument) {}
+/// Where the documents of requests sent by hash come from.
+#[derive(Clone)]
+pub enum PersistedDocuments {
+    /// Apollo's automatic persisted queries: any document, remembered by its hash once a
+    /// client has sent both.
+    Automatic(LruCacheStorage),
+    /// Only these.
+    Trusted(TrustedDocuments),
 }
 
-/// Refuses every request that is not a document of the manifest, by hash or by its text.
-impl ExtensionFactory for TrustedDocuments {
-    fn create(&self) -> Arc<dyn Extension> {
-        Arc::new(self.clone())
-    }
-}
-
-#[async_trait::async_trait]
-impl Extension for TrustedDocuments {
-    async fn prepare_request(
-        &self,
-        ctx: &ExtensionContext<'_>,
-        request: Request,
-        next: NextPrepareRequest<'_>,
-    ) -> ServerResult<Request> {
-        let hash = if request.query.is_empty() {
-            request
-                .extensions
-                .get("persistedQuery")
-                .and_then(|persisted| match persisted {
-                    async_graphql::Value::Object(fields) => fields.get("sha256Hash").cloned(),
-                    _ => None,
-                })
-                .and_then(|hash| match hash {
-                    async_graphql::Value::String(hash) => Some(hash),
-                    _ => None,
-                })
-                .unwrap_or_default()
-        } else {
-            sha256_hex(&request.query)
-        };
-        if !self.0.contains_key(&hash) {
-            return Err(request_error(
-                "this server runs only its trusted documents, and this is not one of them",
-                NOT_IN_LIST,
-            ));
+impl PersistedDocuments {
+    pub fn new(trusted: Option<TrustedDocuments>) -> Self {
+        match trusted {
+            Some(trusted) => PersistedDocuments::Trusted(trusted),
+            None => PersistedDocuments::Automatic(LruCacheStorage::new(APQ_CACHE_SIZE)),
         }
-        next.run(ctx, request).await
     }
+
+    /// Gives a request sent by hash (`extensions.persistedQuery.sha256Hash`) its document,
+    /// remembers the automatically persisted ones, and refuses what the trusted documents
+    /// do not hold. Uses async-graphql's cache storage, not its extension: an extension
+    /// wraps the resolution of every field, a cost per row for a check made once.
+    pub async fn resolve(&self, request: &mut Request) -> Result<(), ServerError> {
+        let hash = persisted_hash(request)?;
+        match self {
+            PersistedDocuments::Trusted(trusted) => {
+                let hash = match hash {
+                    Some(hash) if request.query.is_empty() => hash,
+                    _ => sha256_hex(&request.query),
+                };
+                match trusted.0.get(&hash) {
+                    Some(document) => {
+                        request.set_parsed_query(document.clone());
+                        Ok(())
+                    }
+                    None => Err(request_error(
+                        "this server runs only its trusted documents, and this is not one of them",
+                        NOT_IN_LIST,
+                    )),
+                }
+            }
+            PersistedDocuments::Automatic(cache) => {
+                let Some(hash) = hash else {
+                    return Ok(());
+                };
+                if request.query.is_empty() {
+                    let document = cache.get(hash).await.ok_or_else(|| {
+                        // The message is what Apollo's clients look for.
+                        request_error("PersistedQueryNotFound", "PERSISTED_QUERY_NOT_FOUND")
+                    })?;
+                    request.set_parsed_query(document);
+                    return Ok(());
+                }
+                if sha256_hex(&request.query) != hash {
+                    return Err(request_error(
+                        "extensions.persistedQuery.sha256Hash is not the sha256 of the query",
+                        "BAD_USER_INPUT",
+                    ));
+                }
+                let document = request.parsed_query()?.clone();
+                cache.set(hash, document).await;
+                Ok(())
+            }
+        }
+    }
+}
+
+/// The hash of `extensions.persistedQuery`, if the request has one.
+fn persisted_hash(request: &Request) -> Result<Option<String>, ServerError> {
+    #[derive(serde::Deserialize)]
+    struct PersistedQuery {
+        version: i32,
+        #[serde(rename = "sha256Hash")]
+        sha256_hash: String,
+    }
+    let Some(value) = request.extensions.get("persistedQuery") else {
+        return Ok(None);
+    };
+    let bad = |message: &str| request_error(message, "BAD_USER_INPUT");
+    let persisted: PersistedQuery = async_graphql::from_value(value.clone())
+        .map_err(|_| bad("extensions.persistedQuery needs a version and a sha256Hash"))?;
+    if persisted.version != 1 {
+        return Err(bad("only version 1 of persisted queries is supported"));
+    }
+    Ok(Some(persisted.sha256_hash))
 }

@@ -21,9 +21,9 @@ use super::playground;
 use crate::auth::Caller;
 use crate::db::{SQL_STATS, SqlStats};
 use crate::error::request_error;
-use crate::graphql::access::{ReadOnlyTransport, WRITE_OVER_GET};
+use crate::graphql::access::{Transport, WRITE_OVER_GET};
+use crate::graphql::limits::explain_cost;
 use crate::graphql::loaders;
-use crate::graphql::observe::OperationName;
 
 /// The header that carries a request's id, both ways.
 pub const REQUEST_ID: &str = "x-request-id";
@@ -74,7 +74,7 @@ pub async fn post(
     async {
         match batch {
             BatchRequest::Single(request) => {
-                let response = execute(&state, request, caller, &id, false).await;
+                let response = execute(&state, request, caller, &id, Transport::Post).await;
                 reply.single(response)
             }
             BatchRequest::Batch(requests)
@@ -93,7 +93,7 @@ pub async fn post(
                 let responses = join_all(
                     requests
                         .into_iter()
-                        .map(|request| execute(&state, request, caller, &id, false)),
+                        .map(|request| execute(&state, request, caller, &id, Transport::Post)),
                 )
                 .await;
                 reply.batch(BatchResponse::Batch(responses))
@@ -152,7 +152,7 @@ pub async fn get(
     request.operation_name = params.operation_name;
     request.extensions = extensions;
     let caller = state.token.caller(authorization(&headers));
-    let response = execute(&state, request, caller, &id, true)
+    let response = execute(&state, request, caller, &id, Transport::Get)
         .instrument(request_span(&id))
         .await;
     reply.single(response)
@@ -204,28 +204,35 @@ fn request_span(id: &str) -> tracing::Span {
     tracing::info_span!("graphql", request_id = %id, operation = tracing::field::Empty)
 }
 
-/// Runs one GraphQL request with its own DataLoader and statement counter, within the
-/// request timeout, turning a panic into an error of this request only.
+/// Runs one GraphQL request, once the gate admits it, with its own DataLoader and statement
+/// counter, within the request timeout, turning a panic into an error of this request only.
 async fn execute(
     state: &AppState,
-    request: Request,
+    mut request: Request,
     caller: Caller,
     id: &str,
-    read_only: bool,
+    transport: Transport,
 ) -> Response {
     let started = Instant::now();
     let stats = Arc::new(SqlStats::default());
-    let operation = OperationName::default();
-    let mut request = request
-        .data(loaders::for_request(state.db.clone(), stats.clone()))
-        .data(caller)
-        .data(operation.clone());
-    if read_only {
-        request = request.data(ReadOnlyTransport);
-    }
-    let run = SQL_STATS.scope(stats.clone(), state.schema.execute(request));
-    let mut response = guarded(run, state.request_timeout).await;
+    let admitted = state.gate.admit(&mut request, caller, transport).await;
+    let operation = operation_label(match &admitted {
+        Ok(name) => name.as_deref(),
+        Err(_) => request.operation_name.as_deref(),
+    });
+    tracing::Span::current().record("operation", operation.as_str());
+    let mut response = match admitted {
+        Err(refused) => Response::from_errors(vec![refused]),
+        Ok(_) => {
+            let request = request.data(loaders::for_request(state.db.clone(), stats.clone()));
+            let run = SQL_STATS.scope(stats.clone(), state.schema.execute(request));
+            guarded(run, state.request_timeout).await
+        }
+    };
     for error in &mut response.errors {
+        if let Some(message) = explain_cost(&error.message, state.max_complexity) {
+            error.message = message;
+        }
         with_default_code(error);
         with_request_id(error, id);
     }
@@ -240,7 +247,6 @@ async fn execute(
     }
     let outcome = first_code(&response).unwrap_or("ok").to_owned();
     let seconds = started.elapsed().as_secs_f64();
-    let operation = operation.label();
     crate::metrics::request_finished(&operation, &outcome, seconds, stats.statements());
     tracing::info!(
         operation,
@@ -253,17 +259,22 @@ async fn execute(
 }
 
 /// Errors raised by async-graphql itself (a query that does not parse or validate, a
-/// variable of the wrong type) carry no code; each is a problem with the request. A miss of
-/// the persisted-query cache gets the code Apollo's clients look for.
-fn with_default_code(error: &mut ServerError) {
-    let code = if error.message == "PersistedQueryNotFound" {
-        "PERSISTED_QUERY_NOT_FOUND"
-    } else {
-        "BAD_USER_INPUT"
-    };
+/// variable of the wrong type) carry no code; each is a problem with the request.
+pub(super) fn with_default_code(error: &mut ServerError) {
     let extensions = error.extensions.get_or_insert_with(Default::default);
     if extensions.get("code").is_none() {
-        extensions.set("code", code);
+        extensions.set("code", "BAD_USER_INPUT");
+    }
+}
+
+/// A metrics label and log field for an operation: its name, `anonymous`, or `other` for a
+/// name too long to be one of a frontend's own (names are client-chosen: this bounds what
+/// they can add to the metrics).
+fn operation_label(name: Option<&str>) -> String {
+    match name {
+        None => "anonymous".to_owned(),
+        Some(name) if name.len() <= 64 => name.to_owned(),
+        Some(_) => "other".to_owned(),
     }
 }
 

@@ -5,6 +5,7 @@ mod graphql;
 mod playground;
 mod ws;
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use axum::Router;
@@ -20,6 +21,7 @@ use tower_http::trace::TraceLayer;
 use crate::BoxError;
 use crate::auth::ApiToken;
 use crate::config::ServeArgs;
+use crate::graphql::gate::Gate;
 use crate::graphql::persisted::TrustedDocuments;
 use crate::graphql::schema::{self, AppSchema};
 use crate::service::events::Events;
@@ -28,12 +30,14 @@ use crate::service::events::Events;
 #[derive(Clone)]
 pub struct AppState {
     schema: AppSchema,
+    gate: Arc<Gate>,
     db: DatabaseConnection,
     events: Events,
     token: ApiToken,
     sql_stats: bool,
     max_body_bytes: usize,
     max_batch: usize,
+    max_complexity: usize,
     request_timeout: Duration,
     playground: bool,
     cors_origins: Vec<HeaderValue>,
@@ -61,13 +65,15 @@ impl AppState {
             .collect::<Result<_, _>>()?;
         crate::metrics::install();
         Ok(Self {
-            schema: schema::build(db.clone(), events.clone(), &args.limits, trusted),
+            schema: schema::build(db.clone(), events.clone(), &args.limits),
+            gate: Arc::new(Gate::new(&args.limits, trusted)),
             db,
             events,
             token: ApiToken::from_args(&args.access)?,
             sql_stats: args.sql_stats,
             max_body_bytes: args.limits.max_body_bytes,
             max_batch: args.limits.max_batch,
+            max_complexity: args.limits.max_complexity,
             request_timeout: args.limits.request_timeout(),
             playground: !args.limits.no_introspection,
             cors_origins,

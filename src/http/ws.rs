@@ -3,17 +3,23 @@
 //! `connection_init` payload may carry the API token as HTTP requests do, as
 //! `{"Authorization": "Bearer <token>"}`.
 
+use std::any::TypeId;
+use std::sync::Arc;
 use std::time::Duration;
 
-use async_graphql::Data;
+use async_graphql::futures_util::stream::BoxStream;
 use async_graphql::http::{ALL_WEBSOCKET_PROTOCOLS, WebSocketProtocols, WsMessage};
+use async_graphql::{Data, Executor, Request, Response};
 use axum::extract::State;
 use axum::extract::ws::{CloseFrame, Message, WebSocket, WebSocketUpgrade};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::IntoResponse;
-use futures_util::{SinkExt, StreamExt, future};
+use futures_util::{SinkExt, StreamExt, future, stream};
 
 use super::AppState;
+use super::graphql::with_default_code;
+use crate::auth::Caller;
+use crate::graphql::access::Transport;
 
 /// How often an idle connection is pinged, so proxies do not close it and clients notice
 /// a dead server.
@@ -56,7 +62,7 @@ async fn serve(socket: WebSocket, state: AppState, protocol: WebSocketProtocols)
             })
         });
     let token = state.token.clone();
-    let messages = async_graphql::http::WebSocket::new(state.schema.clone(), input, protocol)
+    let messages = async_graphql::http::WebSocket::new(Gated(state), input, protocol)
         .on_connection_init(move |payload| async move {
             let authorization = payload_authorization(&payload);
             // A wrong token closes the connection (4403); none leaves it open for what
@@ -82,6 +88,50 @@ async fn serve(socket: WebSocket, state: AppState, protocol: WebSocketProtocols)
         if sink.send(outgoing).await.is_err() {
             break;
         }
+    }
+}
+
+/// The schema behind the gate, for the operations of WebSocket connections: they pass the
+/// same checks as HTTP requests, with the caller that `connection_init` established.
+#[derive(Clone)]
+struct Gated(AppState);
+
+impl Executor for Gated {
+    async fn execute(&self, request: Request) -> Response {
+        let mut responses = self.execute_stream(request, None);
+        responses.next().await.unwrap_or_default()
+    }
+
+    fn execute_stream(
+        &self,
+        mut request: Request,
+        session_data: Option<Arc<Data>>,
+    ) -> BoxStream<'static, Response> {
+        let state = self.0.clone();
+        let caller = session_data
+            .as_ref()
+            .and_then(|data| data.get(&TypeId::of::<Caller>()))
+            .and_then(|caller| caller.downcast_ref::<Caller>())
+            .copied()
+            .unwrap_or(Caller::NOBODY);
+        stream::once(async move {
+            match state
+                .gate
+                .admit(&mut request, caller, Transport::WebSocket)
+                .await
+            {
+                Ok(_) => state
+                    .schema
+                    .execute_stream_with_session_data(request, session_data.unwrap_or_default()),
+                Err(refused) => stream::iter([Response::from_errors(vec![refused])]).boxed(),
+            }
+        })
+        .flatten()
+        .map(|mut response| {
+            response.errors.iter_mut().for_each(with_default_code);
+            response
+        })
+        .boxed()
     }
 }
 

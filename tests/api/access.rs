@@ -78,9 +78,11 @@ async fn read_token_required_guards_queries_too() {
     );
 }
 
-/// Connects a `graphql-transport-ws` client with this `connection_init` payload and
-/// subscribes; returns the first message after the subscribe, or how the socket closed.
-async fn subscribe(address: SocketAddr, payload: Value) -> Value {
+const SUBSCRIPTION: &str = "subscription { membershipChanged { kind } }";
+
+/// Connects a `graphql-transport-ws` client with this `connection_init` payload and sends
+/// `query`; returns the first message after that, or how the socket closed.
+async fn subscribe(address: SocketAddr, payload: Value, query: &'static str) -> Value {
     let mut request = format!("ws://{address}/graphql/ws")
         .into_client_request()
         .unwrap();
@@ -106,7 +108,6 @@ async fn subscribe(address: SocketAddr, payload: Value) -> Value {
                 let message: Value = serde_json::from_str(&text).unwrap();
                 if message["type"] == "connection_ack" && !subscribed {
                     subscribed = true;
-                    let query = "subscription { membershipChanged { kind } }";
                     socket.send(send(json!({ "id": "1", "type": "subscribe", "payload": { "query": query } }))).await.unwrap();
                 } else if message["type"] != "ping" {
                     return message;
@@ -124,12 +125,24 @@ async fn subscribe(address: SocketAddr, payload: Value) -> Value {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn subscriptions_need_the_token_in_connection_init() {
     let app = spawn_app_with(Backend::Sqlite, &["--api-token", TOKEN]).await;
-    let without = subscribe(app.address, json!({})).await;
+    let without = subscribe(app.address, json!({}), SUBSCRIPTION).await;
     assert_eq!(
         without["payload"]["errors"][0]["extensions"]["code"], "UNAUTHENTICATED",
         "{without}"
     );
-    let wrong = subscribe(app.address, json!({ "Authorization": "Bearer wrong" })).await;
+    // A mutation sent over the socket needs the token as much as one sent over HTTP.
+    let mutation = subscribe(app.address, json!({}), MUTATION).await;
+    assert_eq!(
+        mutation["payload"]["errors"][0]["extensions"]["code"], "UNAUTHENTICATED",
+        "{mutation}"
+    );
+    assert!(app.snapshot().await.is_empty(), "nothing was written");
+    let wrong = subscribe(
+        app.address,
+        json!({ "Authorization": "Bearer wrong" }),
+        SUBSCRIPTION,
+    )
+    .await;
     assert!(
         wrong.get("closed").is_some(),
         "a wrong token closes the connection: {wrong}"
@@ -137,7 +150,7 @@ async fn subscriptions_need_the_token_in_connection_init() {
     // The right token (any letter case): the subscription is live, so a change arrives as
     // its first message.
     let right = json!({ "authorization": format!("Bearer {TOKEN}") });
-    let mut subscriber = tokio::spawn(subscribe(app.address, right));
+    let mut subscriber = tokio::spawn(subscribe(app.address, right, SUBSCRIPTION));
     let write = async |query: String| {
         app.client()
             .post(app.url("/graphql"))
