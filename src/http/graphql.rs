@@ -248,13 +248,15 @@ async fn execute(
     let outcome = first_code(&response).unwrap_or("ok").to_owned();
     let seconds = started.elapsed().as_secs_f64();
     crate::metrics::request_finished(&operation, &outcome, seconds, stats.statements());
-    tracing::info!(
-        operation,
-        outcome,
-        millis = seconds * 1000.0,
-        statements = stats.statements(),
-        "request"
-    );
+    // Failed requests always make a line; successful ones at debug level, which is an
+    // access log (a line per request at info cost 7% of throughput at 5,000 requests/s).
+    let millis = seconds * 1000.0;
+    let statements = stats.statements();
+    if response.errors.is_empty() {
+        tracing::debug!(operation, outcome, millis, statements, "request");
+    } else {
+        tracing::info!(operation, outcome, millis, statements, "request");
+    }
     response
 }
 
