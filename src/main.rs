@@ -5,6 +5,9 @@ use clap::Parser;
 use tracing_subscriber::EnvFilter;
 use userplan::config::{Cli, LogFormat};
 
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[tokio::main]
 async fn main() -> ExitCode {
     let cli = Cli::parse();
