@@ -69,7 +69,7 @@ impl QueryRoot {
             before,
         };
         let page = tables::fetch_page::<user::Model>(db(ctx), &filter, ordering, &args).await?;
-        let ids = page.rows.iter().map(|(_, row)| row.id).collect();
+        let ids = page.rows.iter().map(|row| row.id).collect();
         prefetch::users(ctx, ids, node_selection(ctx)).await?;
         Ok(Connection::new(page, filter))
     }
@@ -100,7 +100,7 @@ impl QueryRoot {
             before,
         };
         let page = tables::fetch_page::<plan::Model>(db(ctx), &filter, ordering, &args).await?;
-        let ids = page.rows.iter().map(|(_, row)| row.id).collect();
+        let ids = page.rows.iter().map(|row| row.id).collect();
         prefetch::plans(ctx, ids, node_selection(ctx)).await?;
         Ok(Connection::new(page, filter))
     }

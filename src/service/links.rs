@@ -8,11 +8,12 @@ use chrono::{DateTime, Utc};
 use entity::user_plan::{self, Role};
 use sea_orm::{
     ActiveEnum, ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbBackend, DbErr,
-    FromQueryResult, SqliteTransactionMode, TransactionOptions, TransactionTrait, Value,
+    SqliteTransactionMode, TransactionOptions, TransactionTrait, Value,
 };
 use uuid::Uuid;
 
 use super::events::{EventKind, Events, MembershipEvent};
+use super::rows::{self, Row};
 use super::sql::{one_of, statement, value_rows};
 use crate::error::{AppError, AppResult, is_foreign_key_violation, is_unique_violation, sql_state};
 
@@ -127,7 +128,7 @@ fn role_filter(role: Option<Role>, values: &mut Vec<Value>) -> &'static str {
 /// The per-parent limit is applied inside the one statement: for each parent, the
 /// `(owner, other)` index is walked in order and the walk stops after `first` rows (a
 /// LATERAL subquery on PostgreSQL, a correlated subquery on SQLite).
-pub async fn linked_rows<M: FromQueryResult>(
+pub async fn linked_rows<M: Row>(
     db: &DatabaseConnection,
     side: Side,
     parents: &[Uuid],
@@ -140,6 +141,8 @@ pub async fn linked_rows<M: FromQueryResult>(
     }
     crate::metrics::batch_loaded(side.list_field(), parents.len());
     let (owner, other, table) = (side.column(), side.other().column(), side.other().table());
+    // Unqualified: no column of the other table shares a name with the link columns.
+    let columns = M::COLUMNS;
     let backend = db.get_database_backend();
     let mut values = Vec::new();
     let sql = match backend {
@@ -157,7 +160,7 @@ pub async fn linked_rows<M: FromQueryResult>(
                      SELECT l.{other} FROM user_plans l \
                      WHERE l.{owner} = k.parent_id{role_sql} ORDER BY l.{other} LIMIT ? \
                    ) l \
-                 ) SELECT l.parent_id, t.* FROM l JOIN {table} t ON t.id = l.{other} \
+                 ) SELECT l.parent_id, {columns} FROM l JOIN {table} t ON t.id = l.{other} \
                  ORDER BY l.parent_id, t.id"
             )
         }
@@ -169,7 +172,7 @@ pub async fn linked_rows<M: FromQueryResult>(
             // same walk of the index (measured: 9x faster than numbering every link with a
             // window function when parents have more links than `first`).
             format!(
-                "SELECT p.column1 AS parent_id, t.* FROM (VALUES {rows}) AS p \
+                "SELECT p.column1 AS parent_id, {columns} FROM (VALUES {rows}) AS p \
                  JOIN {table} t ON t.id IN ( \
                    SELECT l.{other} FROM user_plans l \
                    WHERE l.{owner} = p.column1{role_sql} ORDER BY l.{other} LIMIT ? \
@@ -180,11 +183,8 @@ pub async fn linked_rows<M: FromQueryResult>(
     };
     let rows = db.query_all_raw(statement(backend, &sql, values)).await?;
     for row in rows {
-        let parent: Uuid = row.try_get("", "parent_id")?;
-        by_parent
-            .entry(parent)
-            .or_default()
-            .push(M::from_query_result(&row, "")?);
+        let parent: Uuid = row.try_get_by_index(0)?;
+        by_parent.entry(parent).or_default().push(M::read(&row, 1)?);
     }
     Ok(by_parent)
 }
@@ -233,9 +233,7 @@ pub async fn memberships(
             )
         }
     };
-    let rows = user_plan::Model::find_by_statement(statement(backend, &sql, values))
-        .all(db)
-        .await?;
+    let rows: Vec<user_plan::Model> = rows::fetch_all(db, statement(backend, &sql, values)).await?;
     for row in rows {
         let parent = match side {
             Side::User => row.user_id,
@@ -266,7 +264,7 @@ pub async fn counts(
     );
     let rows = db.query_all_raw(statement(backend, &sql, values)).await?;
     rows.into_iter()
-        .map(|row| Ok((row.try_get("", "parent_id")?, row.try_get("", "n")?)))
+        .map(|row| Ok((row.try_get_by_index(0)?, row.try_get_by_index(1)?)))
         .collect()
 }
 
@@ -274,7 +272,7 @@ pub async fn counts(
 // The join resource's own actions.
 // ---------------------------------------------------------------------------------------
 
-const LINK_COLUMNS: &str = "user_id, plan_id, role, inserted_at";
+const LINK_COLUMNS: &str = user_plan::Model::COLUMNS;
 
 pub async fn find_link(
     db: &DatabaseConnection,
@@ -287,7 +285,7 @@ pub async fn find_link(
         &sql,
         vec![user_id.into(), plan_id.into()],
     );
-    Ok(user_plan::Model::find_by_statement(stmt).one(db).await?)
+    Ok(rows::fetch_one(db, stmt).await?)
 }
 
 /// Creates one link; CONFLICT if the pair is linked already.
@@ -309,8 +307,7 @@ pub async fn create_link(
             super::now().into(),
         ];
         let stmt = statement(txn.get_database_backend(), &sql, values);
-        let link = user_plan::Model::find_by_statement(stmt)
-            .one(txn)
+        let link = rows::fetch_one::<user_plan::Model>(txn, stmt)
             .await
             .map_err(LinkError::Write)?
             .ok_or(DbErr::RecordNotInserted)?;
@@ -385,8 +382,7 @@ async fn change_one_link(
 ) -> AppResult<user_plan::Model> {
     let outcome = write_txn!(db, events, |txn| {
         let stmt = statement(txn.get_database_backend(), sql, values.clone());
-        let link = user_plan::Model::find_by_statement(stmt)
-            .one(txn)
+        let link = rows::fetch_one::<user_plan::Model>(txn, stmt)
             .await?
             .ok_or_else(|| AppError::NotFound {
                 message: format!("user {user_id} is not linked to plan {plan_id}"),

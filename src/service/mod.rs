@@ -4,6 +4,7 @@
 pub mod events;
 pub mod links;
 pub mod plans;
+pub mod rows;
 pub mod seed;
 pub mod tables;
 pub mod users;

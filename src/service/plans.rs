@@ -1,9 +1,10 @@
 //! The `plans` table.
 
 use entity::plan;
-use sea_orm::{DatabaseConnection, DbBackend, FromQueryResult, Value};
+use sea_orm::{DatabaseConnection, DbBackend, Value};
 use uuid::Uuid;
 
+use super::rows::{self, Row};
 use super::sql::statement;
 use super::tables::{Filter, KeysetRow, SortKey, SortValue};
 use crate::domain::{Description, Name};
@@ -66,11 +67,12 @@ pub async fn create(
         now.into(),
         now.into(),
     ];
-    let sql = "INSERT INTO plans (id, name, description, inserted_at, updated_at) \
-               VALUES (?, ?, ?, ?, ?) RETURNING *";
-    let stmt = statement(db.get_database_backend(), sql, values);
-    plan::Model::find_by_statement(stmt)
-        .one(db)
+    let sql = format!(
+        "INSERT INTO plans ({columns}) VALUES (?, ?, ?, ?, ?) RETURNING {columns}",
+        columns = plan::Model::COLUMNS
+    );
+    let stmt = statement(db.get_database_backend(), &sql, values);
+    rows::fetch_one(db, stmt)
         .await?
         .ok_or_else(|| sea_orm::DbErr::RecordNotInserted.into())
 }
@@ -105,12 +107,12 @@ pub async fn update(
     }
     values.push(id.into());
     let sql = format!(
-        "UPDATE plans SET {} WHERE id = ? RETURNING *",
-        sets.join(", ")
+        "UPDATE plans SET {} WHERE id = ? RETURNING {}",
+        sets.join(", "),
+        plan::Model::COLUMNS
     );
     let stmt = statement(db.get_database_backend(), &sql, values);
-    plan::Model::find_by_statement(stmt)
-        .one(db)
+    rows::fetch_one(db, stmt)
         .await?
         .ok_or_else(|| AppError::not_found("plan", vec![id]))
 }

@@ -4,6 +4,7 @@ use entity::user;
 use sea_orm::{DatabaseConnection, DbBackend, Value};
 use uuid::Uuid;
 
+use super::rows::{self, Row};
 use super::sql::statement;
 use super::tables::{Filter, KeysetRow, SortKey, SortValue};
 use crate::domain::{Email, Name};
@@ -70,9 +71,11 @@ pub async fn create(db: &DatabaseConnection, email: Email, name: Name) -> AppRes
         now.into(),
         now.into(),
     ];
-    let sql = "INSERT INTO users (id, email, name, inserted_at, updated_at) \
-               VALUES (?, ?, ?, ?, ?) RETURNING *";
-    returning_one(db, sql, values, &email)
+    let sql = format!(
+        "INSERT INTO users ({columns}) VALUES (?, ?, ?, ?, ?) RETURNING {columns}",
+        columns = user::Model::COLUMNS
+    );
+    returning_one(db, &sql, values, &email)
         .await?
         .ok_or_else(|| sea_orm::DbErr::RecordNotInserted.into())
 }
@@ -97,8 +100,9 @@ pub async fn update(
     }
     values.push(id.into());
     let sql = format!(
-        "UPDATE users SET {} WHERE id = ? RETURNING *",
-        sets.join(", ")
+        "UPDATE users SET {} WHERE id = ? RETURNING {}",
+        sets.join(", "),
+        user::Model::COLUMNS
     );
     returning_one(db, &sql, values, email.as_deref().unwrap_or_default())
         .await?
@@ -113,16 +117,12 @@ async fn returning_one(
     values: Vec<Value>,
     email: &str,
 ) -> AppResult<Option<user::Model>> {
-    use sea_orm::FromQueryResult;
     let stmt = statement(db.get_database_backend(), sql, values);
-    user::Model::find_by_statement(stmt)
-        .one(db)
-        .await
-        .map_err(|err| {
-            if is_unique_violation(&err) {
-                AppError::Conflict(format!("the email {email} is already taken"))
-            } else {
-                err.into()
-            }
-        })
+    rows::fetch_one(db, stmt).await.map_err(|err| {
+        if is_unique_violation(&err) {
+            AppError::Conflict(format!("the email {email} is already taken"))
+        } else {
+            err.into()
+        }
+    })
 }

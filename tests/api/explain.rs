@@ -1,6 +1,7 @@
 //! Every filter and ordering of the `users` and `plans` connections is served by an index,
 //! on both databases: the plans of the statements the server builds are read with EXPLAIN.
 
+use entity::{plan, user};
 use sea_orm::{ConnectionTrait, DbBackend, Statement, TransactionTrait};
 
 use crate::helpers::*;
@@ -106,20 +107,20 @@ on_both_databases! {
         ] {
             for direction in [Direction::Asc, Direction::Desc] {
                 let ordering = Ordering { key, direction };
-                let query = page_query(backend, "users", &UserFilter::default().to_sql(backend), ordering, &page(50)).unwrap();
+                let query = page_query::<user::Model>(backend, &UserFilter::default().to_sql(backend), ordering, &page(50)).unwrap();
                 assert_reads_in_order(&plan(&app, query.statement).await, index, &format!("users by {key:?} {direction:?}"));
             }
         }
         for (key, index) in [(SortKey::InsertedAt, "plans_inserted_at_id_idx"), (SortKey::Name, "plans_name_id_idx")] {
             let ordering = Ordering { key, direction: Direction::Asc };
-            let query = page_query(backend, "plans", &PlanFilter::default().to_sql(backend), ordering, &page(50)).unwrap();
+            let query = page_query::<plan::Model>(backend, &PlanFilter::default().to_sql(backend), ordering, &page(50)).unwrap();
             assert_reads_in_order(&plan(&app, query.statement).await, index, &format!("plans by {key:?}"));
         }
 
         // A later page reads from the cursor's position in the same index.
         let data = app.data("{ users(first: 10) { pageInfo { endCursor } } }", serde_json::json!({})).await;
         let after = PageArgs { first: Some(10), after: data["users"]["pageInfo"]["endCursor"].as_str().map(str::to_owned), ..Default::default() };
-        let query = page_query(backend, "users", &UserFilter::default().to_sql(backend), Ordering::DEFAULT, &after).unwrap();
+        let query = page_query::<user::Model>(backend, &UserFilter::default().to_sql(backend), Ordering::DEFAULT, &after).unwrap();
         assert_reads_in_order(&plan(&app, query.statement).await, "users_inserted_at_id_idx", "users after a cursor");
 
         let filters = [
@@ -128,11 +129,11 @@ on_both_databases! {
             (UserFilter { ids: Some(vec![user_id]), ..Default::default() }, users_pk, "ids"),
         ];
         for (filter, index, what) in filters {
-            let query = page_query(backend, "users", &filter.to_sql(backend), Ordering::DEFAULT, &page(50)).unwrap();
+            let query = page_query::<user::Model>(backend, &filter.to_sql(backend), Ordering::DEFAULT, &page(50)).unwrap();
             assert_uses(&plan(&app, query.statement).await, index, &format!("users filtered by {what}"));
         }
         let filter = PlanFilter { user_id: Some(user_id), ..Default::default() };
-        let query = page_query(backend, "plans", &filter.to_sql(backend), Ordering::DEFAULT, &page(50)).unwrap();
+        let query = page_query::<plan::Model>(backend, &filter.to_sql(backend), Ordering::DEFAULT, &page(50)).unwrap();
         assert_uses(&plan(&app, query.statement).await, user_plans_pk, "plans filtered by userId");
     }
 }

@@ -67,8 +67,8 @@ where
         self.page
             .rows
             .iter()
-            .map(|(cursor, row)| Edge {
-                cursor: cursor.clone(),
+            .map(|row| Edge {
+                cursor: self.page.cursor(row),
                 node: row.clone().object(),
             })
             .collect()
@@ -79,7 +79,7 @@ where
         self.page
             .rows
             .iter()
-            .map(|(_, row)| row.clone().object())
+            .map(|row| row.clone().object())
             .collect()
     }
 
@@ -88,8 +88,8 @@ where
         PageInfo {
             has_next_page: self.page.has_next_page,
             has_previous_page: self.page.has_previous_page,
-            start_cursor: rows.first().map(|(cursor, _)| cursor.clone()),
-            end_cursor: rows.last().map(|(cursor, _)| cursor.clone()),
+            start_cursor: rows.first().map(|row| self.page.cursor(row)),
+            end_cursor: rows.last().map(|row| self.page.cursor(row)),
         }
     }
 
