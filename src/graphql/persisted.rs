@@ -87,8 +87,9 @@ impl PersistedDocuments {
     /// Gives a request sent by hash (`extensions.persistedQuery.sha256Hash`) its document,
     /// remembers the automatically persisted ones, and refuses what the trusted documents
     /// do not hold. Uses async-graphql's cache storage, not its extension: an extension
-    /// wraps the resolution of every field, a cost per row for a check made once.
-    pub async fn resolve(&self, request: &mut Request) -> Result<(), ServerError> {
+    /// wraps the resolution of every field, a cost per row for a check made once. Returns
+    /// whether the request's document is now parsed (it is for every persisted document).
+    pub async fn resolve(&self, request: &mut Request) -> Result<bool, ServerError> {
         let hash = persisted_hash(request)?;
         match self {
             PersistedDocuments::Trusted(trusted) => {
@@ -99,7 +100,7 @@ impl PersistedDocuments {
                 match trusted.0.get(&hash) {
                     Some(document) => {
                         request.set_parsed_query(document.clone());
-                        Ok(())
+                        Ok(true)
                     }
                     None => Err(request_error(
                         "this server runs only its trusted documents, and this is not one of them",
@@ -109,7 +110,7 @@ impl PersistedDocuments {
             }
             PersistedDocuments::Automatic(cache) => {
                 let Some(hash) = hash else {
-                    return Ok(());
+                    return Ok(false);
                 };
                 if request.query.is_empty() {
                     let document = cache.get(hash).await.ok_or_else(|| {
@@ -117,7 +118,7 @@ impl PersistedDocuments {
                         request_error("PersistedQueryNotFound", "PERSISTED_QUERY_NOT_FOUND")
                     })?;
                     request.set_parsed_query(document);
-                    return Ok(());
+                    return Ok(true);
                 }
                 if sha256_hex(&request.query) != hash {
                     return Err(request_error(
@@ -127,7 +128,7 @@ impl PersistedDocuments {
                 }
                 let document = request.parsed_query()?.clone();
                 cache.set(hash, document).await;
-                Ok(())
+                Ok(true)
             }
         }
     }

@@ -73,6 +73,55 @@ on_both_databases! {
     }
 }
 
+/// The gate keeps parsed documents by their text: a document seen before must still run
+/// with each request's own variables and operation name, and pass the same checks.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_document_seen_before_runs_with_each_requests_own_variables_and_operation() {
+    let app = spawn_app(Backend::Sqlite).await;
+    let ada = app.create_user("ada@example.com", "Ada").await;
+    let bob = app.create_user("bob@example.com", "Bob").await;
+    let document =
+        "query One($id: UUID!) { user(id: $id) { email } } query Count { users { totalCount } }";
+    let run = |operation: Option<&str>, variables: Value| {
+        post(
+            &app,
+            "application/json",
+            json!({ "query": document, "operationName": operation, "variables": variables }),
+        )
+    };
+    for _ in 0..2 {
+        let (_, _, one) = run(Some("One"), json!({ "id": ada })).await;
+        assert_eq!(one["data"]["user"]["email"], "ada@example.com", "{one}");
+        let (_, _, other) = run(Some("One"), json!({ "id": bob })).await;
+        assert_eq!(other["data"]["user"]["email"], "bob@example.com", "{other}");
+        let (_, _, count) = run(Some("Count"), json!({})).await;
+        assert_eq!(count["data"]["users"]["totalCount"], 2, "{count}");
+        let (_, _, unnamed) = run(None, json!({})).await;
+        assert_eq!(
+            unnamed["errors"][0]["extensions"]["code"], "BAD_USER_INPUT",
+            "{unnamed}"
+        );
+    }
+    // A document that does not parse is reported each time, never remembered as something.
+    for _ in 0..2 {
+        assert_eq!(
+            app.error_code("{ users { ", json!({})).await,
+            "BAD_USER_INPUT"
+        );
+    }
+    // A mutation already run over POST is still refused over GET.
+    let mutation = r#"mutation { createPlan(input: { name: "Pro" }) { id } }"#;
+    assert!(app.post(mutation, json!({})).await.get("errors").is_none());
+    let response = app
+        .client()
+        .get(app.url("/graphql"))
+        .query(&[("query", mutation)])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 405);
+}
+
 /// The manifest GraphQL Code Generator wrote for the TypeScript example.
 fn manifest_path() -> std::path::PathBuf {
     std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
