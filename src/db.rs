@@ -64,6 +64,11 @@ pub async fn connect_with_timeout(
         // A database that is away must turn into a quick, retryable error, not a hung request.
         .connect_timeout(Duration::from_secs(5))
         .acquire_timeout(Duration::from_secs(5))
+        // sqlx pings a connection on every checkout by default: a round trip per statement
+        // (and it pings again on release). Only a connection idle long enough to have been
+        // dropped is tested; a busy one that died fails its statement, which is reported as
+        // SERVICE_UNAVAILABLE (retryable) and the connection is replaced.
+        .test_before_acquire_if_idle_for(Duration::from_secs(1))
         .sqlx_logging(false)
         .map_sqlx_sqlite_opts(|opts| {
             // WAL lets readers run beside the one writer; the busy timeout makes a second
