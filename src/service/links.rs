@@ -13,7 +13,7 @@ use sea_orm::{
 use uuid::Uuid;
 
 use super::events::{EventKind, Events, MembershipEvent};
-use super::rows::{self, Row};
+use super::rows::{self, Columns, Row};
 use super::sql::{one_of, statement, value_rows};
 use crate::error::{AppError, AppResult, is_foreign_key_violation, is_unique_violation, sql_state};
 
@@ -182,9 +182,13 @@ pub async fn linked_rows<M: Row>(
         }
     };
     let rows = db.query_all_raw(statement(backend, &sql, values)).await?;
-    for row in rows {
-        let parent: Uuid = row.try_get_by_index(0)?;
-        by_parent.entry(parent).or_default().push(M::read(&row, 1)?);
+    for (n, row) in rows.iter().enumerate() {
+        let mut columns = Columns::new(row, n == 0);
+        let parent: Uuid = columns.get()?;
+        by_parent
+            .entry(parent)
+            .or_default()
+            .push(M::read(&mut columns)?);
     }
     Ok(by_parent)
 }

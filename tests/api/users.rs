@@ -10,9 +10,11 @@ const UPDATE: &str = "mutation($id: UUID!, $input: UpdateUserInput!) { updateUse
 
 on_both_databases! {
     async fn create_and_read_back(app: TestApp) {
+        let before = chrono::Utc::now() - chrono::Duration::milliseconds(1);
         let data = app
             .data(CREATE, json!({ "input": { "email": " Ada@Example.com ", "name": "  Ada Lovelace " } }))
             .await;
+        let after = chrono::Utc::now();
         let created = &data["createUser"];
         assert_eq!(created["email"], "Ada@Example.com", "trimmed, case kept");
         assert_eq!(created["name"], "Ada Lovelace", "trimmed");
@@ -25,6 +27,9 @@ on_both_databases! {
             .await;
         assert_eq!(read["user"]["email"], "Ada@Example.com");
         assert_eq!(read["user"]["insertedAt"], created["insertedAt"], "what a mutation returns is what is stored");
+        // Timestamps are decoded by hand on PostgreSQL: the value read must be the clock's.
+        let inserted: chrono::DateTime<chrono::Utc> = read["user"]["insertedAt"].as_str().unwrap().parse().unwrap();
+        assert!(before <= inserted && inserted <= after, "{before} <= {inserted} <= {after}");
         assert_eq!(read["user"]["planCount"], 0);
         assert_eq!(read["user"]["plans"], json!([]));
     }
