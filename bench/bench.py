@@ -179,7 +179,15 @@ def cursor_at(server, position):
     return after
 
 
-def bench_database(kind, dataset, sizes, args, workdir, port):
+class Prepared:
+    """A seeded database, its operations' request bodies, and what each costs in SQL."""
+
+    def __init__(self, kind, dataset, database_url, operations, costs):
+        self.kind, self.dataset, self.database_url = kind, dataset, database_url
+        self.operations, self.costs = operations, costs
+
+
+def prepare(kind, dataset, sizes, args, workdir, port):
     if kind == "sqlite":
         database_url = f"sqlite://{workdir}/{dataset}.db?mode=rwc"
     else:
@@ -189,12 +197,14 @@ def bench_database(kind, dataset, sizes, args, workdir, port):
     run([SERVER, "seed", "--users", str(sizes["users"]), "--plans", str(sizes["plans"]),
          "--links-per-user", str(sizes["links_per_user"]), "--seed", "1"],
         env=dict(os.environ, DATABASE_URL=database_url), capture_output=True)
-    seed_seconds = time.time() - started
     if kind == "postgres":
+        # The seed's writes are flushed now, not by a checkpoint that would compete with
+        # the first operations measured (on the large dataset it slowed Q1 by a third).
         run(["psql", database_url, "-qc", "VACUUM ANALYZE"], capture_output=True)
+        run(["psql", database_url, "-qc", "CHECKPOINT"], capture_output=True)
+    log(f"{kind}/{dataset}: seeded in {time.time() - started:.1f}s")
 
-    rows = []
-    # First pass: what each operation costs in statements, and the SQL it runs.
+    # What each operation costs in statements, and the SQL it runs.
     server = Server(database_url, port, workdir, trace_sql=True)
     try:
         user = server.graphql("{ users(first: 1) { nodes { id } } }")["data"]["users"]["nodes"][0]["id"]
@@ -217,27 +227,42 @@ def bench_database(kind, dataset, sizes, args, workdir, port):
                 server.graphql(REMOVE, {"u": user, "p": [plan]})
     finally:
         server.stop()
+    return Prepared(kind, dataset, database_url, operations, costs)
 
-    server = Server(database_url, port, workdir)
+
+def bench_database(kind, args, workdir, port):
+    """Every operation on every dataset of one database. The datasets' servers run side by
+    side and each operation is measured on one dataset right after the other, so that the
+    large/small comparison is not skewed by what else the shared machine was doing between
+    two distant measurements."""
+    prepared = [prepare(kind, dataset, DATASETS[dataset], args, workdir, port + n)
+                for n, dataset in enumerate(args.datasets)]
+    servers = []
+    rows = []
     try:
-        for name, bodies in operations:
-            statements, sql = costs[name]
-            log(f"{kind}/{dataset}: {name} ({statements} statements) for {args.duration}s")
-            rps, p50, p99 = drive(server, workdir, f"{kind}-{dataset}-{name[:2]}", bodies, args.duration)
-            floor = None
-            if kind == "postgres" and name in ("Q1", "Q2"):
-                floor = pgbench_floor(workdir, database_url, f"{dataset}-{name}", sql, args.duration)
-                if args.explain:
-                    for statement in sql:
-                        plan_text = run(["psql", database_url, "-Atc", "EXPLAIN " + statement.rstrip(";")],
-                                        capture_output=True).stdout
-                        print(f"\n-- {kind}/{dataset} {name}\n{statement}\n{plan_text}", file=sys.stderr)
-            rows.append(dict(db=kind, dataset=dataset, op=name, rps=rps, p50=p50, p99=p99,
-                             statements=statements, rss=server.peak_rss_mib(), floor=floor))
+        for n, p in enumerate(prepared):
+            servers.append(Server(p.database_url, port + n, workdir))
+        for step in range(len(prepared[0].operations)):
+            for p, server in zip(prepared, servers):
+                name, bodies = p.operations[step]
+                statements, sql = p.costs[name]
+                log(f"{kind}/{p.dataset}: {name} ({statements} statements) for {args.duration}s")
+                rps, p50, p99 = drive(server, workdir, f"{kind}-{p.dataset}-{name[:2]}", bodies, args.duration)
+                floor = None
+                if kind == "postgres" and name in ("Q1", "Q2"):
+                    floor = pgbench_floor(workdir, p.database_url, f"{p.dataset}-{name}", sql, args.duration)
+                    if args.explain:
+                        for statement in sql:
+                            plan_text = run(["psql", p.database_url, "-Atc", "EXPLAIN " + statement.rstrip(";")],
+                                            capture_output=True).stdout
+                            print(f"\n-- {kind}/{p.dataset} {name}\n{statement}\n{plan_text}", file=sys.stderr)
+                rows.append(dict(db=kind, dataset=p.dataset, op=name, rps=rps, p50=p50, p99=p99,
+                                 statements=statements, rss=server.peak_rss_mib(), floor=floor))
     finally:
-        server.stop()
-    log(f"{kind}/{dataset}: seeded in {seed_seconds:.1f}s")
-    return rows
+        for server in servers:
+            server.stop()
+    # The table groups each dataset's operations together.
+    return sorted(rows, key=lambda row: args.datasets.index(row["dataset"]))
 
 
 def main():
@@ -257,11 +282,8 @@ def main():
     run(["cargo", "build", "--release", "--quiet"], cwd=ROOT)
     rows = []
     with tempfile.TemporaryDirectory(prefix="userplan-bench-") as workdir:
-        port = 18_000
-        for dataset in args.datasets:
-            for kind in args.databases:
-                port += 1
-                rows += bench_database(kind, dataset, DATASETS[dataset], args, workdir, port)
+        for n, kind in enumerate(args.databases):
+            rows += bench_database(kind, args, workdir, 18_000 + 10 * n)
 
     cpus = os.cpu_count()
     print(f"\nuserplan benchmark, {datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC, {cpus} cores, "

@@ -146,6 +146,24 @@ pub async fn linked_rows<M: Row>(
     let backend = db.get_database_backend();
     let mut values = Vec::new();
     let sql = match backend {
+        DbBackend::Postgres if parents.len() == 1 => {
+            values.push(parents[0].into());
+            let role_sql = role_filter(role, &mut values);
+            values.push((first as i64).into());
+            // One object (`user(id) { plans }`): each row is fetched by primary key, which
+            // OFFSET 0 keeps the planner from turning into a join. The batch form below
+            // hashes the whole other table, and its generic plan does so even for one
+            // parent: on the large dataset that made `user(id)` cost with the number of
+            // plans (pgbench: 4,500 tx/s against 7,500 by key).
+            format!(
+                "SELECT l.{owner}, t.* FROM ( \
+                   SELECT l.{owner}, l.{other} FROM user_plans l \
+                   WHERE l.{owner} = ?{role_sql} ORDER BY l.{other} LIMIT ? \
+                 ) l CROSS JOIN LATERAL ( \
+                   SELECT {columns} FROM {table} WHERE id = l.{other} OFFSET 0 \
+                 ) t ORDER BY t.id"
+            )
+        }
         DbBackend::Postgres => {
             values.push(parents.to_vec().into());
             let role_sql = role_filter(role, &mut values);
