@@ -6,6 +6,7 @@ use sea_orm::{ConnectionTrait, DbBackend, Statement, TransactionTrait};
 
 use crate::helpers::*;
 use crate::on_both_databases;
+use userplan::service::links::{Side, linked_rows_statement};
 use userplan::service::plans::PlanFilter;
 use userplan::service::tables::{Direction, Ordering, PageArgs, SortKey, page_query};
 use userplan::service::users::UserFilter;
@@ -135,5 +136,32 @@ on_both_databases! {
         let filter = PlanFilter { user_id: Some(user_id), ..Default::default() };
         let query = page_query::<plan::Model>(backend, &filter.to_sql(backend), Ordering::DEFAULT, &page(50)).unwrap();
         assert_uses(&plan(&app, query.statement).await, user_plans_pk, "plans filtered by userId");
+    }
+
+    async fn nested_lists_walk_the_link_index_and_fetch_rows_by_key(app: TestApp) {
+        let (_, user_id, plan_id) = seeded(&app).await;
+        let backend = app.db.get_database_backend();
+        let (plans_pk, users_pk, user_plans_pk) = match backend {
+            DbBackend::Postgres => ("plans_pkey", "users_pkey", "user_plans_pkey"),
+            _ => ("sqlite_autoindex_plans_1", "sqlite_autoindex_users_1", "sqlite_autoindex_user_plans_1"),
+        };
+        let other_user = app.data("{ users(last: 1) { nodes { id } } }", serde_json::json!({})).await;
+        let users = [user_id, uuid(&other_user["users"]["nodes"][0]["id"])];
+        // SQLite reads its VALUES list of parent ids whole: that list is the parents.
+        let tables_only = |plan: String| {
+            plan.lines().filter(|line| !(matches!(*line, "SCAN CONSTANT ROW" | "SCAN p") || line.ends_with("VALUES CLAUSE"))).collect::<Vec<_>>().join("\n")
+        };
+        for parents in [&users[..1], &users[..]] {
+            let statement = linked_rows_statement::<plan::Model>(backend, Side::User, parents, 100, None);
+            let plan_text = tables_only(plan(&app, statement).await);
+            let what = format!("plans of {} users", parents.len());
+            assert_uses(&plan_text, user_plans_pk, &what);
+            assert_uses(&plan_text, plans_pk, &what);
+        }
+        // The other direction walks the (plan_id, user_id) index.
+        let statement = linked_rows_statement::<user::Model>(backend, Side::Plan, &[plan_id], 100, None);
+        let plan_text = tables_only(plan(&app, statement).await);
+        assert_uses(&plan_text, "user_plans_plan_id_user_id_idx", "users of a plan");
+        assert_uses(&plan_text, users_pk, "users of a plan");
     }
 }
