@@ -13,7 +13,7 @@ use sea_orm::{
 use uuid::Uuid;
 
 use super::events::{EventKind, Events, MembershipEvent};
-use super::rows::{self, Columns, Row};
+use super::rows::{self, Row};
 use super::sql::{one_of, statement, value_rows};
 use crate::error::{AppError, AppResult, is_foreign_key_violation, is_unique_violation, sql_state};
 
@@ -143,8 +143,7 @@ pub async fn linked_rows<M: Row>(
     let statement =
         linked_rows_statement::<M>(db.get_database_backend(), side, parents, first, role);
     let rows = db.query_all_raw(statement).await?;
-    for (n, row) in rows.iter().enumerate() {
-        let mut columns = Columns::new(row, n == 0);
+    for mut columns in rows::columns_of(&rows) {
         let parent: Uuid = columns.get()?;
         by_parent
             .entry(parent)

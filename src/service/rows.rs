@@ -29,9 +29,8 @@ pub async fn fetch_all<M: Row>(
     statement: Statement,
 ) -> Result<Vec<M>, DbErr> {
     let rows = conn.query_all_raw(statement).await?;
-    rows.iter()
-        .enumerate()
-        .map(|(n, row)| M::read(&mut Columns::new(row, n == 0)))
+    columns_of(&rows)
+        .map(|mut columns| M::read(&mut columns))
         .collect()
 }
 
@@ -42,6 +41,13 @@ pub async fn fetch_one<M: Row>(
     let row = conn.query_one_raw(statement).await?;
     row.map(|row| M::read(&mut Columns::new(&row, true)))
         .transpose()
+}
+
+/// The rows of one statement's result, each to be read left to right.
+pub fn columns_of(rows: &[QueryResult]) -> impl Iterator<Item = Columns<'_>> {
+    rows.iter()
+        .enumerate()
+        .map(|(n, row)| Columns::new(row, n == 0))
 }
 
 /// The columns of one row, read left to right.
@@ -58,7 +64,7 @@ const POSTGRES_EPOCH_MICROS: i64 = 946_684_800_000_000;
 
 impl<'a> Columns<'a> {
     /// `first_of_result`: the row is the first of its statement's result (or alone).
-    pub fn new(row: &'a QueryResult, first_of_result: bool) -> Self {
+    fn new(row: &'a QueryResult, first_of_result: bool) -> Self {
         Columns {
             row,
             next: 0,
