@@ -22,16 +22,17 @@ pub enum Transport {
 pub const WRITE_OVER_GET: &str = "METHOD_NOT_ALLOWED";
 
 /// Refuses the operation the request names if its caller may not run it; otherwise returns
-/// its name (from the document when the request does not give one).
+/// its name (from the document when the request does not give one) and type.
 pub fn check(
     document: &ExecutableDocument,
     operation_name: Option<&str>,
     caller: Caller,
     transport: Transport,
-) -> Result<Option<String>, ServerError> {
-    // An unknown or missing operation name is reported by validation, with a better message.
+) -> Result<(Option<String>, OperationType), ServerError> {
+    // An unknown or missing operation name is reported by validation, with a better message;
+    // the schema refuses such a request before running anything.
     let Some((name, kind)) = operation(document, operation_name) else {
-        return Ok(None);
+        return Ok((None, OperationType::Query));
     };
     let writes = kind != OperationType::Query;
     if writes && transport == Transport::Get {
@@ -56,7 +57,7 @@ pub fn check(
             "UNAUTHENTICATED",
         ));
     }
-    Ok(name)
+    Ok((name, kind))
 }
 
 /// The name and type of the operation a request will run, if the document names it

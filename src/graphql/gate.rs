@@ -4,6 +4,7 @@
 //! schema extensions, which would also wrap the resolution of every field.
 
 use async_graphql::extensions::apollo_persisted_queries::{CacheStorage, LruCacheStorage};
+use async_graphql::parser::types::OperationType;
 use async_graphql::{Request, ServerError};
 
 use super::access::{self, Transport};
@@ -17,6 +18,14 @@ use crate::config::Limits;
 /// bound on the text bounds the cache's memory (at most 256 x 8 KiB of text).
 const PARSED_CACHE_SIZE: usize = 256;
 const PARSED_CACHE_MAX_QUERY: usize = 8 * 1024;
+
+/// A request the gate let through: ready for the schema, with what it will run.
+pub struct Admitted {
+    /// The operation's name, from the request or the document.
+    pub name: Option<String>,
+    pub kind: OperationType,
+    pub request: Request,
+}
 
 pub struct Gate {
     persisted: PersistedDocuments,
@@ -33,14 +42,30 @@ impl Gate {
         }
     }
 
-    /// Readies `request` for the schema (its document parsed), or refuses it. Returns the
-    /// name of the operation it runs, when it has one.
+    /// Readies `request` for the schema (its document parsed), or refuses it with the
+    /// error and the operation name the request gave.
     pub async fn admit(
+        &self,
+        mut request: Request,
+        caller: Caller,
+        transport: Transport,
+    ) -> Result<Admitted, (ServerError, Option<String>)> {
+        match self.check(&mut request, caller, transport).await {
+            Ok((name, kind)) => Ok(Admitted {
+                name,
+                kind,
+                request,
+            }),
+            Err(error) => Err((error, request.operation_name)),
+        }
+    }
+
+    async fn check(
         &self,
         request: &mut Request,
         caller: Caller,
         transport: Transport,
-    ) -> Result<Option<String>, ServerError> {
+    ) -> Result<(Option<String>, OperationType), ServerError> {
         if !self.persisted.resolve(request).await? {
             self.parse(request).await?;
         }

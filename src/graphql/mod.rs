@@ -13,28 +13,32 @@ pub mod schema;
 pub mod subscription;
 pub mod types;
 
-use async_graphql::Context;
+use async_graphql::{Context, Result};
 use sea_orm::DatabaseConnection;
 
 use loaders::RequestLoader;
 
 use crate::service::events::Events;
 
-fn db<'a>(ctx: &Context<'a>) -> &'a DatabaseConnection {
-    ctx.data_unchecked()
+// What resolvers read from the schema's data and the request's. Read with `data()`, never
+// `data_unchecked()`: a request that reached the schema without its state (a transport
+// that forgot to attach it) gets an error, not a panic that takes its connection down.
+
+fn db<'a>(ctx: &Context<'a>) -> Result<&'a DatabaseConnection> {
+    ctx.data()
 }
 
-fn events<'a>(ctx: &Context<'a>) -> &'a Events {
-    ctx.data_unchecked()
+fn events<'a>(ctx: &Context<'a>) -> Result<&'a Events> {
+    ctx.data()
 }
 
-fn loader<'a>(ctx: &Context<'a>) -> &'a RequestLoader {
-    ctx.data_unchecked()
+fn loader<'a>(ctx: &Context<'a>) -> Result<&'a RequestLoader> {
+    ctx.data()
 }
 
 /// The database, for a resolver about to write: the request's loader cache is dropped
 /// first, so nothing read before the write is served after it.
-fn db_for_write<'a>(ctx: &Context<'a>) -> &'a DatabaseConnection {
-    loaders::forget_all(loader(ctx));
+fn db_for_write<'a>(ctx: &Context<'a>) -> Result<&'a DatabaseConnection> {
+    loaders::forget_all(loader(ctx)?);
     db(ctx)
 }

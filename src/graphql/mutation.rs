@@ -70,7 +70,7 @@ pub struct LinkIdCap(pub usize);
 
 /// `ids` if there are no more of them than the cap allows.
 fn capped(ctx: &Context<'_>, field: &str, ids: Vec<Uuid>) -> Result<Vec<Uuid>> {
-    let LinkIdCap(max) = *ctx.data_unchecked::<LinkIdCap>();
+    let LinkIdCap(max) = *ctx.data::<LinkIdCap>()?;
     if ids.len() > max {
         return Err(AppError::bad_input(
             field,
@@ -90,7 +90,7 @@ impl MutationRoot {
     async fn create_user(&self, ctx: &Context<'_>, input: CreateUserInput) -> Result<User> {
         let email = Email::parse("input.email", &input.email)?;
         let name = Name::parse("input.name", &input.name)?;
-        user_result(ctx, users::create(db_for_write(ctx), email, name).await?).await
+        user_result(ctx, users::create(db_for_write(ctx)?, email, name).await?).await
     }
 
     /// Changes the fields given; CONFLICT if the new email is taken.
@@ -110,14 +110,14 @@ impl MutationRoot {
             .transpose()?;
         user_result(
             ctx,
-            users::update(db_for_write(ctx), id, email, name).await?,
+            users::update(db_for_write(ctx)?, id, email, name).await?,
         )
         .await
     }
 
     /// Deletes the user and its memberships; returns the deleted id.
     async fn delete_user(&self, ctx: &Context<'_>, id: Uuid) -> Result<Uuid> {
-        Ok(links::delete_with_links(db_for_write(ctx), events(ctx), Side::User, id).await?)
+        Ok(links::delete_with_links(db_for_write(ctx)?, events(ctx)?, Side::User, id).await?)
     }
 
     async fn create_plan(&self, ctx: &Context<'_>, input: CreatePlanInput) -> Result<Plan> {
@@ -128,7 +128,7 @@ impl MutationRoot {
             .transpose()?;
         plan_result(
             ctx,
-            plans::create(db_for_write(ctx), name, description).await?,
+            plans::create(db_for_write(ctx)?, name, description).await?,
         )
         .await
     }
@@ -153,14 +153,14 @@ impl MutationRoot {
         };
         plan_result(
             ctx,
-            plans::update(db_for_write(ctx), id, name, description).await?,
+            plans::update(db_for_write(ctx)?, id, name, description).await?,
         )
         .await
     }
 
     /// Deletes the plan and its memberships; returns the deleted id.
     async fn delete_plan(&self, ctx: &Context<'_>, id: Uuid) -> Result<Uuid> {
-        Ok(links::delete_with_links(db_for_write(ctx), events(ctx), Side::Plan, id).await?)
+        Ok(links::delete_with_links(db_for_write(ctx)?, events(ctx)?, Side::Plan, id).await?)
     }
 
     /// Links a user to a plan (role defaults to MEMBER); CONFLICT if they are linked.
@@ -171,8 +171,8 @@ impl MutationRoot {
     ) -> Result<UserPlan> {
         let role = role_or_member(input.role);
         let link = links::create_link(
-            db_for_write(ctx),
-            events(ctx),
+            db_for_write(ctx)?,
+            events(ctx)?,
             input.user_id,
             input.plan_id,
             role,
@@ -190,8 +190,8 @@ impl MutationRoot {
         role: MembershipRole,
     ) -> Result<UserPlan> {
         let link = links::update_link_role(
-            db_for_write(ctx),
-            events(ctx),
+            db_for_write(ctx)?,
+            events(ctx)?,
             user_id,
             plan_id,
             role.into(),
@@ -208,7 +208,7 @@ impl MutationRoot {
         plan_id: Uuid,
     ) -> Result<UserPlan> {
         Ok(UserPlan(
-            links::delete_link(db_for_write(ctx), events(ctx), user_id, plan_id).await?,
+            links::delete_link(db_for_write(ctx)?, events(ctx)?, user_id, plan_id).await?,
         ))
     }
 
@@ -221,8 +221,8 @@ impl MutationRoot {
         role: Option<MembershipRole>,
     ) -> Result<UserLinksPayload> {
         let changes = links::append(
-            db_for_write(ctx),
-            events(ctx),
+            db_for_write(ctx)?,
+            events(ctx)?,
             Side::User,
             user_id,
             capped(ctx, "planIds", plan_ids)?,
@@ -240,8 +240,8 @@ impl MutationRoot {
         plan_ids: Vec<Uuid>,
     ) -> Result<UserLinksPayload> {
         let changes = links::remove(
-            db_for_write(ctx),
-            events(ctx),
+            db_for_write(ctx)?,
+            events(ctx)?,
             Side::User,
             user_id,
             capped(ctx, "planIds", plan_ids)?,
@@ -262,8 +262,8 @@ impl MutationRoot {
     ) -> Result<UserLinksPayload> {
         let role = role_or_member(role);
         let changes = links::replace(
-            db_for_write(ctx),
-            events(ctx),
+            db_for_write(ctx)?,
+            events(ctx)?,
             Side::User,
             user_id,
             capped(ctx, "planIds", plan_ids)?,
@@ -285,8 +285,8 @@ impl MutationRoot {
         role: Option<MembershipRole>,
     ) -> Result<PlanLinksPayload> {
         let changes = links::append(
-            db_for_write(ctx),
-            events(ctx),
+            db_for_write(ctx)?,
+            events(ctx)?,
             Side::Plan,
             plan_id,
             capped(ctx, "userIds", user_ids)?,
@@ -304,8 +304,8 @@ impl MutationRoot {
         user_ids: Vec<Uuid>,
     ) -> Result<PlanLinksPayload> {
         let changes = links::remove(
-            db_for_write(ctx),
-            events(ctx),
+            db_for_write(ctx)?,
+            events(ctx)?,
             Side::Plan,
             plan_id,
             capped(ctx, "userIds", user_ids)?,
@@ -326,8 +326,8 @@ impl MutationRoot {
     ) -> Result<PlanLinksPayload> {
         let role = role_or_member(role);
         let changes = links::replace(
-            db_for_write(ctx),
-            events(ctx),
+            db_for_write(ctx)?,
+            events(ctx)?,
             Side::Plan,
             plan_id,
             capped(ctx, "userIds", user_ids)?,

@@ -66,7 +66,7 @@ fn level<'a>(
         if ids.is_empty() || !selection.exists() {
             return Ok(());
         }
-        let (db, loader) = (db(ctx), loader(ctx));
+        let (db, loader) = (db(ctx)?, loader(ctx)?);
         let (list_field, count_field) = match side {
             Side::User => ("plans", "planCount"),
             Side::Plan => ("users", "userCount"),
@@ -138,7 +138,7 @@ pub async fn by_ids(
     if ids.is_empty() || !selection.exists() {
         return Ok(());
     }
-    let (db, loader) = (db(ctx), loader(ctx));
+    let (db, loader) = (db(ctx)?, loader(ctx)?);
     match side {
         Side::User => {
             let rows = tables::find_by_ids::<user::Model>(db, &ids).await?;

@@ -36,7 +36,7 @@ impl QueryRoot {
         user_id: Uuid,
         plan_id: Uuid,
     ) -> Result<Option<UserPlan>> {
-        let link = links::find_link(db(ctx), user_id, plan_id).await?;
+        let link = links::find_link(db(ctx)?, user_id, plan_id).await?;
         if let Some(link) = &link {
             prefetch::memberships(ctx, std::slice::from_ref(link), ctx.look_ahead()).await?;
         }
@@ -60,7 +60,7 @@ impl QueryRoot {
         order_by: Option<UserOrder>,
     ) -> Result<Connection<user::Model>> {
         let filter =
-            UserFilter::from(filter.unwrap_or_default()).to_sql(db(ctx).get_database_backend());
+            UserFilter::from(filter.unwrap_or_default()).to_sql(db(ctx)?.get_database_backend());
         let ordering = order_by.map_or(Ordering::DEFAULT, Ordering::from);
         let args = PageArgs {
             first,
@@ -68,7 +68,7 @@ impl QueryRoot {
             last,
             before,
         };
-        let page = tables::fetch_page::<user::Model>(db(ctx), &filter, ordering, &args).await?;
+        let page = tables::fetch_page::<user::Model>(db(ctx)?, &filter, ordering, &args).await?;
         let ids = page.rows.iter().map(|row| row.id).collect();
         prefetch::users(ctx, ids, node_selection(ctx)).await?;
         Ok(Connection::new(page, filter))
@@ -91,7 +91,7 @@ impl QueryRoot {
         order_by: Option<PlanOrder>,
     ) -> Result<Connection<plan::Model>> {
         let filter =
-            PlanFilter::from(filter.unwrap_or_default()).to_sql(db(ctx).get_database_backend());
+            PlanFilter::from(filter.unwrap_or_default()).to_sql(db(ctx)?.get_database_backend());
         let ordering = order_by.map_or(Ordering::DEFAULT, Ordering::from);
         let args = PageArgs {
             first,
@@ -99,7 +99,7 @@ impl QueryRoot {
             last,
             before,
         };
-        let page = tables::fetch_page::<plan::Model>(db(ctx), &filter, ordering, &args).await?;
+        let page = tables::fetch_page::<plan::Model>(db(ctx)?, &filter, ordering, &args).await?;
         let ids = page.rows.iter().map(|row| row.id).collect();
         prefetch::plans(ctx, ids, node_selection(ctx)).await?;
         Ok(Connection::new(page, filter))

@@ -58,41 +58,45 @@ impl SubscriptionRoot {
         ctx: &Context<'_>,
         user_id: Option<Uuid>,
         plan_id: Option<Uuid>,
-    ) -> impl Stream<Item = Result<MembershipEvent>> + use<> {
+    ) -> Result<impl Stream<Item = Result<MembershipEvent>> + use<>> {
         let wanted = move |event: &service::MembershipEvent| {
             user_id.is_none_or(|id| id == event.user_id)
                 && plan_id.is_none_or(|id| id == event.plan_id)
         };
-        let (receiver, shutdown) = events(ctx).subscribe();
+        let (receiver, shutdown) = events(ctx)?.subscribe();
         let open = crate::metrics::OpenSubscription::new();
-        futures_util::stream::unfold(Some((receiver, shutdown, open)), move |state| async move {
-            let (mut receiver, mut shutdown, open) = state?;
-            loop {
-                let received = tokio::select! {
-                    // The server is shutting down: end the stream, so the client is told
-                    // the subscription is complete.
-                    _ = shutdown.wait_for(|closed| *closed) => return None,
-                    received = receiver.recv() => received,
-                };
-                match received {
-                    Ok(event) if wanted(&event) => {
-                        return Some((
-                            Ok(MembershipEvent(event)),
-                            Some((receiver, shutdown, open)),
-                        ));
-                    }
-                    Ok(_) => continue,
-                    Err(RecvError::Lagged(missed)) => {
-                        let error = async_graphql::Error::new(format!(
-                            "this subscription fell {missed} events behind and was closed; \
+        let events = futures_util::stream::unfold(
+            Some((receiver, shutdown, open)),
+            move |state| async move {
+                let (mut receiver, mut shutdown, open) = state?;
+                loop {
+                    let received = tokio::select! {
+                        // The server is shutting down: end the stream, so the client is told
+                        // the subscription is complete.
+                        _ = shutdown.wait_for(|closed| *closed) => return None,
+                        received = receiver.recv() => received,
+                    };
+                    match received {
+                        Ok(event) if wanted(&event) => {
+                            return Some((
+                                Ok(MembershipEvent(event)),
+                                Some((receiver, shutdown, open)),
+                            ));
+                        }
+                        Ok(_) => continue,
+                        Err(RecvError::Lagged(missed)) => {
+                            let error = async_graphql::Error::new(format!(
+                                "this subscription fell {missed} events behind and was closed; \
                              subscribe again and reload what you display"
-                        ))
-                        .extend_with(|_, ext| ext.set("code", "SERVICE_UNAVAILABLE"));
-                        return Some((Err(error), None));
+                            ))
+                            .extend_with(|_, ext| ext.set("code", "SERVICE_UNAVAILABLE"));
+                            return Some((Err(error), None));
+                        }
+                        Err(RecvError::Closed) => return None,
                     }
-                    Err(RecvError::Closed) => return None,
                 }
-            }
-        })
+            },
+        );
+        Ok(events)
     }
 }

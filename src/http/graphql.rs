@@ -2,28 +2,20 @@
 //! in the query string (queries only), and the media types and status codes of the
 //! GraphQL-over-HTTP specification.
 
-use std::panic::AssertUnwindSafe;
-use std::sync::Arc;
-use std::time::{Duration, Instant};
-
-use async_graphql::{BatchRequest, BatchResponse, Request, Response, ServerError};
+use async_graphql::{BatchRequest, BatchResponse, Request, Response};
 use axum::body::Body;
 use axum::extract::{Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::IntoResponse;
-use futures_util::FutureExt;
 use futures_util::future::join_all;
 use serde::Deserialize;
 use tracing::Instrument;
 
 use super::AppState;
+use super::operation::{execute, first_code, request_span, with_request_id};
 use super::playground;
-use crate::auth::Caller;
-use crate::db::{SQL_STATS, SqlStats};
 use crate::error::request_error;
 use crate::graphql::access::{Transport, WRITE_OVER_GET};
-use crate::graphql::limits::explain_cost;
-use crate::graphql::loaders;
 
 /// The header that carries a request's id, both ways.
 pub const REQUEST_ID: &str = "x-request-id";
@@ -158,35 +150,6 @@ pub async fn get(
     reply.single(response)
 }
 
-/// The response of `run`, or an error response of this request alone when it panics or
-/// outlasts `timeout`.
-async fn guarded(run: impl Future<Output = Response>, timeout: Duration) -> Response {
-    match tokio::time::timeout(timeout, AssertUnwindSafe(run).catch_unwind()).await {
-        Ok(Ok(response)) => response,
-        Ok(Err(panic)) => {
-            let message = panic
-                .downcast_ref::<&str>()
-                .map(|text| text.to_string())
-                .or_else(|| panic.downcast_ref::<String>().cloned())
-                .unwrap_or_default();
-            tracing::error!(panic = %message, "a resolver panicked");
-            Response::from_errors(vec![request_error(
-                "internal server error",
-                "INTERNAL_SERVER_ERROR",
-            )])
-        }
-        // Dropping the request's future drops its statements; PostgreSQL also stops them
-        // itself (its statement_timeout is the request timeout).
-        Err(_) => Response::from_errors(vec![request_error(
-            format!(
-                "the request ran longer than {} s and was stopped",
-                timeout.as_secs_f64()
-            ),
-            "TIMEOUT",
-        )]),
-    }
-}
-
 /// A JSON-encoded query-string parameter; its type's default when it is absent.
 fn from_json<T: serde::de::DeserializeOwned + Default>(
     field: &str,
@@ -197,102 +160,6 @@ fn from_json<T: serde::de::DeserializeOwned + Default>(
         Some(text) => {
             serde_json::from_str(&text).map_err(|err| format!("`{field}` is not JSON: {err}"))
         }
-    }
-}
-
-fn request_span(id: &str) -> tracing::Span {
-    tracing::info_span!("graphql", request_id = %id, operation = tracing::field::Empty)
-}
-
-/// Runs one GraphQL request, once the gate admits it, with its own DataLoader and statement
-/// counter, within the request timeout, turning a panic into an error of this request only.
-async fn execute(
-    state: &AppState,
-    mut request: Request,
-    caller: Caller,
-    id: &str,
-    transport: Transport,
-) -> Response {
-    let started = Instant::now();
-    let stats = Arc::new(SqlStats::default());
-    let admitted = state.gate.admit(&mut request, caller, transport).await;
-    let operation = operation_label(match &admitted {
-        Ok(name) => name.as_deref(),
-        Err(_) => request.operation_name.as_deref(),
-    });
-    tracing::Span::current().record("operation", operation.as_str());
-    let mut response = match admitted {
-        Err(refused) => Response::from_errors(vec![refused]),
-        Ok(_) => {
-            let request = request.data(loaders::for_request(state.db.clone(), stats.clone()));
-            let run = SQL_STATS.scope(stats.clone(), state.schema.execute(request));
-            guarded(run, state.request_timeout).await
-        }
-    };
-    for error in &mut response.errors {
-        if let Some(message) = explain_cost(&error.message, state.max_complexity) {
-            error.message = message;
-        }
-        with_default_code(error);
-        with_request_id(error, id);
-    }
-    if state.sql_stats {
-        response.extensions.insert(
-            "sql".to_owned(),
-            async_graphql::value!({
-                "statements": stats.statements(),
-                "millis": stats.millis(),
-            }),
-        );
-    }
-    let outcome = first_code(&response).unwrap_or("ok").to_owned();
-    let seconds = started.elapsed().as_secs_f64();
-    crate::metrics::request_finished(&operation, &outcome, seconds, stats.statements());
-    // Failed requests always make a line; successful ones at debug level, which is an
-    // access log (a line per request at info cost 7% of throughput at 5,000 requests/s).
-    let millis = seconds * 1000.0;
-    let statements = stats.statements();
-    if response.errors.is_empty() {
-        tracing::debug!(operation, outcome, millis, statements, "request");
-    } else {
-        tracing::info!(operation, outcome, millis, statements, "request");
-    }
-    response
-}
-
-/// Errors raised by async-graphql itself (a query that does not parse or validate, a
-/// variable of the wrong type) carry no code; each is a problem with the request.
-pub(super) fn with_default_code(error: &mut ServerError) {
-    let extensions = error.extensions.get_or_insert_with(Default::default);
-    if extensions.get("code").is_none() {
-        extensions.set("code", "BAD_USER_INPUT");
-    }
-}
-
-/// A metrics label and log field for an operation: its name, `anonymous`, or `other` for a
-/// name too long to be one of a frontend's own (names are client-chosen: this bounds what
-/// they can add to the metrics).
-fn operation_label(name: Option<&str>) -> String {
-    match name {
-        None => "anonymous".to_owned(),
-        Some(name) if name.len() <= 64 => name.to_owned(),
-        Some(_) => "other".to_owned(),
-    }
-}
-
-/// So an operator can find the request's log lines from what the client saw.
-fn with_request_id(error: &mut ServerError, id: &str) {
-    error
-        .extensions
-        .get_or_insert_with(Default::default)
-        .set("requestId", id);
-}
-
-/// The `extensions.code` of a response's first error.
-fn first_code(response: &Response) -> Option<&str> {
-    match response.errors.first()?.extensions.as_ref()?.get("code")? {
-        async_graphql::Value::String(code) => Some(code),
-        _ => None,
     }
 }
 
@@ -401,29 +268,4 @@ fn is_json(headers: &HeaderMap) -> bool {
         .and_then(|value| value.to_str().ok())
         .and_then(|value| value.split(';').next())
         .is_some_and(|media| media.trim().eq_ignore_ascii_case("application/json"))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[tokio::test]
-    async fn a_panic_is_an_internal_error_of_its_request_only() {
-        let response = guarded(async { panic!("secret detail") }, Duration::from_secs(5)).await;
-        assert_eq!(first_code(&response), Some("INTERNAL_SERVER_ERROR"));
-        assert_eq!(response.errors[0].message, "internal server error");
-        // The runtime, and so the server, goes on.
-        let fine = guarded(
-            async { Response::new(async_graphql::Value::Null) },
-            Duration::from_secs(5),
-        )
-        .await;
-        assert!(fine.errors.is_empty());
-    }
-
-    #[tokio::test]
-    async fn a_request_past_its_time_is_stopped() {
-        let response = guarded(std::future::pending(), Duration::from_millis(20)).await;
-        assert_eq!(first_code(&response), Some("TIMEOUT"));
-    }
 }

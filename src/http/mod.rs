@@ -2,6 +2,7 @@
 //! `/metrics`.
 
 mod graphql;
+mod operation;
 mod playground;
 mod ws;
 

@@ -14,12 +14,10 @@ use axum::extract::State;
 use axum::extract::ws::{CloseFrame, Message, WebSocket, WebSocketUpgrade};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::IntoResponse;
-use futures_util::{SinkExt, StreamExt, future, stream};
+use futures_util::{SinkExt, StreamExt, future};
 
-use super::AppState;
-use super::graphql::with_default_code;
+use super::{AppState, operation};
 use crate::auth::Caller;
-use crate::graphql::access::Transport;
 
 /// How often an idle connection is pinged, so proxies do not close it and clients notice
 /// a dead server.
@@ -91,8 +89,9 @@ async fn serve(socket: WebSocket, state: AppState, protocol: WebSocketProtocols)
     }
 }
 
-/// The schema behind the gate, for the operations of WebSocket connections: they pass the
-/// same checks as HTTP requests, with the caller that `connection_init` established.
+/// The server's operations for a WebSocket connection, with the caller that
+/// `connection_init` established: each runs through [`operation::over_socket`], as HTTP
+/// requests run through [`operation::execute`].
 #[derive(Clone)]
 struct Gated(AppState);
 
@@ -104,34 +103,16 @@ impl Executor for Gated {
 
     fn execute_stream(
         &self,
-        mut request: Request,
+        request: Request,
         session_data: Option<Arc<Data>>,
     ) -> BoxStream<'static, Response> {
-        let state = self.0.clone();
-        let caller = session_data
-            .as_ref()
-            .and_then(|data| data.get(&TypeId::of::<Caller>()))
+        let session = session_data.unwrap_or_default();
+        let caller = session
+            .get(&TypeId::of::<Caller>())
             .and_then(|caller| caller.downcast_ref::<Caller>())
             .copied()
             .unwrap_or(Caller::NOBODY);
-        stream::once(async move {
-            match state
-                .gate
-                .admit(&mut request, caller, Transport::WebSocket)
-                .await
-            {
-                Ok(_) => state
-                    .schema
-                    .execute_stream_with_session_data(request, session_data.unwrap_or_default()),
-                Err(refused) => stream::iter([Response::from_errors(vec![refused])]).boxed(),
-            }
-        })
-        .flatten()
-        .map(|mut response| {
-            response.errors.iter_mut().for_each(with_default_code);
-            response
-        })
-        .boxed()
+        operation::over_socket(self.0.clone(), request, caller, session)
     }
 }
 

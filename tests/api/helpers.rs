@@ -131,6 +131,18 @@ impl TestApp {
         app
     }
 
+    /// A server like this one on a fresh database of the same kind.
+    pub async fn on_a_fresh_database(&self) -> TestApp {
+        spawn_app(self.backend()).await
+    }
+
+    pub fn backend(&self) -> Backend {
+        match self.db.get_database_backend() {
+            sea_orm::DbBackend::Postgres => Backend::Postgres,
+            _ => Backend::Sqlite,
+        }
+    }
+
     pub fn url(&self, path: &str) -> String {
         format!("http://{}{path}", self.address)
     }

@@ -22,3 +22,5 @@ mod shutdown;
 mod subscriptions;
 mod timeouts;
 mod users;
+mod websocket;
+mod ws_client;

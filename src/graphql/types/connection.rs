@@ -95,6 +95,6 @@ where
 
     /// How many rows match the filter, across all pages.
     async fn total_count(&self, ctx: &Context<'_>) -> Result<i64> {
-        Ok(tables::count::<M>(db(ctx), &self.filter).await?)
+        Ok(tables::count::<M>(db(ctx)?, &self.filter).await?)
     }
 }

@@ -18,7 +18,7 @@ pub struct Plan(pub plan::Model);
 impl Plan {
     /// The plan with this id, if there is one (batched with the other lookups of the level).
     pub async fn by_id(ctx: &Context<'_>, id: Uuid) -> Result<Option<Plan>> {
-        Ok(loader(ctx).load_one(PlanById(id)).await?.map(Plan))
+        Ok(loader(ctx)?.load_one(PlanById(id)).await?.map(Plan))
     }
 
     /// The plan with this id; NOT_FOUND if it is gone.
@@ -66,7 +66,7 @@ impl Plan {
         role: Option<MembershipRole>,
     ) -> Result<Vec<User>> {
         let key = UsersOfPlan(self.0.id, ListArgs::parse(first, role)?);
-        let users = loader(ctx).load_one(key).await?.unwrap_or_default();
+        let users = loader(ctx)?.load_one(key).await?.unwrap_or_default();
         Ok(users.into_iter().map(User).collect())
     }
 
@@ -79,13 +79,13 @@ impl Plan {
         role: Option<MembershipRole>,
     ) -> Result<Vec<UserPlan>> {
         let key = MembershipsOf(Side::Plan, self.0.id, ListArgs::parse(first, role)?);
-        let rows = loader(ctx).load_one(key).await?.unwrap_or_default();
+        let rows = loader(ctx)?.load_one(key).await?.unwrap_or_default();
         Ok(rows.into_iter().map(UserPlan).collect())
     }
 
     /// How many users this plan has.
     async fn user_count(&self, ctx: &Context<'_>) -> Result<i64> {
-        let count = loader(ctx)
+        let count = loader(ctx)?
             .load_one(LinkCount(Side::Plan, self.0.id))
             .await?;
         Ok(count.unwrap_or_default())

@@ -18,7 +18,7 @@ pub struct User(pub user::Model);
 impl User {
     /// The user with this id, if there is one (batched with the other lookups of the level).
     pub async fn by_id(ctx: &Context<'_>, id: Uuid) -> Result<Option<User>> {
-        Ok(loader(ctx).load_one(UserById(id)).await?.map(User))
+        Ok(loader(ctx)?.load_one(UserById(id)).await?.map(User))
     }
 
     /// The user with this id; NOT_FOUND if it is gone.
@@ -67,7 +67,7 @@ impl User {
         role: Option<MembershipRole>,
     ) -> Result<Vec<Plan>> {
         let key = PlansOfUser(self.0.id, ListArgs::parse(first, role)?);
-        let plans = loader(ctx).load_one(key).await?.unwrap_or_default();
+        let plans = loader(ctx)?.load_one(key).await?.unwrap_or_default();
         Ok(plans.into_iter().map(Plan).collect())
     }
 
@@ -80,13 +80,13 @@ impl User {
         role: Option<MembershipRole>,
     ) -> Result<Vec<UserPlan>> {
         let key = MembershipsOf(Side::User, self.0.id, ListArgs::parse(first, role)?);
-        let rows = loader(ctx).load_one(key).await?.unwrap_or_default();
+        let rows = loader(ctx)?.load_one(key).await?.unwrap_or_default();
         Ok(rows.into_iter().map(UserPlan).collect())
     }
 
     /// How many plans this user belongs to.
     async fn plan_count(&self, ctx: &Context<'_>) -> Result<i64> {
-        let count = loader(ctx)
+        let count = loader(ctx)?
             .load_one(LinkCount(Side::User, self.0.id))
             .await?;
         Ok(count.unwrap_or_default())
