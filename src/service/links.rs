@@ -332,6 +332,7 @@ pub async fn create_link(
     role: Role,
 ) -> AppResult<user_plan::Model> {
     let outcome = write_txn!(db, events, |txn| {
+        lock_ends(txn, Ends::Link { user_id, plan_id }).await?;
         let sql = format!(
             "INSERT INTO user_plans ({LINK_COLUMNS}) VALUES (?, ?, ?, ?) RETURNING {LINK_COLUMNS}"
         );
@@ -416,6 +417,7 @@ async fn change_one_link(
     plan_id: Uuid,
 ) -> AppResult<user_plan::Model> {
     let outcome = write_txn!(db, events, |txn| {
+        lock_ends(txn, Ends::Link { user_id, plan_id }).await?;
         let stmt = statement(txn.get_database_backend(), sql, values.clone());
         let link = rows::fetch_one::<user_plan::Model>(txn, stmt)
             .await?
@@ -443,6 +445,7 @@ pub async fn delete_with_links(
     id: Uuid,
 ) -> AppResult<Uuid> {
     let outcome = write_txn!(db, events, |txn| {
+        lock_ends(txn, Ends::Deleted { side, id }).await?;
         let at = super::now();
         let removed = delete_links(txn, side, id, None, false).await?;
         let sql = format!("DELETE FROM {} WHERE id = ?", side.table());
@@ -478,6 +481,12 @@ pub async fn append(
 ) -> AppResult<LinkChanges> {
     let ids: BTreeSet<Uuid> = ids.into_iter().collect();
     let outcome = write_txn!(db, events, |txn| {
+        let named = Ends::Named {
+            side,
+            owner,
+            others: &ids,
+        };
+        lock_ends(txn, named).await?;
         if ids.is_empty() {
             ensure_exists(txn, side, owner).await?;
             return Ok((LinkChanges::default(), Vec::new()));
@@ -510,6 +519,15 @@ pub async fn remove(
 ) -> AppResult<LinkChanges> {
     let ids: BTreeSet<Uuid> = ids.into_iter().collect();
     let outcome = write_txn!(db, events, |txn| {
+        lock_ends(
+            txn,
+            Ends::Named {
+                side,
+                owner,
+                others: &ids,
+            },
+        )
+        .await?;
         let removed = if ids.is_empty() {
             BTreeSet::new()
         } else {
@@ -547,30 +565,40 @@ pub async fn replace(
 ) -> AppResult<LinkChanges> {
     let ids: BTreeSet<Uuid> = ids.into_iter().collect();
     let outcome = write_txn!(db, events, |txn| {
-        // Lock the owner's row so concurrent replaces of the same owner run one after the
-        // other (SQLite's write lock, taken at BEGIN, already does this).
-        let lock = match db.get_database_backend() {
-            // NO KEY UPDATE: the foreign-key checks of other writers' inserts (KEY SHARE)
-            // pass; only another writer of this owner waits.
-            DbBackend::Postgres => " FOR NO KEY UPDATE",
-            _ => "",
+        let locked = lock_ends(
+            txn,
+            Ends::Replaced {
+                side,
+                owner,
+                others: &ids,
+            },
+        )
+        .await?;
+        let owner_exists = match &locked {
+            Locked::Rows(rows) => rows.contains(&owner),
+            Locked::Database => ensure_exists(txn, side, owner).await.is_ok(),
         };
-        let sql = format!("SELECT id FROM {} WHERE id = ?{lock}", side.table());
-        let found = txn
-            .query_one_raw(statement(
-                txn.get_database_backend(),
-                &sql,
-                vec![owner.into()],
-            ))
-            .await?;
-        if found.is_none() {
+        if !owner_exists {
             // Named with every unknown id of the list, as append and the contract do.
             return Err(unknown_ids(txn, side, owner, &ids).await.into());
         }
-        if let Some(expected) = &expected {
+        // Read after the owner is locked: nobody can link to it or unlink from it now.
+        let current = match (&locked, &expected) {
+            (Locked::Database, None) => None,
+            _ => Some(linked_ids(txn, side, owner).await?),
+        };
+        if let (Locked::Rows(rows), Some(current)) = (&locked, &current) {
+            // Linked between the lock statement's snapshot and its lock on the owner: their
+            // far ends are locked now, out of the global order (a deadlock this could cause
+            // is broken by PostgreSQL and the write retried).
+            let late: BTreeSet<Uuid> = current.difference(rows).copied().collect();
+            if !late.is_empty() {
+                lock_rows(txn, side.other(), &late, LockMode::KeyShare).await?;
+            }
+        }
+        if let (Some(expected), Some(current)) = (&expected, &current) {
             let expected: BTreeSet<Uuid> = expected.iter().copied().collect();
-            let current = linked_ids(txn, side, owner).await?;
-            if current != expected {
+            if *current != expected {
                 return Err(AppError::Conflict(format!(
                     "the {}s of {} {owner} are not the expected ones; reload and retry",
                     side.other().noun(),
@@ -605,6 +633,159 @@ pub async fn replace(
         Ok((changes, announced))
     });
     explain_failure(db, side, owner, &ids, outcome).await
+}
+
+// ---------------------------------------------------------------------------------------
+// Serializability: every write locks the rows at both ends of the links it touches.
+// ---------------------------------------------------------------------------------------
+
+/// The links a write will read or change, named by their ends.
+#[derive(Clone, Copy)]
+enum Ends<'a> {
+    /// add / remove: the owner's links to these ids.
+    Named {
+        side: Side,
+        owner: Uuid,
+        others: &'a BTreeSet<Uuid>,
+    },
+    /// set: the owner's links to these ids, and every link it has now.
+    Replaced {
+        side: Side,
+        owner: Uuid,
+        others: &'a BTreeSet<Uuid>,
+    },
+    /// The join row's own create, update and delete.
+    Link { user_id: Uuid, plan_id: Uuid },
+    /// Deleting a user or a plan, with every link it has.
+    Deleted { side: Side, id: Uuid },
+}
+
+/// What [`lock_ends`] locked.
+enum Locked {
+    /// PostgreSQL: the ids of the locked rows (the ones that exist).
+    Rows(BTreeSet<Uuid>),
+    /// SQLite: the whole database, since the transaction's BEGIN IMMEDIATE took its write
+    /// lock; writes run one at a time.
+    Database,
+}
+
+#[derive(Clone, Copy)]
+enum LockMode {
+    Update,
+    KeyShare,
+}
+
+impl LockMode {
+    fn sql(self) -> &'static str {
+        match self {
+            LockMode::Update => "FOR UPDATE",
+            LockMode::KeyShare => "FOR KEY SHARE",
+        }
+    }
+}
+
+/// Locks, until the transaction ends, the users and plans rows at both ends of every link
+/// the write will read or change: the owner's row FOR UPDATE, the far ends FOR KEY SHARE.
+///
+/// Why: two writes that touch a common link (u, p) must run one after the other, whichever
+/// side each starts from (a guard `expected…Ids` from one side must see a link the other
+/// side just made). Both lock u and p, and FOR UPDATE conflicts with either mode, so they
+/// queue on whichever end one of them owns; each then reads under READ COMMITTED only after
+/// every write before it committed: two-phase locking, hence serializable. KEY SHARE does
+/// not conflict with itself, so writes of different owners that only share a far end (two
+/// users joining one plan) run side by side, and it leaves the rows' own updates and the
+/// foreign-key checks alone. Users are locked before plans and rows in id order, in one
+/// statement, so writes from opposite sides queue instead of deadlocking. Measured against
+/// SERIALIZABLE with retries in the issue note: a lost race there costs a whole retry, and
+/// fifty writes to one owner starved the retries.
+async fn lock_ends(txn: &DatabaseTransaction, ends: Ends<'_>) -> Result<Locked, DbErr> {
+    if txn.get_database_backend() != DbBackend::Postgres {
+        return Ok(Locked::Database);
+    }
+    struct Rows {
+        ids: Vec<Uuid>,
+        mode: LockMode,
+        /// Also every row the owner is linked to now (set*): `(owner column, owner)`.
+        linked_to: Option<(&'static str, Uuid)>,
+    }
+    let owner_rows = |id: Uuid| Rows {
+        ids: vec![id],
+        mode: LockMode::Update,
+        linked_to: None,
+    };
+    let far_rows = |others: &BTreeSet<Uuid>, linked_to| Rows {
+        ids: others.iter().copied().collect(),
+        mode: LockMode::KeyShare,
+        linked_to,
+    };
+    let (users, plans) = match ends {
+        Ends::Named {
+            side,
+            owner,
+            others,
+        }
+        | Ends::Replaced {
+            side,
+            owner,
+            others,
+        } => {
+            let linked_to = matches!(ends, Ends::Replaced { .. }).then_some((side.column(), owner));
+            match side {
+                Side::User => (owner_rows(owner), far_rows(others, linked_to)),
+                Side::Plan => (far_rows(others, linked_to), owner_rows(owner)),
+            }
+        }
+        Ends::Link { user_id, plan_id } => (
+            far_rows(&BTreeSet::from([user_id]), None),
+            far_rows(&BTreeSet::from([plan_id]), None),
+        ),
+        Ends::Deleted { side, id } => {
+            let none = far_rows(&BTreeSet::new(), None);
+            match side {
+                Side::User => (owner_rows(id), none),
+                Side::Plan => (none, owner_rows(id)),
+            }
+        }
+    };
+    let mut values = Vec::new();
+    let mut select = |table: &str, far_column: &str, rows: Rows| {
+        values.push(rows.ids.into());
+        let linked = match rows.linked_to {
+            Some((owner_column, owner)) => {
+                values.push(owner.into());
+                format!(" OR id IN (SELECT {far_column} FROM user_plans WHERE {owner_column} = ?)")
+            }
+            None => String::new(),
+        };
+        format!(
+            "SELECT id FROM {table} WHERE id = ANY(?){linked} ORDER BY id {}",
+            rows.mode.sql()
+        )
+    };
+    let users = select("users", "user_id", users);
+    let plans = select("plans", "plan_id", plans);
+    // The Append of UNION ALL reads (and so locks) u to the end before p.
+    let sql =
+        format!("WITH u AS ({users}), p AS ({plans}) SELECT id FROM u UNION ALL SELECT id FROM p");
+    let locked = returned_ids(txn, &sql, values, "id").await?;
+    Ok(Locked::Rows(locked))
+}
+
+/// Locks more rows of one side, for [`lock_ends`]'s caller.
+async fn lock_rows(
+    txn: &DatabaseTransaction,
+    side: Side,
+    ids: &BTreeSet<Uuid>,
+    mode: LockMode,
+) -> Result<(), DbErr> {
+    let sql = format!(
+        "SELECT id FROM {} WHERE id = ANY(?) ORDER BY id {}",
+        side.table(),
+        mode.sql()
+    );
+    let ids: Vec<Uuid> = ids.iter().copied().collect();
+    returned_ids(txn, &sql, vec![ids.into()], "id").await?;
+    Ok(())
 }
 
 /// A write's failure: a statement's own error is kept raw until the transaction is rolled

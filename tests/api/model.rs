@@ -25,7 +25,7 @@ const DEFAULT_ROLE: &str = "MEMBER";
 
 /// The owner's side of a link mutation (or the kind of row a create/delete is about).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Side {
+pub(crate) enum Side {
     User,
     Plan,
 }
@@ -49,7 +49,7 @@ impl Side {
 /// An id as generated: one of the ids created so far in the case (deleted ones included,
 /// which then name no row), or one of a few ids that never existed.
 #[derive(Clone, Copy, Debug)]
-enum Ref {
+pub(crate) enum Ref {
     Known(usize),
     Unknown(usize),
 }
@@ -57,7 +57,7 @@ enum Ref {
 /// The pair of a join-resource call: usually an existing link (the i-th, when there is one),
 /// or any two ids.
 #[derive(Clone, Copy, Debug)]
-enum Pair {
+pub(crate) enum Pair {
     Existing(usize),
     Ids(Ref, Ref),
 }
@@ -65,14 +65,14 @@ enum Pair {
 /// The expected set sent with set*: the current one (reversed, a duplicate added, when
 /// `scrambled`), or some list that may or may not be the current set.
 #[derive(Clone, Debug)]
-enum Expect {
+pub(crate) enum Expect {
     Current { scrambled: bool },
     Given(Vec<Ref>),
 }
 
 /// A generated operation.
 #[derive(Clone, Debug)]
-enum Op {
+pub(crate) enum Op {
     Add {
         side: Side,
         owner: Ref,
@@ -113,7 +113,7 @@ enum Op {
 
 /// An operation with its ids resolved: what is sent to the server.
 #[derive(Clone, Debug)]
-enum Call {
+pub(crate) enum Call {
     Add {
         side: Side,
         owner: Uuid,
@@ -158,7 +158,7 @@ enum Call {
 
 /// What a call answered, in a form the model can predict.
 #[derive(Clone, Debug, PartialEq, Eq)]
-enum Outcome {
+pub(crate) enum Outcome {
     /// A link mutation's payload, lists as the server sent them (the model's are sorted),
     /// with the owner's id and link count as the payload read them after the write.
     Links {
@@ -222,7 +222,7 @@ fn expectation() -> impl Strategy<Value = Option<Expect>> {
     ]
 }
 
-fn op() -> impl Strategy<Value = Op> {
+pub(crate) fn op() -> impl Strategy<Value = Op> {
     prop_oneof![
         4 => (side(), id_ref(), id_list(), maybe_role())
             .prop_map(|(side, owner, others, role)| Op::Add { side, owner, others, role }),
@@ -241,19 +241,19 @@ fn op() -> impl Strategy<Value = Op> {
 
 /// The model: the contract's semantics written out plainly.
 #[derive(Clone, Debug, Default)]
-struct Model {
+pub(crate) struct Model {
     /// Every id created in this case, in creation order (what `Ref::Known` indexes).
-    created_users: Vec<Uuid>,
-    created_plans: Vec<Uuid>,
+    pub(crate) created_users: Vec<Uuid>,
+    pub(crate) created_plans: Vec<Uuid>,
     /// The ones that exist now.
-    users: BTreeSet<Uuid>,
-    plans: BTreeSet<Uuid>,
+    pub(crate) users: BTreeSet<Uuid>,
+    pub(crate) plans: BTreeSet<Uuid>,
     /// (user, plan) → role.
-    links: BTreeMap<(Uuid, Uuid), &'static str>,
+    pub(crate) links: BTreeMap<(Uuid, Uuid), &'static str>,
     /// Ids that never name a row, a few per side (an id unknown on both sides at once is
     /// `an_id_unknown_on_both_sides_is_listed_once`'s business).
-    unknown_users: Vec<Uuid>,
-    unknown_plans: Vec<Uuid>,
+    pub(crate) unknown_users: Vec<Uuid>,
+    pub(crate) unknown_plans: Vec<Uuid>,
 }
 
 fn pair(side: Side, owner: Uuid, other: Uuid) -> (Uuid, Uuid) {
@@ -278,7 +278,7 @@ impl Model {
         }
     }
 
-    fn live_mut(&mut self, side: Side) -> &mut BTreeSet<Uuid> {
+    pub(crate) fn live_mut(&mut self, side: Side) -> &mut BTreeSet<Uuid> {
         match side {
             Side::User => &mut self.users,
             Side::Plan => &mut self.plans,
@@ -345,7 +345,7 @@ impl Model {
         unknown.into_iter().collect()
     }
 
-    fn call(&self, op: &Op) -> Call {
+    pub(crate) fn call(&self, op: &Op) -> Call {
         match op {
             Op::Add {
                 side,
@@ -426,7 +426,7 @@ impl Model {
 
     /// The outcomes the contract allows for `call` (one, except where it leaves the order of
     /// two checks open), and the state after it if it succeeds. Failures change nothing.
-    fn predict(&self, call: &Call) -> (Vec<Outcome>, Model) {
+    pub(crate) fn predict(&self, call: &Call) -> (Vec<Outcome>, Model) {
         let mut next = self.clone();
         let outcomes = match call {
             Call::Add {
@@ -588,7 +588,7 @@ impl Model {
         outcomes
     }
 
-    fn expected_links(&self) -> Vec<(Uuid, Uuid, String)> {
+    pub(crate) fn expected_links(&self) -> Vec<(Uuid, Uuid, String)> {
         self.links
             .iter()
             .map(|(&(user, plan), role)| (user, plan, role.to_string()))
@@ -640,7 +640,7 @@ fn link_request(
 
 /// The GraphQL request for a call; the root field is aliased `r`, the payload's fields
 /// get the same names from either side.
-fn request(call: &Call) -> (String, Value) {
+pub(crate) fn request(call: &Call) -> (String, Value) {
     let mut vars = Map::new();
     let query = match call {
         Call::Add {
@@ -725,7 +725,7 @@ fn id_list_of(value: &Value) -> Option<Vec<Uuid>> {
 }
 
 /// What the server answered, as an [`Outcome`].
-fn observe(call: &Call, response: &Value) -> Outcome {
+pub(crate) fn observe(call: &Call, response: &Value) -> Outcome {
     if let Some(error) = response.get("errors").and_then(|errors| errors.get(0)) {
         return match error["extensions"]["code"].as_str() {
             Some("NOT_FOUND") => match id_list_of(&error["extensions"]["ids"]) {
@@ -850,7 +850,7 @@ async fn run_case(app: &TestApp, ops: Vec<Op>) -> Result<(), TestCaseError> {
     Ok(())
 }
 
-fn config() -> Config {
+pub(crate) fn config() -> Config {
     let cases = std::env::var("PROPTEST_CASES")
         .ok()
         .and_then(|cases| cases.parse().ok())

@@ -300,10 +300,13 @@ async fn run(
 /// Each UUID (also inside messages) replaced by `#n`, its order of first appearance.
 fn normalized(transcript: Vec<Value>) -> Vec<Value> {
     fn token(id: &str, seen: &mut Vec<String>) -> String {
-        let n = seen.iter().position(|known| known == id).unwrap_or_else(|| {
-            seen.push(id.to_owned());
-            seen.len() - 1
-        });
+        let n = seen
+            .iter()
+            .position(|known| known == id)
+            .unwrap_or_else(|| {
+                seen.push(id.to_owned());
+                seen.len() - 1
+            });
         format!("#{n}")
     }
     fn text(text: &str, seen: &mut Vec<String>) -> String {
