@@ -347,7 +347,7 @@ async fn cors_origins_from_the_environment_are_trimmed() {
 async fn an_origin_that_is_not_scheme_host_port_is_refused_at_start() {
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("never.db");
-    let url = format!("sqlite://{}", file.display());
+    let url = format!("sqlite://{}?mode=rwc", file.display());
     for origin in [
         "app.example.com",
         "https://app.example.com/graphql",

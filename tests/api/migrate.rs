@@ -96,7 +96,7 @@ on_both_databases! {
         let database = TestDatabase::create(backend).await;
         let url = database.url.as_str();
         seed(url).await;
-        let again = run(&["--database-url", url, "seed", "--users", "3"], &[]).await;
+        let again = run(&["seed", "--users", "3", "--database-url", url], &[]).await;
         assert!(!again.status.success());
         let advice = "userplan migrate fresh --yes";
         assert!(stderr(&again).contains(advice), "{}", stderr(&again));
