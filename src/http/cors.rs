@@ -168,6 +168,10 @@ mod tests {
             origins(" https://A.example.com/ ,, http://localhost:5173 ,"),
             Ok(only(&["https://a.example.com", "http://localhost:5173"]))
         );
+        assert_eq!(
+            origins("https://a.example, https://A.example/"),
+            Ok(only(&["https://a.example"]))
+        );
         assert_eq!(origins(""), Ok(AllowedOrigins::default()));
         assert_eq!(
             origins("http://[::1]:8080"),
