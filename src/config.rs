@@ -4,27 +4,31 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::time::Duration;
 
-use clap::{ArgGroup, Args, Parser, Subcommand, ValueEnum};
+use clap::builder::BoolishValueParser;
+use clap::error::ErrorKind;
+use clap::parser::ValueSource;
+use clap::{Arg, ArgAction, Args, CommandFactory, FromArgMatches, Parser, Subcommand, ValueEnum};
 
+use crate::http::AllowedOrigins;
+
+/// Parse it with [`Cli::parse_args`] (or [`Cli::try_parse_args_from`]), not with
+/// `Parser::parse`: the derived parser alone takes the options only before a subcommand
+/// and environment booleans only as `true`/`false`.
 #[derive(Debug, Parser)]
 #[command(
     name = "userplan",
     version,
-    about = "GraphQL server for users, plans and their memberships"
+    about = "GraphQL server for users, plans and their memberships",
+    after_help = "Every option may come before or after the command; the server's options \
+                  apply to `serve` (the default) only."
 )]
-#[command(args_conflicts_with_subcommands = true)]
 pub struct Cli {
-    /// Database to use: a SQLite file (created on start) or a PostgreSQL URL.
-    #[arg(
-        long,
-        env = "DATABASE_URL",
-        global = true,
-        default_value = "sqlite://userplan.db?mode=rwc"
-    )]
+    /// Database to use: a SQLite file (created if missing) or a PostgreSQL URL.
+    #[arg(long, env = "DATABASE_URL", default_value = "sqlite://userplan.db")]
     pub database_url: String,
 
     /// Log lines as text for people or JSON for log shippers.
-    #[arg(long, env = "LOG_FORMAT", global = true, value_enum, default_value_t = LogFormat::Text)]
+    #[arg(long, env = "LOG_FORMAT", value_enum, default_value_t = LogFormat::Text)]
     pub log_format: LogFormat,
 
     #[command(subcommand)]
@@ -35,6 +39,91 @@ pub struct Cli {
     pub serve: ServeArgs,
 }
 
+impl Cli {
+    /// The process's arguments; on a mistake, exits with clap's message (status 2).
+    pub fn parse_args() -> Self {
+        Self::try_parse_args_from(std::env::args_os()).unwrap_or_else(|err| err.exit())
+    }
+
+    pub fn try_parse_args_from<I, T>(args: I) -> Result<Self, clap::Error>
+    where
+        I: IntoIterator<Item = T>,
+        T: Into<std::ffi::OsString> + Clone,
+    {
+        let mut command = command_line();
+        let matches = command.try_get_matches_from_mut(args)?;
+        let cli = Self::from_arg_matches(&matches).map_err(|err| err.format(&mut command))?;
+        let refusal = match matches.subcommand_name() {
+            None | Some("serve") => cli.serve.access.check().err(),
+            Some(other) => given_serve_option(&matches).map(|flag| {
+                format!("--{flag} is an option of `serve`; `{other}` does not take it")
+            }),
+        };
+        match refusal {
+            Some(message) => Err(command.error(ErrorKind::ArgumentConflict, message)),
+            None => Ok(cli),
+        }
+    }
+}
+
+/// A server option given on the command line (an environment variable is no mistake).
+fn given_serve_option(matches: &clap::ArgMatches) -> Option<String> {
+    serve_options()
+        .find(|option| {
+            matches.value_source(option.get_id().as_str()) == Some(ValueSource::CommandLine)
+        })
+        .and_then(|option| option.get_long().map(str::to_owned))
+}
+
+/// The derived command, made to take every option before or after the subcommand: the
+/// options are global, so clap reads them at any level (later ones win). `serve`'s options
+/// then reach every command; in the others' help they are hidden, and given they are
+/// refused.
+fn command_line() -> clap::Command {
+    let mut command = Cli::command().mut_args(|arg| accept_boolish_env(arg).global(true));
+    command.build();
+    let serve: Vec<_> = serve_options().map(|arg| arg.get_id().clone()).collect();
+    for sub in command
+        .get_subcommands_mut()
+        .filter(|sub| sub.get_name() != "serve")
+    {
+        hide_options(sub, &serve);
+    }
+    command
+}
+
+fn hide_options(command: &mut clap::Command, ids: &[clap::Id]) {
+    *command = std::mem::take(command).mut_args(|arg| {
+        if ids.contains(arg.get_id()) {
+            arg.hide(true)
+        } else {
+            arg
+        }
+    });
+    for sub in command.get_subcommands_mut() {
+        hide_options(sub, ids);
+    }
+}
+
+fn serve_options() -> impl Iterator<Item = Arg> {
+    let serve = ServeArgs::augment_args(clap::Command::new("serve"));
+    serve
+        .get_arguments()
+        .cloned()
+        .collect::<Vec<_>>()
+        .into_iter()
+}
+
+/// A flag's environment variable may say `1/0`, `true/false`, `yes/no` or `on/off`, as
+/// deployment tools write booleans.
+fn accept_boolish_env(arg: Arg) -> Arg {
+    if matches!(arg.get_action(), ArgAction::SetTrue) {
+        arg.value_parser(BoolishValueParser::new())
+    } else {
+        arg
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum LogFormat {
     Text,
@@ -43,8 +132,8 @@ pub enum LogFormat {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Run the GraphQL server (the default).
-    Serve(Box<ServeArgs>),
+    /// Run the GraphQL server (the default); its options may come before or after `serve`.
+    Serve,
     /// Apply or revert schema migrations.
     Migrate {
         #[command(subcommand)]
@@ -80,9 +169,10 @@ pub struct ServeArgs {
     #[command(flatten)]
     pub access: AccessArgs,
 
-    /// Allow browsers on this origin to call the API (repeatable; CORS is off without it).
-    #[arg(long = "cors-origin", env = "CORS_ORIGINS", value_delimiter = ',')]
-    pub cors_origins: Vec<String>,
+    /// Allow browsers on these origins to call the API: `scheme://host[:port]`, or `*` for
+    /// any (comma-separated, repeatable; CORS is off without it).
+    #[arg(long = "cors-origin", env = "CORS_ORIGINS", value_name = "ORIGINS")]
+    pub cors_origins: Vec<AllowedOrigins>,
 
     /// Execute only the documents of this persisted-documents manifest (a JSON object of
     /// sha256 hash -> document, as GraphQL Code Generator's client preset writes it).
@@ -108,7 +198,21 @@ impl ServeArgs {
             args: ServeArgs,
         }
         let program = std::iter::once(std::ffi::OsString::from("userplan"));
-        Serve::try_parse_from(program.chain(args.into_iter().map(Into::into))).map(|s| s.args)
+        let mut command = Serve::command().mut_args(accept_boolish_env);
+        let matches =
+            command.try_get_matches_from_mut(program.chain(args.into_iter().map(Into::into)))?;
+        let args = Serve::from_arg_matches(&matches)
+            .map_err(|err| err.format(&mut command))?
+            .args;
+        match args.access.check() {
+            Err(message) => Err(command.error(ErrorKind::ArgumentConflict, message)),
+            Ok(()) => Ok(args),
+        }
+    }
+
+    /// Every origin the `--cors-origin` values allow.
+    pub fn allowed_origins(&self) -> AllowedOrigins {
+        AllowedOrigins::all_of(&self.cors_origins)
     }
 }
 
@@ -159,29 +263,47 @@ impl Limits {
     }
 }
 
+/// Checked by [`AccessArgs::check`] rather than by clap's `conflicts_with` / `requires`:
+/// clap checks those on each side of the subcommand separately.
 #[derive(Debug, Clone, Default, Args)]
-#[command(group(ArgGroup::new("token").args(["api_token", "api_token_file"])))]
 pub struct AccessArgs {
     /// Bearer token that mutations and subscriptions require.
-    #[arg(
-        long,
-        env = "API_TOKEN",
-        hide_env_values = true,
-        conflicts_with = "api_token_file"
-    )]
+    #[arg(long, env = "API_TOKEN", hide_env_values = true)]
     pub api_token: Option<String>,
 
     /// File holding the bearer token (surrounding whitespace ignored).
     #[arg(long, env = "API_TOKEN_FILE")]
     pub api_token_file: Option<PathBuf>,
 
-    /// Require the token for queries too.
-    #[arg(long, env = "READ_TOKEN_REQUIRED", requires = "token")]
+    /// Require the token for queries too (with --api-token or --api-token-file).
+    #[arg(long, env = "READ_TOKEN_REQUIRED")]
     pub read_token_required: bool,
 
     /// Listen on a non-loopback address without a token.
     #[arg(long, env = "ALLOW_UNAUTHENTICATED")]
     pub allow_unauthenticated: bool,
+}
+
+impl AccessArgs {
+    /// The combinations that make no sense, as the message to refuse them with.
+    fn check(&self) -> Result<(), String> {
+        match self {
+            Self {
+                api_token: Some(_),
+                api_token_file: Some(_),
+                ..
+            } => {
+                Err("--api-token and --api-token-file both give the token; give one of them".into())
+            }
+            Self {
+                api_token: None,
+                api_token_file: None,
+                read_token_required: true,
+                ..
+            } => Err("--read-token-required needs --api-token or --api-token-file".into()),
+            _ => Ok(()),
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, Subcommand)]
@@ -192,8 +314,13 @@ pub enum MigrateAction {
     Down,
     /// List migrations and whether each is applied.
     Status,
-    /// Drop every table and apply all migrations from scratch.
-    Fresh,
+    /// Revert every migration (dropping this server's tables and all their data), then
+    /// apply them again; other tables in the database are left alone.
+    Fresh {
+        /// Confirm that all users, plans and memberships are to be deleted.
+        #[arg(long)]
+        yes: bool,
+    },
 }
 
 #[derive(Debug, Clone, Args)]

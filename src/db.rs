@@ -58,6 +58,9 @@ pub async fn connect_with_timeout(
 ) -> Result<DatabaseConnection, DbErr> {
     let mut options = ConnectOptions::new(url);
     let sqlite = url.starts_with("sqlite:");
+    // sqlx opens a missing SQLite file only with `?mode=rwc`; a plain path is what people
+    // write, and the file is then created. A mode the URL names (`ro`, `rw`) is kept.
+    let mode_named = url_names_sqlite_mode(url);
     options
         .max_connections(max_connections.unwrap_or(if sqlite { 4 } else { 10 }))
         .min_connections(1)
@@ -70,10 +73,15 @@ pub async fn connect_with_timeout(
         // SERVICE_UNAVAILABLE (retryable) and the connection is replaced.
         .test_before_acquire_if_idle_for(Duration::from_secs(1))
         .sqlx_logging(false)
-        .map_sqlx_sqlite_opts(|opts| {
+        .map_sqlx_sqlite_opts(move |opts| {
             // WAL lets readers run beside the one writer; the busy timeout makes a second
             // writer wait for the lock instead of failing at once. Foreign keys are on so
             // cascades behave as on PostgreSQL.
+            let opts = if mode_named {
+                opts
+            } else {
+                opts.create_if_missing(true)
+            };
             opts.journal_mode(SqliteJournalMode::Wal)
                 .synchronous(SqliteSynchronous::Normal)
                 .busy_timeout(Duration::from_secs(5))
@@ -100,8 +108,26 @@ pub async fn connect_with_timeout(
     Ok(db)
 }
 
+fn url_names_sqlite_mode(url: &str) -> bool {
+    url.split_once('?').is_some_and(|(_, query)| {
+        query
+            .split('&')
+            .any(|pair| pair.split('=').next() == Some("mode"))
+    })
+}
+
 pub async fn migrate(db: &DatabaseConnection) -> Result<(), DbErr> {
     Migrator::up(db, None).await
+}
+
+/// `userplan migrate status`: each migration and whether it is applied, one a line. Read
+/// only: it does not create the migrations table.
+pub async fn migration_status(db: &DatabaseConnection) -> Result<String, DbErr> {
+    let migrations = Migrator::get_migration_with_status_read_only(db).await?;
+    Ok(migrations
+        .iter()
+        .map(|migration| format!("{} {}\n", migration.name(), migration.status()))
+        .collect())
 }
 
 pub fn is_postgres(db: &DatabaseConnection) -> bool {

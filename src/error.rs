@@ -1,6 +1,8 @@
 //! The one error type of the service layer, and the one place it becomes a GraphQL error.
 
 use async_graphql::ErrorExtensions;
+use sea_orm::sqlx::error::DatabaseError;
+use sea_orm::sqlx::sqlite::SqliteError;
 use sea_orm::{DbErr, RuntimeErr, SqlErr};
 use uuid::Uuid;
 
@@ -18,7 +20,8 @@ pub enum AppError {
         ids: Vec<Uuid>,
     },
     Conflict(String),
-    /// The database cannot be reached: safe to retry.
+    /// The database cannot be reached, or (SQLite) another process holds its lock: safe
+    /// to retry.
     Unavailable(DbErr),
     /// The database stopped a statement at the request's time limit (`statement_timeout`).
     Timeout(DbErr),
@@ -78,7 +81,7 @@ impl AppError {
 
 impl From<DbErr> for AppError {
     fn from(err: DbErr) -> Self {
-        if is_connection_error(&err) {
+        if is_connection_error(&err) || is_sqlite_busy(&err) {
             Self::Unavailable(err)
         } else if sql_state(&err).as_deref() == Some("57014") {
             Self::Timeout(err)
@@ -111,11 +114,28 @@ fn is_connection_error(err: &DbErr) -> bool {
     }
 }
 
+/// SQLite's "locked by another connection" (`SQLITE_BUSY`, `SQLITE_LOCKED` and their
+/// extended codes), reported once the busy timeout has passed: the statement itself is
+/// fine and can run when the lock is gone.
+fn is_sqlite_busy(err: &DbErr) -> bool {
+    const SQLITE_BUSY: i32 = 5;
+    const SQLITE_LOCKED: i32 = 6;
+    database_error(err)
+        .and_then(|e| e.try_downcast_ref::<SqliteError>())
+        .and_then(|e| e.code()?.parse::<i32>().ok())
+        // The low byte of an extended result code is its primary code.
+        .is_some_and(|code| matches!(code & 0xff, SQLITE_BUSY | SQLITE_LOCKED))
+}
+
 /// The SQLSTATE of an error the database itself reported.
 pub fn sql_state(err: &DbErr) -> Option<String> {
+    Some(database_error(err)?.code()?.into_owned())
+}
+
+fn database_error(err: &DbErr) -> Option<&dyn DatabaseError> {
     match err {
         DbErr::Exec(RuntimeErr::SqlxError(e)) | DbErr::Query(RuntimeErr::SqlxError(e)) => {
-            Some(e.as_database_error()?.code()?.into_owned())
+            e.as_database_error()
         }
         _ => None,
     }

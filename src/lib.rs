@@ -20,19 +20,26 @@ use config::{Cli, Command, MigrateAction, ServeArgs};
 pub type BoxError = Box<dyn Error + Send + Sync>;
 
 pub async fn run(cli: Cli) -> Result<(), BoxError> {
-    match cli.command.unwrap_or(Command::Serve(Box::new(cli.serve))) {
-        Command::Serve(args) => serve(&cli.database_url, *args).await,
+    match cli.command.unwrap_or(Command::Serve) {
+        Command::Serve => serve(&cli.database_url, cli.serve).await,
         Command::Schema => {
             print!("{}", graphql::schema::sdl());
             Ok(())
         }
         Command::Migrate { action } => {
+            if let MigrateAction::Fresh { yes: false } = action {
+                return Err("`migrate fresh` deletes all users, plans and memberships; \
+                            run `userplan migrate fresh --yes` to confirm"
+                    .into());
+            }
             let db = db::connect(&cli.database_url, None).await?;
             match action {
                 MigrateAction::Up => Migrator::up(&db, None).await?,
                 MigrateAction::Down => Migrator::down(&db, Some(1)).await?,
-                MigrateAction::Status => Migrator::status(&db).await?,
-                MigrateAction::Fresh => Migrator::fresh(&db).await?,
+                MigrateAction::Status => print!("{}", db::migration_status(&db).await?),
+                // Each migration's `down` drops only what it created: other applications'
+                // tables in the same database stay (sea-orm's `fresh` drops every table).
+                MigrateAction::Fresh { .. } => Migrator::refresh(&db).await?,
             }
             Ok(())
         }

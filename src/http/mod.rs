@@ -1,6 +1,7 @@
 //! HTTP wiring: `/graphql` (POST, GET, the playground), `/graphql/ws`, `/health`, `/ready`,
 //! `/metrics`.
 
+mod cors;
 mod graphql;
 mod operation;
 mod playground;
@@ -11,12 +12,11 @@ use std::time::Duration;
 
 use axum::Router;
 use axum::extract::State;
-use axum::http::{HeaderName, HeaderValue, StatusCode, header};
+use axum::http::{HeaderName, StatusCode, header};
 use axum::response::IntoResponse;
 use axum::routing::get;
 use sea_orm::DatabaseConnection;
 use tower_http::compression::CompressionLayer;
-use tower_http::cors::{AllowOrigin, CorsLayer};
 use tower_http::trace::TraceLayer;
 
 use crate::BoxError;
@@ -26,6 +26,8 @@ use crate::graphql::gate::Gate;
 use crate::graphql::persisted::TrustedDocuments;
 use crate::graphql::schema::{self, AppSchema};
 use crate::service::events::Events;
+
+pub use cors::AllowedOrigins;
 
 /// What every handler shares; cheap to clone.
 #[derive(Clone)]
@@ -41,7 +43,7 @@ pub struct AppState {
     max_complexity: usize,
     request_timeout: Duration,
     playground: bool,
-    cors_origins: Vec<HeaderValue>,
+    allowed_origins: AllowedOrigins,
 }
 
 impl AppState {
@@ -56,14 +58,6 @@ impl AppState {
         if let Some(trusted) = &trusted {
             tracing::info!(documents = trusted.len(), "running trusted documents only");
         }
-        let cors_origins = args
-            .cors_origins
-            .iter()
-            .map(|origin| {
-                HeaderValue::from_str(origin.trim_end_matches('/'))
-                    .map_err(|_| format!("--cors-origin {origin:?} is not a valid origin"))
-            })
-            .collect::<Result<_, _>>()?;
         crate::metrics::install();
         Ok(Self {
             schema: schema::build(db.clone(), events.clone(), &args.limits),
@@ -77,7 +71,7 @@ impl AppState {
             max_complexity: args.limits.max_complexity,
             request_timeout: args.limits.request_timeout(),
             playground: !args.limits.no_introspection,
-            cors_origins,
+            allowed_origins: args.allowed_origins(),
         })
     }
 
@@ -89,17 +83,17 @@ impl AppState {
     pub fn token(&self) -> &ApiToken {
         &self.token
     }
+
+    /// The origins `--cors-origin` allows.
+    pub fn allowed_origins(&self) -> &AllowedOrigins {
+        &self.allowed_origins
+    }
 }
 
 pub fn router(state: AppState) -> Router {
-    let cors = (!state.cors_origins.is_empty()).then(|| {
-        CorsLayer::new()
-            .allow_origin(AllowOrigin::list(state.cors_origins.clone()))
-            .allow_methods([axum::http::Method::GET, axum::http::Method::POST])
-            .allow_headers([header::CONTENT_TYPE, header::AUTHORIZATION, header::ACCEPT])
-            .expose_headers([HeaderName::from_static(graphql::REQUEST_ID)])
-            .max_age(Duration::from_secs(3600))
-    });
+    let cors = state
+        .allowed_origins
+        .layer(HeaderName::from_static(graphql::REQUEST_ID));
     let mut router = Router::new()
         .route("/graphql", get(graphql::get).post(graphql::post))
         .route("/graphql/ws", get(ws::upgrade))

@@ -22,7 +22,10 @@ pub async fn run(db: &DatabaseConnection, args: &SeedArgs) -> Result<(), BoxErro
         .await
         .map_err(|err| err.message())?;
     if existing_users > 0 {
-        return Err("the database already has users; run `userplan migrate fresh` first".into());
+        return Err("seed fills an empty database, and this one has users; \
+                    `userplan migrate fresh --yes` empties it (deleting all users, plans and \
+                    memberships)"
+            .into());
     }
     if args.links_per_user > args.plans {
         return Err("--links-per-user cannot exceed --plans".into());

@@ -24,9 +24,32 @@ pub struct TestApp {
 }
 
 /// Runs a test body once per backend: `sqlite` always, `postgres` when `TEST_POSTGRES_URL`
-/// is set.
+/// is set. The body gets a server on a fresh database (`app: TestApp`), or only the backend
+/// (`backend: Backend`) for a test that makes its own databases.
 #[macro_export]
 macro_rules! on_both_databases {
+    ($(async fn $name:ident($backend:ident: Backend) $body:block)*) => {
+        $(
+            mod $name {
+                #[allow(unused_imports)]
+                use super::*;
+
+                async fn body($backend: $crate::helpers::Backend) $body
+
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn sqlite() {
+                    body($crate::helpers::Backend::Sqlite).await;
+                }
+
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn postgres() {
+                    if $crate::helpers::postgres_or_skip() {
+                        body($crate::helpers::Backend::Postgres).await;
+                    }
+                }
+            }
+        )*
+    };
     ($(async fn $name:ident($app:ident: TestApp) $body:block)*) => {
         $(
             mod $name {
@@ -59,13 +82,20 @@ pub fn postgres_url() -> Option<String> {
 
 /// `None` (the test is skipped) when no PostgreSQL is configured.
 pub async fn spawn_postgres_app() -> Option<TestApp> {
-    match postgres_url() {
-        Some(_) => Some(spawn_app(Backend::Postgres).await),
-        None => {
-            eprintln!("TEST_POSTGRES_URL is not set: skipping the PostgreSQL run");
-            None
-        }
+    if postgres_or_skip() {
+        Some(spawn_app(Backend::Postgres).await)
+    } else {
+        None
     }
+}
+
+/// Whether PostgreSQL is configured; when not, says that the PostgreSQL run is skipped.
+pub fn postgres_or_skip() -> bool {
+    let configured = postgres_url().is_some();
+    if !configured {
+        eprintln!("TEST_POSTGRES_URL is not set: skipping the PostgreSQL run");
+    }
+    configured
 }
 
 pub async fn spawn_app(backend: Backend) -> TestApp {

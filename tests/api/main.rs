@@ -6,6 +6,7 @@ mod helpers;
 mod access;
 mod bad_input;
 mod batching;
+mod cli;
 mod conformance;
 
 mod explain;
@@ -13,6 +14,7 @@ mod faults;
 mod fuzz;
 mod http;
 mod memberships;
+mod migrate;
 mod model;
 mod pagination;
 mod plans;

@@ -1,12 +1,12 @@
 //! A request that outlasts `--request-timeout-secs` is stopped with TIMEOUT, its SQL does
-//! not go on running, and nothing is half-written. The test makes the request slow by
-//! holding a lock the request needs.
+//! not go on running, and nothing is half-written. A write that SQLite's busy timeout gives
+//! up on is SERVICE_UNAVAILABLE. The tests make the request wait by holding a lock it needs.
 
 use std::time::{Duration, Instant};
 
 use sea_orm::{
-    ConnectionTrait, DbBackend, SqliteTransactionMode, Statement, TransactionOptions,
-    TransactionTrait,
+    ConnectionTrait, DatabaseTransaction, DbBackend, SqliteTransactionMode, Statement,
+    TransactionOptions, TransactionTrait,
 };
 use serde_json::json;
 
@@ -15,19 +15,24 @@ use crate::on_both_databases;
 
 const CREATE_PLAN: &str = r#"mutation { createPlan(input: { name: "Slow" }) { id } }"#;
 
+/// A transaction of the test's own that holds SQLite's write lock (`BEGIN IMMEDIATE`); on
+/// PostgreSQL a plain transaction, which takes no lock by itself.
+async fn sqlite_write_lock(app: &TestApp) -> DatabaseTransaction {
+    app.db
+        .begin_with_options(TransactionOptions {
+            sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+}
+
 on_both_databases! {
     async fn a_request_past_its_time_is_stopped_and_writes_nothing(app: TestApp) {
         let app = app.restarted_with(&["--request-timeout-secs", "1"]).await;
         let backend = app.db.get_database_backend();
         // Our own write lock: the server's insert has to wait for it.
-        let lock = app
-            .db
-            .begin_with_options(TransactionOptions {
-                sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
-                ..Default::default()
-            })
-            .await
-            .unwrap();
+        let lock = sqlite_write_lock(&app).await;
         if backend == DbBackend::Postgres {
             lock.execute_unprepared("LOCK TABLE plans IN ACCESS EXCLUSIVE MODE").await.unwrap();
         }
@@ -56,4 +61,25 @@ on_both_databases! {
         assert!(data["createPlan"]["id"].is_string());
         assert_eq!(app.snapshot().await.len(), 1, "the stopped write never landed");
     }
+}
+
+/// Another process holding SQLite's write lock past the busy timeout: the database is
+/// there but taken, so the write is SERVICE_UNAVAILABLE (safe to retry), not an internal
+/// error, and once the lock is gone writes go through again.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_write_locked_out_of_sqlite_is_unavailable_until_the_lock_is_gone() {
+    let app = spawn_app(Backend::Sqlite).await;
+    let lock = sqlite_write_lock(&app).await;
+    let error = app.error(CREATE_PLAN, json!({})).await;
+    assert_eq!(
+        error["extensions"]["code"], "SERVICE_UNAVAILABLE",
+        "{error}"
+    );
+    let message = error["message"].as_str().unwrap();
+    assert!(!message.contains("locked"), "no driver text: {message}");
+    lock.rollback().await.unwrap();
+    assert!(app.snapshot().await.is_empty(), "nothing was written");
+    let data = app.data(CREATE_PLAN, json!({})).await;
+    assert!(data["createPlan"]["id"].is_string());
+    assert_eq!(app.snapshot().await.len(), 1);
 }
