@@ -374,6 +374,14 @@ pub fn uuid(value: &Value) -> Uuid {
         .unwrap_or_else(|| panic!("not a UUID: {value}"))
 }
 
+/// A `DateTime` in a response.
+pub fn time(value: &Value) -> chrono::DateTime<chrono::Utc> {
+    value
+        .as_str()
+        .and_then(|text| text.parse().ok())
+        .unwrap_or_else(|| panic!("not a DateTime: {value}"))
+}
+
 /// A list of ids in a response, as UUIDs.
 pub fn uuids(value: &Value) -> Vec<Uuid> {
     value
