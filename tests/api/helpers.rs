@@ -57,12 +57,12 @@ pub fn postgres_url() -> Option<String> {
         .filter(|url| !url.is_empty())
 }
 
-/// `None` (the test is skipped) when no PostgreSQL is configured.
+/// `None` (the test is skipped, and the skip counted) when no PostgreSQL is configured.
 pub async fn spawn_postgres_app() -> Option<TestApp> {
     match postgres_url() {
         Some(_) => Some(spawn_app(Backend::Postgres).await),
         None => {
-            eprintln!("TEST_POSTGRES_URL is not set: skipping the PostgreSQL run");
+            crate::postgres_skips::skip_postgres_run();
             None
         }
     }
