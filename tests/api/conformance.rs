@@ -44,14 +44,31 @@ on_both_databases! {
         // The same for a client that only knows application/json: 200, as it expects.
         let (status, content_type, _) = post(&app, "application/json", json!({ "query": "{ nope }" })).await;
         assert_eq!((status, content_type.as_str()), (200, "application/json"));
-        // A field error is not a request error: 200 with data.
-        let (status, _, body) = post(&app, GRAPHQL_RESPONSE, json!({ "query": "{ users(first: 5000) { totalCount } }" })).await;
-        assert_eq!(status, 200, "{body}");
         // Every response names its request, and errors carry the same id.
         let response = app.client().post(app.url("/graphql")).header("x-request-id", "trace-42").json(&json!({ "query": "{ nope }" })).send().await.unwrap();
         assert_eq!(response.headers()["x-request-id"], "trace-42");
         let body: Value = response.json().await.unwrap();
         assert_eq!(body["errors"][0]["extensions"]["requestId"], "trace-42");
+    }
+
+    async fn a_field_error_nulls_its_field_and_keeps_the_others(app: TestApp) {
+        // A field error is not a request error: 200, with `data`. The failing field is null
+        // (here its parent: `plans` is non-null, and `bad` is the nearest nullable field);
+        // every other field keeps its value, and the error says where and why.
+        let user = app.create_user("ada@example.com", "Ada").await;
+        let query = "query($u: UUID!) { ok: user(id: $u) { name } bad: user(id: $u) { name plans(first: 5000) { id } } users { totalCount } }";
+        let (status, _, body) = post(&app, GRAPHQL_RESPONSE, json!({ "query": query, "variables": { "u": user } })).await;
+        assert_eq!(status, 200, "{body}");
+        assert_eq!(
+            body["data"],
+            json!({ "ok": { "name": "Ada" }, "bad": null, "users": { "totalCount": 1 } }),
+            "{body}"
+        );
+        let errors = body["errors"].as_array().unwrap_or_else(|| panic!("no errors: {body}"));
+        assert_eq!(errors.len(), 1, "{body}");
+        assert_eq!(errors[0]["path"], json!(["bad", "plans"]), "{body}");
+        assert_eq!(errors[0]["extensions"]["code"], "BAD_USER_INPUT", "{body}");
+        assert_eq!(errors[0]["extensions"]["field"], "first", "{body}");
     }
 
     async fn automatic_persisted_queries(app: TestApp) {
@@ -237,16 +254,25 @@ async fn cors_only_for_configured_origins() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn introspection_can_be_switched_off_and_the_playground_with_it() {
     let app = spawn_app_with(Backend::Sqlite, &["--no-introspection"]).await;
-    let (_, _, body) = post(
-        &app,
-        "application/json",
-        json!({ "query": "{ __schema { types { name } } }" }),
-    )
-    .await;
+    app.create_user("ada@example.com", "Ada").await;
+    let answer = async |query: &str| {
+        let (status, _, body) = post(&app, "application/json", json!({ "query": query })).await;
+        assert_eq!(status, 200, "{query}: {body}");
+        assert!(body.get("errors").is_none(), "{query}: {body}");
+        body["data"].clone()
+    };
+    // Only the schema is hidden: the request runs, and ordinary fields answer beside it.
     assert_eq!(
-        body["data"]["__schema"],
-        Value::Null,
-        "the schema is not told: {body}"
+        answer("{ __schema { types { name } } }").await,
+        json!({ "__schema": null })
+    );
+    assert_eq!(
+        answer("{ __type(name: \"User\") { name } }").await,
+        json!({ "__type": null })
+    );
+    assert_eq!(
+        answer("{ users { totalCount } __schema { queryType { name } } }").await,
+        json!({ "users": { "totalCount": 1 }, "__schema": null })
     );
     let page = app
         .client()
@@ -256,11 +282,28 @@ async fn introspection_can_be_switched_off_and_the_playground_with_it() {
         .await
         .unwrap();
     assert_eq!(page.status(), 404);
-    // Introspection nests deeper than the depth limit, and is not refused for it.
+    // With introspection on, the same query tells the schema; and introspection nests
+    // deeper than the depth limit, and is not refused for it.
     let open = spawn_app(Backend::Sqlite).await;
+    let (_, _, body) = post(
+        &open,
+        "application/json",
+        json!({ "query": "{ __schema { queryType { name } } }" }),
+    )
+    .await;
+    assert_eq!(
+        body["data"]["__schema"]["queryType"]["name"], "Query",
+        "{body}"
+    );
     let deep = "{ __schema { types { fields { type { ofType { ofType { ofType { ofType { ofType { ofType { ofType { ofType { name } } } } } } } } } } } } }";
     let (_, _, body) = post(&open, "application/json", json!({ "query": deep })).await;
     assert!(body.get("errors").is_none(), "{body}");
+    assert!(
+        body["data"]["__schema"]["types"]
+            .as_array()
+            .is_some_and(|types| !types.is_empty()),
+        "{body}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

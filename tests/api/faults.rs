@@ -1,8 +1,9 @@
 //! Database faults, on PostgreSQL (skipped without `TEST_POSTGRES_URL`): the server's
 //! connections killed under load, and an outage (the database refusing connections). The
-//! server must answer SERVICE_UNAVAILABLE quickly, never INTERNAL_SERVER_ERROR, recover by
-//! itself, and lose no write it acknowledged. The shared PostgreSQL server is never stopped:
-//! the faults are made on the test's own database from an admin connection.
+//! server must answer SERVICE_UNAVAILABLE quickly (within 1 s in an outage), never
+//! INTERNAL_SERVER_ERROR, recover by itself, and lose no write it acknowledged. The shared
+//! PostgreSQL server is never stopped: the faults are made on the test's own database from
+//! an admin connection.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
@@ -18,6 +19,8 @@ use crate::helpers::*;
 
 /// The pool waits 5 s for a connection; an answer must come well within this.
 const ANSWER_WITHIN: Duration = Duration::from_secs(10);
+/// How long one request may take to fail while the database is away (about 130 ms measured).
+const FAIL_WITHIN: Duration = Duration::from_secs(1);
 /// How long the server may take to recover once the database is back.
 const RECOVER_WITHIN: Duration = Duration::from_secs(15);
 
@@ -84,18 +87,28 @@ async fn current_database(db: &DatabaseConnection) -> String {
     row.try_get("", "name").expect("name")
 }
 
-/// Terminates every connection to `database` but the admin's own; how many it ended.
-async fn terminate_connections(admin: &DatabaseConnection, database: &str) -> i64 {
+/// An aggregate `what` over the sessions on `database`, but the admin's own.
+async fn over_sessions(admin: &DatabaseConnection, database: &str, what: &str) -> i64 {
     let sql = format!(
-        "SELECT COUNT(pg_terminate_backend(pid)) AS n FROM pg_stat_activity \
+        "SELECT {what} AS n FROM pg_stat_activity \
          WHERE datname = '{database}' AND pid <> pg_backend_pid()"
     );
     let row = admin
         .query_one_raw(Statement::from_string(admin.get_database_backend(), sql))
         .await
-        .expect("pg_terminate_backend")
+        .expect("pg_stat_activity")
         .expect("a row");
     row.try_get("", "n").expect("n")
+}
+
+/// Terminates every connection to `database` but the admin's own; how many it ended.
+async fn terminate_connections(admin: &DatabaseConnection, database: &str) -> i64 {
+    over_sessions(admin, database, "COUNT(pg_terminate_backend(pid))").await
+}
+
+/// How many sessions `database` has, the admin's aside.
+async fn sessions(admin: &DatabaseConnection, database: &str) -> i64 {
+    over_sessions(admin, database, "COUNT(*)").await
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -313,14 +326,28 @@ async fn an_outage_answers_fast_and_the_server_recovers_without_a_restart() {
         .expect("createPlan")["data"]["createPlan"]["id"],
     );
     assert_eq!(ready_status(&client, &ready).await, Ok(200));
+    // The test's own pool closed, every session on the database is the server's.
+    app.db.clone().close().await.expect("close the test's pool");
+    let admin = admin().await;
+    let before = sessions(&admin, &name).await;
+    assert!(before > 0, "the server holds no connection to its database");
 
     // The outage: no new connection is accepted, and the open ones are ended.
-    let admin = admin().await;
     admin
         .execute_unprepared(&format!("ALTER DATABASE {name} ALLOW_CONNECTIONS false"))
         .await
         .expect("ALTER DATABASE ... ALLOW_CONNECTIONS false");
-    terminate_connections(&admin, &name).await;
+    let terminated = terminate_connections(&admin, &name).await;
+    assert!(
+        terminated > 0,
+        "no connection of the server was ended ({before} open before)"
+    );
+    eventually(
+        "the terminated sessions ending",
+        Duration::from_secs(5),
+        async || sessions(&admin, &name).await == 0,
+    )
+    .await;
 
     let mut failures = Vec::new();
     let mut slowest = Duration::ZERO;
@@ -340,26 +367,45 @@ async fn an_outage_answers_fast_and_the_server_recovers_without_a_restart() {
         ] {
             let started = Instant::now();
             let answer = post(&client, &graphql, query, variables).await;
-            slowest = slowest.max(started.elapsed());
+            let took = started.elapsed();
+            slowest = slowest.max(took);
             match &answer {
                 Ok(response) if error_code(response) == Some("SERVICE_UNAVAILABLE") => {}
-                Ok(response) => failures.push(format!(
-                    "{what} (attempt {attempt}, {:?}): {response}",
-                    started.elapsed()
-                )),
+                Ok(response) => {
+                    failures.push(format!("{what} (attempt {attempt}, {took:?}): {response}"))
+                }
                 Err(failure) => failures.push(format!("{what} (attempt {attempt}): {failure}")),
+            }
+            if took >= FAIL_WITHIN {
+                failures.push(format!(
+                    "{what} (attempt {attempt}) took {took:?}, more than {FAIL_WITHIN:?}"
+                ));
             }
         }
         let started = Instant::now();
         let status = ready_status(&client, &ready).await;
-        slowest = slowest.max(started.elapsed());
-        if status != Ok(503) {
+        let took = started.elapsed();
+        slowest = slowest.max(took);
+        if status != Ok(503) || took >= FAIL_WITHIN {
             failures.push(format!(
-                "/ready during the outage (attempt {attempt}): {status:?}, expected 503"
+                "/ready during the outage (attempt {attempt}): {status:?} in {took:?}, expected 503 within {FAIL_WITHIN:?}"
             ));
         }
     }
     eprintln!("slowest answer during the outage: {slowest:?}");
+    // What needs no database still answers: the refusals above came from the database
+    // path, which had no session all along (none could have served a request).
+    let typename = post(&client, &graphql, "{ __typename }", json!({})).await;
+    if typename.as_ref().map(|response| &response["data"]) != Ok(&json!({ "__typename": "Query" }))
+    {
+        failures.push(format!("{{ __typename }} during the outage: {typename:?}"));
+    }
+    let during = sessions(&admin, &name).await;
+    if during != 0 {
+        failures.push(format!(
+            "{during} sessions on the database during the outage"
+        ));
+    }
 
     admin
         .execute_unprepared(&format!("ALTER DATABASE {name} ALLOW_CONNECTIONS true"))

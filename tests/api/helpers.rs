@@ -80,7 +80,7 @@ pub fn postgres_url() -> Option<String> {
         .filter(|url| !url.is_empty())
 }
 
-/// `None` (the test is skipped) when no PostgreSQL is configured.
+/// `None` (the test is skipped, and the skip counted) when no PostgreSQL is configured.
 pub async fn spawn_postgres_app() -> Option<TestApp> {
     if postgres_or_skip() {
         Some(spawn_app(Backend::Postgres).await)
@@ -89,11 +89,11 @@ pub async fn spawn_postgres_app() -> Option<TestApp> {
     }
 }
 
-/// Whether PostgreSQL is configured; when not, says that the PostgreSQL run is skipped.
+/// Whether PostgreSQL is configured; when not, the skipped PostgreSQL run is counted.
 pub fn postgres_or_skip() -> bool {
     let configured = postgres_url().is_some();
     if !configured {
-        eprintln!("TEST_POSTGRES_URL is not set: skipping the PostgreSQL run");
+        crate::postgres_skips::skip_postgres_run();
     }
     configured
 }
@@ -414,6 +414,14 @@ pub fn uuid(value: &Value) -> Uuid {
         .as_str()
         .and_then(|text| text.parse().ok())
         .unwrap_or_else(|| panic!("not a UUID: {value}"))
+}
+
+/// A `DateTime` in a response.
+pub fn time(value: &Value) -> chrono::DateTime<chrono::Utc> {
+    value
+        .as_str()
+        .and_then(|text| text.parse().ok())
+        .unwrap_or_else(|| panic!("not a DateTime: {value}"))
 }
 
 /// A list of ids in a response, as UUIDs.

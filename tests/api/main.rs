@@ -2,6 +2,7 @@
 //! server over HTTP on its own fresh database.
 
 mod helpers;
+mod postgres_skips;
 
 mod access;
 mod bad_input;

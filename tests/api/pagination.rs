@@ -1,6 +1,9 @@
 //! The `users` and `plans` connections: keyset pages both ways in every order, filters,
 //! totalCount and the cursor rules.
 
+use chrono::{DateTime, Utc};
+use sea_orm::sea_query::Expr;
+use sea_orm::{ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, QueryFilter, Statement};
 use serde_json::{Value, json};
 use uuid::Uuid;
 
@@ -17,8 +20,8 @@ const USERS: &str = "query($first: Int, $after: String, $last: Int, $before: Str
 }";
 
 /// (email, name) of the test users, created in this order. Two share a name so the id
-/// tie-breaker is exercised.
-const PEOPLE: [(&str, &str); 7] = [
+/// tie-breaker is exercised; case and non-ASCII text show that keys compare by code point.
+const PEOPLE: [(&str, &str); 10] = [
     ("dora@example.com", "Dora"),
     ("Alice@example.com", "alice"),
     ("carol@example.com", "Carol"),
@@ -26,18 +29,86 @@ const PEOPLE: [(&str, &str); 7] = [
     ("Eve@example.com", "Bob"),
     ("frank@example.com", "Frank_1"),
     ("gina@example.com", "Gina%"),
+    ("Émile@example.com", "Émile"),
+    ("zoe@example.com", "Zoë"),
+    ("crab@example.com", "🦀 Crab"),
 ];
 
-async fn people(app: &TestApp) -> Vec<(Uuid, String, String)> {
-    let mut rows = Vec::new();
+/// A test user as the test knows it.
+struct Person {
+    id: Uuid,
+    email: String,
+    name: String,
+    inserted_at: DateTime<Utc>,
+}
+
+async fn people(app: &TestApp) -> Vec<Person> {
+    let mut people = Vec::new();
     for (email, name) in PEOPLE {
-        rows.push((
-            app.create_user(email, name).await,
-            email.to_owned(),
-            name.to_owned(),
-        ));
+        let created = app
+            .data(
+                "mutation($input: CreateUserInput!) { createUser(input: $input) { id insertedAt } }",
+                json!({ "input": { "email": email, "name": name } }),
+            )
+            .await;
+        people.push(Person {
+            id: uuid(&created["createUser"]["id"]),
+            email: email.to_owned(),
+            name: name.to_owned(),
+            inserted_at: time(&created["createUser"]["insertedAt"]),
+        });
     }
-    rows
+    people
+}
+
+/// Gives `person` another creation time, written straight to the table: the API
+/// cannot make two rows share a timestamp, and INSERTED_AT ties must go by id too.
+async fn set_creation_time(app: &TestApp, person: &mut Person, inserted_at: DateTime<Utc>) {
+    entity::user::Entity::update_many()
+        .col_expr(entity::user::Column::InsertedAt, Expr::value(inserted_at))
+        .filter(entity::user::Column::Id.eq(person.id))
+        .exec(&app.db)
+        .await
+        .expect("update inserted_at");
+    person.inserted_at = inserted_at;
+}
+
+/// The order the server must return: by the key, ties by id, both in the direction asked
+/// for. Text compares by code point (Rust's `str` order), as SQLite's BINARY collation and
+/// PostgreSQL's C collations do.
+fn expected_order(people: &[Person], field: &str, direction: &str) -> Vec<Uuid> {
+    let mut sorted: Vec<&Person> = people.iter().collect();
+    sorted.sort_by(|a, b| {
+        let by_key = match field {
+            "EMAIL" => a.email.cmp(&b.email),
+            "NAME" => a.name.cmp(&b.name),
+            "INSERTED_AT" => a.inserted_at.cmp(&b.inserted_at),
+            _ => unreachable!("no sort field {field}"),
+        };
+        by_key.then(a.id.cmp(&b.id))
+    });
+    if direction == "DESC" {
+        sorted.reverse();
+    }
+    sorted.iter().map(|person| person.id).collect()
+}
+
+/// The collation text keys sort by, for failure messages: on PostgreSQL the database's
+/// own, which orders by code point only when it is a C collation.
+async fn text_collation(app: &TestApp) -> String {
+    if app.db.get_database_backend() != DbBackend::Postgres {
+        return "BINARY (SQLite)".to_owned();
+    }
+    let row = app
+        .db
+        .query_one_raw(Statement::from_string(
+            DbBackend::Postgres,
+            "SELECT datcollate FROM pg_database WHERE datname = current_database()",
+        ))
+        .await
+        .expect("datcollate")
+        .expect("a row");
+    row.try_get("", "datcollate").expect("datcollate")
 }
 
 /// Every id of a traversal, following cursors page by page (forward with first/after,
@@ -90,38 +161,34 @@ async fn traverse(app: &TestApp, order: Value, page: i64, forward: bool) -> Vec<
 
 on_both_databases! {
     async fn pages_cover_every_ordering_both_ways(app: TestApp) {
-        let rows = people(&app).await;
-        let created: Vec<Uuid> = rows.iter().map(|row| row.0).collect();
+        let mut people = people(&app).await;
+        let created: Vec<Uuid> = people.iter().map(|person| person.id).collect();
         assert_eq!(traverse(&app, json!(null), 3, true).await, created, "oldest first by default");
         assert_eq!(traverse(&app, json!(null), 3, false).await, created);
 
-        // Expected orders computed here: the database's own collation decides text order,
-        // so the expectation sorts with it by asking for one page of everything.
+        let tied = people[1].inserted_at;
+        set_creation_time(&app, &mut people[8], tied).await;
+        let collation = text_collation(&app).await;
         for field in ["EMAIL", "NAME", "INSERTED_AT"] {
             for direction in ["ASC", "DESC"] {
                 let order = json!({ "field": field, "direction": direction });
-                let all = app.data(USERS, json!({ "first": 100, "order": order })).await;
-                let expected = node_ids(&all["users"]["nodes"]);
-                assert_eq!(expected.len(), PEOPLE.len());
-                assert_eq!(traverse(&app, order.clone(), 2, true).await, expected, "{field} {direction} forward");
-                assert_eq!(traverse(&app, order.clone(), 3, false).await, expected, "{field} {direction} backward");
-                // The order is the one asked for: keys never go the wrong way, and ties go by id.
-                let nodes = all["users"]["nodes"].as_array().unwrap();
-                for pair in nodes.windows(2) {
-                    let key = |n: &Value| match field {
-                        "EMAIL" => n["email"].as_str().unwrap().to_owned(),
-                        "NAME" => n["name"].as_str().unwrap().to_owned(),
-                        _ => rows.iter().position(|r| r.0 == uuid(&n["id"])).unwrap().to_string(),
-                    };
-                    if key(&pair[0]) == key(&pair[1]) {
-                        let (a, b) = (uuid(&pair[0]["id"]), uuid(&pair[1]["id"]));
-                        assert_eq!(a < b, direction == "ASC", "ties broken by id in the same direction");
-                    }
+                let expected = expected_order(&people, field, direction);
+                // Pages of one put a page boundary between every two rows, tied ones too.
+                for (page, forward) in [(1, true), (3, true), (1, false), (4, false)] {
+                    assert_eq!(
+                        traverse(&app, order.clone(), page, forward).await,
+                        expected,
+                        "{field} {direction}, pages of {page}, {}; text collation {collation}",
+                        if forward { "forward" } else { "backward" },
+                    );
                 }
             }
         }
-        let by_insertion_desc = traverse(&app, json!({ "field": "INSERTED_AT", "direction": "DESC" }), 4, true).await;
-        assert_eq!(by_insertion_desc, created.iter().rev().copied().collect::<Vec<_>>());
+        assert_eq!(
+            traverse(&app, json!(null), 2, true).await,
+            expected_order(&people, "INSERTED_AT", "ASC"),
+            "the default order is INSERTED_AT ASC"
+        );
     }
 
     async fn page_info_and_total_count(app: TestApp) {
@@ -147,19 +214,19 @@ on_both_databases! {
         let plan = app.create_plan("Only").await;
         app.data(
             "mutation($p: UUID!, $u: [UUID!]!) { addUsersToPlan(planId: $p, userIds: $u) { addedUserIds } }",
-            json!({ "p": plan, "u": [rows[1].0, rows[4].0] }),
+            json!({ "p": plan, "u": [rows[1].id, rows[4].id] }),
         )
         .await;
         let ids_of = |data: &Value| node_ids(&data["users"]["nodes"]);
         for (filter, expected) in [
-            (json!({ "email": "ALICE@EXAMPLE.COM" }), vec![rows[1].0]),
-            (json!({ "nameContains": "bo" }), vec![rows[3].0, rows[4].0]),
-            (json!({ "nameContains": "_" }), vec![rows[5].0]),
-            (json!({ "nameContains": "%" }), vec![rows[6].0]),
-            (json!({ "ids": [rows[2].0, rows[0].0, Uuid::now_v7()] }), vec![rows[0].0, rows[2].0]),
+            (json!({ "email": "ALICE@EXAMPLE.COM" }), vec![rows[1].id]),
+            (json!({ "nameContains": "bo" }), vec![rows[3].id, rows[4].id]),
+            (json!({ "nameContains": "_" }), vec![rows[5].id]),
+            (json!({ "nameContains": "%" }), vec![rows[6].id]),
+            (json!({ "ids": [rows[2].id, rows[0].id, Uuid::now_v7()] }), vec![rows[0].id, rows[2].id]),
             (json!({ "ids": [] }), vec![]),
-            (json!({ "planId": plan }), vec![rows[1].0, rows[4].0]),
-            (json!({ "planId": plan, "nameContains": "BOB" }), vec![rows[4].0]),
+            (json!({ "planId": plan }), vec![rows[1].id, rows[4].id]),
+            (json!({ "planId": plan, "nameContains": "BOB" }), vec![rows[4].id]),
         ] {
             let data = app.data(USERS, json!({ "filter": filter })).await;
             assert_eq!(ids_of(&data), expected, "{filter}");
@@ -169,7 +236,7 @@ on_both_databases! {
         let plans = "query($f: PlanFilter) { plans(filter: $f) { totalCount nodes { id } } }";
         let other = app.create_plan("Other plan").await;
         for (filter, expected) in [
-            (json!({ "userId": rows[1].0 }), vec![plan]),
+            (json!({ "userId": rows[1].id }), vec![plan]),
             (json!({ "nameContains": "OTHER" }), vec![other]),
             (json!({ "ids": [other] }), vec![other]),
             (json!(null), vec![plan, other]),

@@ -13,8 +13,7 @@ use crate::helpers::*;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sigterm_lets_requests_in_flight_finish_and_refuses_new_ones() {
-    if postgres_url().is_none() {
-        eprintln!("TEST_POSTGRES_URL is not set: skipping the PostgreSQL run");
+    if !postgres_or_skip() {
         return;
     }
     let database = TestDatabase::create(Backend::Postgres).await;

@@ -1,5 +1,6 @@
 //! createUser, updateUser, deleteUser and user(id): validation, uniqueness, not found.
 
+use chrono::{SubsecRound, Utc};
 use serde_json::json;
 
 use crate::helpers::*;
@@ -28,7 +29,7 @@ on_both_databases! {
         assert_eq!(read["user"]["email"], "Ada@Example.com");
         assert_eq!(read["user"]["insertedAt"], created["insertedAt"], "what a mutation returns is what is stored");
         // Timestamps are decoded by hand on PostgreSQL: the value read must be the clock's.
-        let inserted: chrono::DateTime<chrono::Utc> = read["user"]["insertedAt"].as_str().unwrap().parse().unwrap();
+        let inserted = time(&read["user"]["insertedAt"]);
         assert!(before <= inserted && inserted <= after, "{before} <= {inserted} <= {after}");
         assert_eq!(read["user"]["planCount"], 0);
         assert_eq!(read["user"]["plans"], json!([]));
@@ -73,17 +74,35 @@ on_both_databases! {
     }
 
     async fn update_changes_only_given_fields(app: TestApp) {
-        let id = app.create_user("old@example.com", "Old Name").await;
-        let data = app.data(UPDATE, json!({ "id": id, "input": { "name": "New Name" } })).await;
-        assert_eq!(data["updateUser"]["name"], "New Name");
-        assert_eq!(data["updateUser"]["email"], "old@example.com");
-        assert!(
-            data["updateUser"]["updatedAt"].as_str() > data["updateUser"]["insertedAt"].as_str()
-                || data["updateUser"]["updatedAt"] == data["updateUser"]["insertedAt"],
-        );
-        let data = app.data(UPDATE, json!({ "id": id, "input": { "email": "new@example.com" } })).await;
-        assert_eq!(data["updateUser"]["email"], "new@example.com");
-        assert_eq!(data["updateUser"]["name"], "New Name");
+        const READ: &str = "query($id: UUID!) { user(id: $id) { id email name insertedAt updatedAt } }";
+        let bystander = app.create_user("other@example.com", "Other").await;
+        let bystander_before = app.data(READ, json!({ "id": bystander })).await;
+        let created = app
+            .data(CREATE, json!({ "input": { "email": "old@example.com", "name": "Old Name" } }))
+            .await["createUser"]
+            .clone();
+        let id = uuid(&created["id"]);
+        let inserted_at = time(&created["insertedAt"]);
+
+        let mut last_update = time(&created["updatedAt"]);
+        for (input, email, name) in [
+            (json!({ "name": "New Name" }), "old@example.com", "New Name"),
+            (json!({ "email": "new@example.com" }), "new@example.com", "New Name"),
+        ] {
+            // The server writes microseconds; the clock read before the call is cut the same way.
+            let before = Utc::now().trunc_subsecs(6);
+            let updated = app.data(UPDATE, json!({ "id": id, "input": input })).await["updateUser"].clone();
+            let after = Utc::now();
+            assert_eq!((updated["email"].as_str(), updated["name"].as_str()), (Some(email), Some(name)), "{input}");
+            assert_eq!(time(&updated["insertedAt"]), inserted_at, "{input}: insertedAt never changes");
+            let updated_at = time(&updated["updatedAt"]);
+            assert!(before <= updated_at && updated_at <= after, "{input}: {before} <= updatedAt {updated_at} <= {after}");
+            assert!(updated_at > last_update, "{input}: updatedAt {updated_at} moves forward from {last_update}");
+            last_update = updated_at;
+            let read = app.data(READ, json!({ "id": id })).await;
+            assert_eq!(read["user"], updated, "{input}: what the mutation returns is what is stored");
+        }
+        assert_eq!(app.data(READ, json!({ "id": bystander })).await, bystander_before, "another user is untouched");
     }
 
     async fn update_to_a_taken_email_conflicts(app: TestApp) {
