@@ -6,6 +6,7 @@ pub mod gate;
 pub mod limits;
 pub mod loaders;
 pub mod mutation;
+pub mod nulls;
 pub mod persisted;
 mod prefetch;
 pub mod query;

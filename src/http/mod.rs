@@ -23,6 +23,7 @@ use crate::BoxError;
 use crate::auth::ApiToken;
 use crate::config::ServeArgs;
 use crate::graphql::gate::Gate;
+use crate::graphql::nulls::FieldTypes;
 use crate::graphql::persisted::TrustedDocuments;
 use crate::graphql::schema::{self, AppSchema};
 use crate::service::events::Events;
@@ -33,6 +34,8 @@ pub use cors::AllowedOrigins;
 #[derive(Clone)]
 pub struct AppState {
     schema: AppSchema,
+    /// The schema's field types, for mending field errors ([`crate::graphql::nulls`]).
+    field_types: Arc<FieldTypes>,
     gate: Arc<Gate>,
     db: DatabaseConnection,
     events: Events,
@@ -59,8 +62,10 @@ impl AppState {
             tracing::info!(documents = trusted.len(), "running trusted documents only");
         }
         crate::metrics::install();
+        let schema = schema::build(db.clone(), events.clone(), &args.limits);
         Ok(Self {
-            schema: schema::build(db.clone(), events.clone(), &args.limits),
+            field_types: Arc::new(FieldTypes::of_sdl(&schema.sdl())),
+            schema,
             gate: Arc::new(Gate::new(&args.limits, trusted)),
             db,
             events,

@@ -21,7 +21,7 @@ use crate::error::request_error;
 use crate::graphql::access::Transport;
 use crate::graphql::gate::Admitted;
 use crate::graphql::limits::explain_cost;
-use crate::graphql::loaders;
+use crate::graphql::{loaders, nulls};
 
 /// Runs a query or mutation and returns its answer. A subscription is refused: it needs a
 /// connection that stays open.
@@ -42,7 +42,7 @@ pub(super) async fn execute(
                 "BAD_USER_INPUT",
             )])
         }
-        Ok(admitted) => return run(state, admitted.request, &operation, id, started).await,
+        Ok(admitted) => return run(state, admitted, &operation, id, started).await,
         Err(refused) => Response::from_errors(vec![refused]),
     };
     finish(
@@ -74,7 +74,7 @@ pub(super) fn over_socket(
                 events(&state, admitted.request, session, id)
             }
             Ok(admitted) => {
-                let response = run(&state, admitted.request, &operation, &id, started).await;
+                let response = run(&state, admitted, &operation, &id, started).await;
                 stream::once(async { response }).boxed()
             }
             Err(refused) => {
@@ -111,15 +111,32 @@ async fn admit(
 /// within the request timeout, turning a panic into an error of this request only.
 async fn run(
     state: &AppState,
-    request: Request,
+    admitted: Admitted,
     operation: &str,
     id: &str,
     started: Instant,
 ) -> Response {
+    let Admitted {
+        name,
+        kind,
+        mut request,
+    } = admitted;
+    // Kept for mending field errors afterwards: a clone of a parsed document is a small
+    // fraction of a request's cost, and the request consumes its own.
+    let document = request.parsed_query().ok().cloned();
     let stats = Arc::new(SqlStats::default());
     let request = request.data(loaders::for_request(state.db.clone(), stats.clone()));
     let run = SQL_STATS.scope(stats.clone(), state.schema.execute(request));
-    let response = guarded(run, state.request_timeout).await;
+    let mut response = guarded(run, state.request_timeout).await;
+    if let Some(document) = &document {
+        nulls::propagate(
+            &state.field_types,
+            document,
+            name.as_deref(),
+            kind,
+            &mut response,
+        );
+    }
     finish(state, response, operation, id, started, &stats)
 }
 

@@ -177,12 +177,13 @@ impl TestApp {
         format!("http://{}{path}", self.address)
     }
 
-    /// The extra statement a write that changes links runs on PostgreSQL: the NOTIFY that
-    /// carries its events to every instance.
-    pub fn notify_statements(&self) -> u64 {
-        match self.db.get_database_backend() {
-            sea_orm::DbBackend::Postgres => 1,
-            _ => 0,
+    /// The extra statements a link write runs on PostgreSQL: one locks the users and plans
+    /// at both ends of its links (SQLite's write lock covers the whole database), one
+    /// NOTIFYs its events to every instance.
+    pub fn postgres_write_statements(&self) -> u64 {
+        match self.backend() {
+            Backend::Postgres => 2,
+            Backend::Sqlite => 0,
         }
     }
 
