@@ -12,7 +12,7 @@ use async_graphql::http::{ALL_WEBSOCKET_PROTOCOLS, WebSocketProtocols, WsMessage
 use async_graphql::{Data, Executor, Request, Response};
 use axum::extract::State;
 use axum::extract::ws::{CloseFrame, Message, WebSocket, WebSocketUpgrade};
-use axum::http::{HeaderMap, StatusCode, header};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::IntoResponse;
 use futures_util::{SinkExt, StreamExt, future};
 
@@ -43,6 +43,20 @@ pub async fn upgrade(
         )
             .into_response();
     };
+    // Browsers let any page open a WebSocket to any server, with the visitor's network
+    // position and cookies, and send its Origin; CORS does not apply. Without this check a
+    // page elsewhere could read the event stream through a visitor's browser.
+    if let Some(origin) = headers.get(header::ORIGIN)
+        && !same_origin(origin, headers.get(header::HOST))
+        && !state.allowed_origins().permits(origin)
+    {
+        return (
+            StatusCode::FORBIDDEN,
+            "this page's origin may not open a WebSocket to this server; the server allows \
+             its own origin and those given with --cors-origin",
+        )
+            .into_response();
+    }
     upgrade
         .protocols(ALL_WEBSOCKET_PROTOCOLS)
         .on_upgrade(move |socket| serve(socket, state, protocol))
@@ -114,6 +128,17 @@ impl Executor for Gated {
             .unwrap_or(Caller::NOBODY);
         operation::over_socket(self.0.clone(), request, caller, session)
     }
+}
+
+/// Whether `origin` (`scheme://host[:port]`) names the host the request was sent to.
+fn same_origin(origin: &HeaderValue, host: Option<&HeaderValue>) -> bool {
+    let (Ok(origin), Some(Ok(host))) = (origin.to_str(), host.map(HeaderValue::to_str)) else {
+        return false;
+    };
+    origin
+        .strip_prefix("http://")
+        .or_else(|| origin.strip_prefix("https://"))
+        .is_some_and(|authority| authority.eq_ignore_ascii_case(host))
 }
 
 /// The protocol's own keep-alive message.

@@ -381,3 +381,61 @@ async fn a_subscription_over_http_is_pointed_to_the_socket() {
     let message = error["message"].as_str().unwrap();
     assert!(message.contains("/graphql/ws"), "{message}");
 }
+
+/// Opens `/graphql/ws` with this `Origin` header (none: a client that is not a browser)
+/// and returns the handshake's HTTP status.
+async fn upgrade_status(app: &TestApp, origin: Option<&str>) -> u16 {
+    use tokio_tungstenite::tungstenite::Error;
+    use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+    let mut request = format!("ws://{}/graphql/ws", app.address)
+        .into_client_request()
+        .unwrap();
+    let headers = request.headers_mut();
+    headers.insert(
+        "Sec-WebSocket-Protocol",
+        "graphql-transport-ws".parse().unwrap(),
+    );
+    if let Some(origin) = origin {
+        headers.insert("Origin", origin.parse().unwrap());
+    }
+    match tokio_tungstenite::connect_async(request).await {
+        Ok((_, response)) => response.status().as_u16(),
+        Err(Error::Http(response)) => response.status().as_u16(),
+        Err(other) => panic!("{other}"),
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn only_its_own_origin_and_allowed_ones_may_open_the_socket() {
+    let app = spawn_app_with(
+        Backend::Sqlite,
+        &["--cors-origin", "https://app.example.com"],
+    )
+    .await;
+    let own = format!("http://{}", app.address);
+    assert_eq!(upgrade_status(&app, None).await, 101, "not a browser");
+    assert_eq!(
+        upgrade_status(&app, Some(&own)).await,
+        101,
+        "the server's own page"
+    );
+    assert_eq!(
+        upgrade_status(&app, Some("https://app.example.com")).await,
+        101,
+        "--cors-origin"
+    );
+    for foreign in [
+        "https://evil.example",
+        "http://app.example.com",
+        "null",
+        "https://app.example.com.evil.example",
+    ] {
+        assert_eq!(upgrade_status(&app, Some(foreign)).await, 403, "{foreign}");
+    }
+    let open = spawn_app_with(Backend::Sqlite, &["--cors-origin", "*"]).await;
+    assert_eq!(
+        upgrade_status(&open, Some("https://anywhere.example")).await,
+        101,
+        "--cors-origin '*'"
+    );
+}
