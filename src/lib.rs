@@ -69,6 +69,7 @@ async fn serve(database_url: &str, args: ServeArgs) -> Result<(), BoxError> {
         .into());
     }
     let events = state.events().clone();
+    let sockets = state.sockets().clone();
     let app = http::router(state);
     let listener = TcpListener::bind(args.listen).await?;
     let address = listener.local_addr()?;
@@ -91,11 +92,26 @@ async fn serve(database_url: &str, args: ServeArgs) -> Result<(), BoxError> {
             std::future::pending::<()>().await;
         }
     };
+    tokio::pin!(deadline);
+    let drained = async {
+        server.await?;
+        // WebSocket connections are not the HTTP server's once upgraded.
+        sockets.close();
+        sockets.wait().await;
+        Ok::<_, std::io::Error>(())
+    };
     tokio::select! {
-        served = server => served?,
-        () = deadline => tracing::warn!(?grace, "requests still running after the grace period; exiting"),
+        drained = drained => drained?,
+        () = &mut deadline => {
+            // Closing the pool would wait for the connections those requests hold.
+            tracing::warn!(?grace, "requests still running after the grace period; exiting");
+            return Ok(());
+        }
     }
-    db.close().await?;
+    tokio::select! {
+        closed = db.close() => closed?,
+        () = deadline => tracing::warn!(?grace, "the database connections did not close in time; exiting"),
+    }
     Ok(())
 }
 

@@ -16,6 +16,7 @@ use axum::http::{HeaderName, StatusCode, header};
 use axum::response::IntoResponse;
 use axum::routing::get;
 use sea_orm::DatabaseConnection;
+use tokio_util::task::TaskTracker;
 use tower_http::compression::CompressionLayer;
 use tower_http::trace::TraceLayer;
 
@@ -47,6 +48,9 @@ pub struct AppState {
     request_timeout: Duration,
     playground: bool,
     allowed_origins: AllowedOrigins,
+    /// The WebSocket connections, which outlive their HTTP request: shutdown waits for
+    /// them to say goodbye.
+    sockets: TaskTracker,
 }
 
 impl AppState {
@@ -77,12 +81,18 @@ impl AppState {
             request_timeout: args.limits.request_timeout(),
             playground: !args.limits.no_introspection,
             allowed_origins: args.allowed_origins(),
+            sockets: TaskTracker::new(),
         })
     }
 
     /// The membership events of this instance; closing them ends every subscription.
     pub fn events(&self) -> &Events {
         &self.events
+    }
+
+    /// The open WebSocket connections.
+    pub fn sockets(&self) -> &TaskTracker {
+        &self.sockets
     }
 
     pub fn token(&self) -> &ApiToken {

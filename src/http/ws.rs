@@ -23,6 +23,9 @@ use crate::auth::Caller;
 /// a dead server.
 const KEEPALIVE: Duration = Duration::from_secs(15);
 
+/// At shutdown, how long a connection waits for more of its last messages before closing.
+const DRAIN: Duration = Duration::from_millis(100);
+
 pub async fn upgrade(
     State(state): State<AppState>,
     headers: HeaderMap,
@@ -57,9 +60,10 @@ pub async fn upgrade(
         )
             .into_response();
     }
+    let sockets = state.sockets.clone();
     upgrade
         .protocols(ALL_WEBSOCKET_PROTOCOLS)
-        .on_upgrade(move |socket| serve(socket, state, protocol))
+        .on_upgrade(move |socket| sockets.track_future(serve(socket, state, protocol)))
 }
 
 async fn serve(socket: WebSocket, state: AppState, protocol: WebSocketProtocols) {
@@ -74,6 +78,7 @@ async fn serve(socket: WebSocket, state: AppState, protocol: WebSocketProtocols)
             })
         });
     let token = state.token.clone();
+    let events = state.events.clone();
     let messages = async_graphql::http::WebSocket::new(Gated(state), input, protocol)
         .on_connection_init(move |payload| async move {
             let authorization = payload_authorization(&payload);
@@ -88,18 +93,43 @@ async fn serve(socket: WebSocket, state: AppState, protocol: WebSocketProtocols)
         });
     futures_util::pin_mut!(messages);
     let mut pings = tokio::time::interval_at(tokio::time::Instant::now() + KEEPALIVE, KEEPALIVE);
+    let closed = events.closed();
+    futures_util::pin_mut!(closed);
     loop {
         let outgoing = tokio::select! {
             message = messages.next() => match message {
-                Some(WsMessage::Text(text)) => Message::Text(text.into()),
-                Some(WsMessage::Close(code, reason)) => Message::Close(Some(CloseFrame { code, reason: reason.into() })),
-                None => break,
+                Some(message) => frame(message),
+                None => return,
             },
             _ = pings.tick() => Message::Text(keepalive(protocol).into()),
+            () = &mut closed => break,
         };
         if sink.send(outgoing).await.is_err() {
-            break;
+            return;
         }
+    }
+    // Shutting down: each subscription has ended and says `complete` as soon as its stream
+    // is polled; once nothing more comes, the close frame tells the client the server goes
+    // away (1001), rather than the connection just dropping (1006).
+    while let Ok(Some(message)) = tokio::time::timeout(DRAIN, messages.next()).await {
+        if sink.send(frame(message)).await.is_err() {
+            return;
+        }
+    }
+    let goodbye = CloseFrame {
+        code: axum::extract::ws::close_code::AWAY,
+        reason: "the server is shutting down".into(),
+    };
+    let _ = sink.send(Message::Close(Some(goodbye))).await;
+}
+
+fn frame(message: WsMessage) -> Message {
+    match message {
+        WsMessage::Text(text) => Message::Text(text.into()),
+        WsMessage::Close(code, reason) => Message::Close(Some(CloseFrame {
+            code,
+            reason: reason.into(),
+        })),
     }
 }
 

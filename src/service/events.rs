@@ -91,9 +91,10 @@ impl Events {
     /// The transport that fits the database; on PostgreSQL, also starts listening.
     pub fn for_database(db: &DatabaseConnection) -> Self {
         let (sender, _) = broadcast::channel(SUBSCRIBER_BUFFER);
+        let shutdown = watch::channel(false).0;
         let transport: Arc<dyn Transport> = match db.get_database_backend() {
             DbBackend::Postgres => {
-                tokio::spawn(listen(db.clone(), sender.clone()));
+                tokio::spawn(listen(db.clone(), sender.clone(), shutdown.subscribe()));
                 Arc::new(PostgresNotify)
             }
             _ => Arc::new(InProcess {
@@ -103,7 +104,7 @@ impl Events {
         Self {
             sender,
             transport,
-            shutdown: watch::channel(false).0,
+            shutdown,
         }
     }
 
@@ -115,9 +116,14 @@ impl Events {
         (self.sender.subscribe(), self.shutdown.subscribe())
     }
 
-    /// Ends every subscription (the server is shutting down).
+    /// Ends every subscription (the server is shutting down), and the LISTEN task.
     pub fn close(&self) {
         self.shutdown.send_replace(true);
+    }
+
+    /// Resolves once [`Events::close`] was called.
+    pub async fn closed(&self) {
+        let _ = self.shutdown.subscribe().wait_for(|closed| *closed).await;
     }
 }
 
@@ -214,8 +220,20 @@ fn decode(payload: &str) -> Option<Vec<MembershipEvent>> {
 }
 
 /// LISTENs for the events of every instance sharing the database and hands them to this
-/// instance's subscribers, reconnecting when the database goes away.
-async fn listen(db: DatabaseConnection, sender: broadcast::Sender<MembershipEvent>) {
+/// instance's subscribers, reconnecting when the database goes away, until the server shuts
+/// down (its pool closes then, and retrying would only log a failure a second).
+async fn listen(
+    db: DatabaseConnection,
+    sender: broadcast::Sender<MembershipEvent>,
+    mut shutdown: watch::Receiver<bool>,
+) {
+    tokio::select! {
+        () = relay(db, sender) => {}
+        _ = shutdown.wait_for(|closed| *closed) => {}
+    }
+}
+
+async fn relay(db: DatabaseConnection, sender: broadcast::Sender<MembershipEvent>) {
     use sea_orm::sqlx::postgres::PgListener;
     loop {
         let listener = async {

@@ -3,7 +3,8 @@
 
 use sea_orm::{ConnectionTrait, DatabaseConnection, Statement};
 
-use crate::cli::{every_migration, run, stderr, stdout};
+use crate::binary::{run, stderr, stdout};
+use crate::cli::every_migration;
 use crate::helpers::*;
 use crate::on_both_databases;
 

@@ -1,15 +1,20 @@
-//! Graceful shutdown of the real binary on SIGTERM (PostgreSQL, where the test can see a
-//! request in flight): the request in flight finishes, new connections are refused, and the
-//! process exits cleanly.
+//! Graceful shutdown of the real binary on SIGTERM: a request in flight finishes within
+//! the grace period (PostgreSQL, where the test can see it wait), new connections are
+//! refused, and at the deadline the process exits whatever is still running, after telling
+//! its subscribers.
 
-use std::io::{BufRead, BufReader};
-use std::process::{Command, Stdio};
 use std::time::Duration;
 
-use sea_orm::{ConnectionTrait, Statement, TransactionTrait};
+use sea_orm::{
+    ConnectionTrait, SqliteTransactionMode, Statement, TransactionOptions, TransactionTrait,
+};
 use serde_json::{Value, json};
+use tokio::time::Instant;
 
+use crate::binary::ServerProcess;
 use crate::helpers::*;
+use crate::on_both_databases;
+use crate::ws_client::{Protocol, Reply, WsClient};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sigterm_lets_requests_in_flight_finish_and_refuses_new_ones() {
@@ -17,23 +22,12 @@ async fn sigterm_lets_requests_in_flight_finish_and_refuses_new_ones() {
         return;
     }
     let database = TestDatabase::create(Backend::Postgres).await;
-    let mut server = Command::new(env!("CARGO_BIN_EXE_userplan"))
-        .args(["--listen", "127.0.0.1:0", "--database-url", &database.url])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("the server binary starts");
-    // It prints its address once it listens.
-    let mut line = String::new();
-    BufReader::new(server.stdout.take().unwrap())
-        .read_line(&mut line)
-        .unwrap();
-    let address = line
-        .split("http://")
-        .nth(1)
-        .and_then(|rest| rest.split('/').next())
-        .unwrap_or_else(|| panic!("no address in {line:?}"))
-        .to_owned();
+    let server = ServerProcess::start(
+        &["--listen", "127.0.0.1:0", "--database-url", &database.url],
+        &[],
+    )
+    .await;
+    let address = server.address.clone();
     let url = format!("http://{address}/graphql");
     let client = reqwest::Client::new();
 
@@ -71,11 +65,7 @@ async fn sigterm_lets_requests_in_flight_finish_and_refuses_new_ones() {
     )
     .await;
 
-    let terminated = Command::new("kill")
-        .args(["-TERM", &server.id().to_string()])
-        .status()
-        .unwrap();
-    assert!(terminated.success());
+    server.terminate();
     eventually(
         "new connections refused",
         Duration::from_secs(10),
@@ -95,9 +85,69 @@ async fn sigterm_lets_requests_in_flight_finish_and_refuses_new_ones() {
         .unwrap()
         .expect("the request in flight is answered");
     assert!(answer["data"]["createPlan"]["id"].is_string(), "{answer}");
-    let exit = tokio::task::spawn_blocking(move || server.wait())
-        .await
-        .unwrap()
-        .unwrap();
-    assert!(exit.success(), "{exit:?}");
+    let (exit, log) = server.exited(Duration::from_secs(10)).await;
+    assert!(exit.success(), "{exit:?}\n{log}");
+}
+
+on_both_databases! {
+    async fn at_the_deadline_the_process_exits_and_tells_its_subscribers(backend: Backend) {
+        // A request stuck in the database (on the test's lock) must not hold the process
+        // past its grace period; subscribers hear `complete`, then a close frame.
+        let database = TestDatabase::create(backend).await;
+        let args = ["--listen", "127.0.0.1:0", "--database-url", &database.url, "--shutdown-grace-secs", "1"];
+        let server = ServerProcess::start(&args, &[]).await;
+        let user = uuid(&server.post(r#"mutation { createUser(input: { email: "s@example.com", name: "S" }) { id } }"#).await["data"]["createUser"]["id"]);
+        let plan = uuid(&server.post(r#"mutation { createPlan(input: { name: "P" }) { id } }"#).await["data"]["createPlan"]["id"]);
+        let mut subscriber = WsClient::connect(&server.address, Protocol::TransportWs, json!({})).await;
+        subscriber.start("sub", "subscription { membershipChanged { kind } }", json!({})).await;
+        // Live once it has seen one of these toggles.
+        let mut live = false;
+        for attempt in 0..40 {
+            let field = ["addPlansToUser", "removePlansFromUser"][attempt % 2];
+            server.post(&format!(r#"mutation {{ {field}(userId: "{user}", planIds: ["{plan}"]) {{ addedPlanIds }} }}"#)).await;
+            if subscriber.next_of_within("sub", Duration::from_millis(250)).await.is_some() {
+                live = true;
+                break;
+            }
+        }
+        assert!(live, "the subscription never delivered an event");
+
+        let db = userplan::db::connect(&database.url, None).await.unwrap();
+        let lock = db
+            .begin_with_options(TransactionOptions {
+                sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
+                ..Default::default()
+            })
+            .await
+            .unwrap();
+        if backend == Backend::Postgres {
+            lock.execute_unprepared("LOCK TABLE plans IN ACCESS EXCLUSIVE MODE").await.unwrap();
+        }
+        let (client, url) = (reqwest::Client::new(), server.url("/graphql"));
+        let stuck = tokio::spawn(async move {
+            let query = r#"mutation { createPlan(input: { name: "Stuck" }) { id } }"#;
+            client.post(url).json(&json!({ "query": query })).send().await
+        });
+        let metrics = server.url("/metrics");
+        eventually("the write holding a connection while it waits", Duration::from_secs(10), async || {
+            let text = reqwest::get(&metrics).await.unwrap().text().await.unwrap();
+            text.lines().any(|line| line.starts_with("userplan_db_connections{state=\"in_use\"}") && !line.ends_with(" 0"))
+        })
+        .await;
+
+        let signalled = Instant::now();
+        server.terminate();
+        assert_eq!(subscriber.next_of("sub").await, Reply::Complete, "the subscription is told it ended");
+        match subscriber.frame(Duration::from_secs(5)).await {
+            Some(Err(Some(frame))) => assert_eq!(u16::from(frame.code), 1001, "{frame:?}"),
+            other => panic!("a close frame saying the server goes away, not {other:?}"),
+        }
+        let (status, log) = server.exited(Duration::from_secs(10)).await;
+        let took = signalled.elapsed();
+        assert!(took < Duration::from_secs(3), "exited {took:?} after SIGTERM with a 1 s grace period");
+        assert!(status.success(), "{status:?}\n{log}");
+        assert!(!log.contains("cannot LISTEN"), "the LISTEN task stops with the server:\n{log}");
+        lock.rollback().await.unwrap();
+        assert!(stuck.await.unwrap().is_err(), "the stuck request was cut off with the process");
+    }
 }

@@ -345,7 +345,7 @@ fn normalized(transcript: Vec<Value>) -> Vec<Value> {
 }
 
 async fn transcript_of(app: &TestApp, protocol: Protocol, over_socket: bool) -> Vec<Value> {
-    let socket = WsClient::connect(app, protocol, json!({})).await;
+    let socket = WsClient::connect(app.address, protocol, json!({})).await;
     let mut session = Session {
         app,
         socket,

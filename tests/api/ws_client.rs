@@ -11,8 +11,6 @@ use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 use tokio_tungstenite::tungstenite::protocol::CloseFrame;
 
-use crate::helpers::TestApp;
-
 /// How long a test waits for a message that must come.
 pub const WAIT: Duration = Duration::from_secs(10);
 
@@ -54,9 +52,14 @@ pub struct WsClient {
 }
 
 impl WsClient {
-    /// Connects, sends `connection_init` with `payload` and waits for `connection_ack`.
-    pub async fn connect(app: &TestApp, protocol: Protocol, payload: Value) -> Self {
-        let mut request = format!("ws://{}/graphql/ws", app.address)
+    /// Connects to the server at `address`, sends `connection_init` with `payload` and
+    /// waits for `connection_ack`.
+    pub async fn connect(
+        address: impl std::fmt::Display,
+        protocol: Protocol,
+        payload: Value,
+    ) -> Self {
+        let mut request = format!("ws://{address}/graphql/ws")
             .into_client_request()
             .unwrap();
         request
