@@ -6,6 +6,7 @@ use sea_orm::{ConnectionTrait, DbBackend, Statement, TransactionTrait};
 
 use crate::helpers::*;
 use crate::on_both_databases;
+use userplan::domain::EmailKey;
 use userplan::service::links::{Side, linked_rows_statement};
 use userplan::service::plans::PlanFilter;
 use userplan::service::tables::{Direction, Ordering, PageArgs, SortKey, page_query};
@@ -125,7 +126,7 @@ on_both_databases! {
         assert_reads_in_order(&plan(&app, query.statement).await, "users_inserted_at_id_idx", "users after a cursor");
 
         let filters = [
-            (UserFilter { email: Some(email.to_uppercase()), ..Default::default() }, "users_email_lower_key", "email"),
+            (UserFilter { email: Some(EmailKey::parse("email", &email.to_uppercase()).unwrap()), ..Default::default() }, "users_email_key_key", "email"),
             (UserFilter { plan_id: Some(plan_id), ..Default::default() }, "user_plans_plan_id_user_id_idx", "planId"),
             (UserFilter { ids: Some(vec![user_id]), ..Default::default() }, users_pk, "ids"),
         ];

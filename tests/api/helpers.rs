@@ -49,6 +49,30 @@ macro_rules! on_both_databases {
             }
         )*
     };
+    // For a test that makes its own database (and server) of the given backend.
+    ($(async fn $name:ident($backend:ident: Backend) $body:block)*) => {
+        $(
+            mod $name {
+                #[allow(unused_imports)]
+                use super::*;
+
+                async fn body($backend: $crate::helpers::Backend) $body
+
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn sqlite() {
+                    body($crate::helpers::Backend::Sqlite).await;
+                }
+
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn postgres() {
+                    if $crate::helpers::postgres_skipped() {
+                        return;
+                    }
+                    body($crate::helpers::Backend::Postgres).await;
+                }
+            }
+        )*
+    };
 }
 
 pub fn postgres_url() -> Option<String> {
@@ -59,13 +83,19 @@ pub fn postgres_url() -> Option<String> {
 
 /// `None` (the test is skipped) when no PostgreSQL is configured.
 pub async fn spawn_postgres_app() -> Option<TestApp> {
-    match postgres_url() {
-        Some(_) => Some(spawn_app(Backend::Postgres).await),
-        None => {
-            eprintln!("TEST_POSTGRES_URL is not set: skipping the PostgreSQL run");
-            None
-        }
+    if postgres_skipped() {
+        return None;
     }
+    Some(spawn_app(Backend::Postgres).await)
+}
+
+/// True (and said) when no PostgreSQL is configured, so the PostgreSQL run is skipped.
+pub fn postgres_skipped() -> bool {
+    let skipped = postgres_url().is_none();
+    if skipped {
+        eprintln!("TEST_POSTGRES_URL is not set: skipping the PostgreSQL run");
+    }
+    skipped
 }
 
 pub async fn spawn_app(backend: Backend) -> TestApp {
@@ -74,7 +104,12 @@ pub async fn spawn_app(backend: Backend) -> TestApp {
 
 /// A server started with these `userplan serve` options, besides `--sql-stats`.
 pub async fn spawn_app_with(backend: Backend, options: &[&str]) -> TestApp {
-    let database = TestDatabase::create(backend).await;
+    spawn_app_on(TestDatabase::create(backend).await, options).await
+}
+
+/// A server on a database the test prepared (migrating it if needed); the server owns the
+/// database from now on.
+pub async fn spawn_app_on(database: TestDatabase, options: &[&str]) -> TestApp {
     let mut app = start_server(&database.url, options).await;
     app._database = Some(database);
     app
@@ -223,25 +258,40 @@ impl TestApp {
         .await;
     }
 
-    /// Every row of the three tables, read straight from the database: tests compare it
-    /// before and after a failing call to prove nothing was half-written.
+    /// Every row of the three tables, every column (timestamps and folded copies too), read
+    /// straight from the database: tests compare it before and after a failing call to
+    /// prove nothing was written, not even half.
     pub async fn snapshot(&self) -> Vec<String> {
         let mut rows = Vec::new();
         for (table, columns) in [
-            ("users", "id, email, name"),
-            ("plans", "id, name, description"),
-            ("user_plans", "user_id, plan_id, role"),
+            (
+                "users",
+                "id, email, email_key, name, name_folded, inserted_at, updated_at",
+            ),
+            (
+                "plans",
+                "id, name, name_folded, description, inserted_at, updated_at",
+            ),
+            ("user_plans", "user_id, plan_id, role, inserted_at"),
         ] {
             let sql = format!("SELECT {columns} FROM {table} ORDER BY 1, 2");
             let stmt = Statement::from_string(self.db.get_database_backend(), sql);
             for row in self.db.query_all_raw(stmt).await.expect("snapshot") {
-                let first: Uuid = row.try_get_by_index(0).expect("id");
-                let second: String = match row.try_get_by_index::<Uuid>(1) {
-                    Ok(id) => id.to_string(),
-                    Err(_) => row.try_get_by_index(1).expect("text"),
-                };
-                let third: Option<String> = row.try_get_by_index(2).expect("text");
-                rows.push(format!("{table} {first} {second} {third:?}"));
+                let values: Vec<String> = (0..columns.split(", ").count())
+                    .map(|n| {
+                        if let Ok(id) = row.try_get_by_index::<Uuid>(n) {
+                            id.to_string()
+                        } else if let Ok(at) =
+                            row.try_get_by_index::<chrono::DateTime<chrono::Utc>>(n)
+                        {
+                            at.to_rfc3339()
+                        } else {
+                            let text: Option<String> = row.try_get_by_index(n).expect("text");
+                            format!("{text:?}")
+                        }
+                    })
+                    .collect();
+                rows.push(format!("{table} {}", values.join(" ")));
             }
         }
         rows

@@ -20,5 +20,6 @@ mod races;
 mod schema_file;
 mod shutdown;
 mod subscriptions;
+mod text;
 mod timeouts;
 mod users;
