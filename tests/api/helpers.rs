@@ -19,6 +19,8 @@ pub struct TestApp {
     pub db: DatabaseConnection,
     client: reqwest::Client,
     database_url: String,
+    /// The server's statements, kept only while a test asks (`TestApp::sql_of`).
+    recorder: userplan::db::StatementRecorder,
     /// Dropped with the first instance on a database; other instances share it.
     _database: Option<TestDatabase>,
 }
@@ -120,9 +122,11 @@ async fn start_server(database_url: &str, options: &[&str]) -> TestApp {
     let args =
         userplan::config::ServeArgs::from_args(std::iter::once(&"--sql-stats").chain(options))
             .expect("arguments");
-    let server_db = userplan::db::connect_for_serving(database_url, &args)
-        .await
-        .expect("connect");
+    let recorder = userplan::db::StatementRecorder::default();
+    let server_db =
+        userplan::db::connect_for_serving_with(database_url, &args, Some(recorder.clone()))
+            .await
+            .expect("connect");
     userplan::db::migrate(&server_db).await.expect("migrate");
     let state = userplan::http::AppState::new(server_db, &args).expect("state");
     let db = userplan::db::connect(database_url, None)
@@ -142,6 +146,7 @@ async fn start_server(database_url: &str, options: &[&str]) -> TestApp {
         db,
         client: reqwest::Client::new(),
         database_url: database_url.to_owned(),
+        recorder,
         _database: None,
     }
 }
@@ -219,6 +224,16 @@ impl TestApp {
             .as_str()
             .unwrap_or_else(|| panic!("no error code in {error:#}"))
             .to_owned()
+    }
+
+    /// The statements the server ran, values included, for one request that must succeed.
+    /// The test must send nothing else meanwhile.
+    pub async fn sql_of(&self, query: &str, variables: Value) -> Vec<Statement> {
+        self.recorder.start();
+        let response = self.post(query, variables).await;
+        let statements = self.recorder.stop();
+        assert!(response.get("errors").is_none(), "{response:#}");
+        statements
     }
 
     /// How many SQL statements a request ran (the server runs with `--sql-stats`).
