@@ -100,6 +100,20 @@ on_both_databases! {
         assert_eq!(app.snapshot().await, before, "nothing was written");
     }
 
+    async fn real_addresses_names_and_descriptions_are_kept_as_written(app: TestApp) {
+        let longest = format!("{}@exämple.com", "ü".repeat(308));
+        assert_eq!(longest.chars().count(), 320);
+        let emails = ["用户@例子.广告", "o'brien@x-y.example", "a..b.@docomo.ne.jp", "ops@[192.0.2.1]", "root@localhost", &longest];
+        for (n, email) in emails.into_iter().enumerate() {
+            let name = ["😀".repeat(200), format!("Zoë {n}")][n % 2].clone();
+            let data = app.data("mutation($input: CreateUserInput!) { createUser(input: $input) { email name } }", json!({ "input": { "email": email, "name": name } })).await;
+            assert_eq!(data["createUser"], json!({ "email": email, "name": name }));
+        }
+        let description = "Für Teams:\n\t• 10 Plätze\r\n";
+        let data = app.data("mutation($input: CreatePlanInput!) { createPlan(input: $input) { description } }", json!({ "input": { "name": "Pro", "description": description } })).await;
+        assert_eq!(data["createPlan"]["description"], description);
+    }
+
     async fn an_email_in_any_case_or_composition_is_one_account(app: TestApp) {
         let zoe = app.create_user(ZOE, "Zoë").await;
         let other = app.create_user("other@example.com", "Other").await;
