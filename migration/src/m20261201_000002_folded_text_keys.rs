@@ -9,7 +9,7 @@ use std::fmt::Write as _;
 use entity::text::fold_case;
 use sea_orm_migration::prelude::*;
 use sea_orm_migration::sea_orm::prelude::Uuid;
-use sea_orm_migration::sea_orm::{ConnectionTrait, DbBackend, QueryResult};
+use sea_orm_migration::sea_orm::{ConnectionTrait, DbBackend, QueryResult, Statement, Value};
 
 #[derive(DeriveMigrationName)]
 pub struct Migration;
@@ -165,25 +165,41 @@ async fn fill(manager: &SchemaManager<'_>, folded: &Folded) -> Result<(), DbErr>
             return Ok(());
         };
         after = Some(last.try_get_by_index(0)?);
-        let mut ids = Vec::with_capacity(rows.len());
-        let mut copies = vec![CaseStatement::new(); folded.columns.len()];
+        // One joined UPDATE per batch: `UPDATE … FROM (VALUES …)` on both databases
+        // (SQLite since 3.33), whose VALUES columns are named column1, column2, …
+        let backend = manager.get_database_backend();
+        let width = folded.columns.len() + 1;
+        let mut values = Vec::with_capacity(rows.len() * width);
+        let mut tuples = Vec::with_capacity(rows.len());
         for row in &rows {
-            let id: Uuid = row.try_get_by_index(0)?;
-            for (n, copy) in copies.iter_mut().enumerate() {
-                let text: String = row.try_get_by_index(n + 1)?;
-                *copy = std::mem::take(copy)
-                    .case(Expr::col(folded.id.clone()).eq(id), fold_case(&text));
+            values.push(Value::from(row.try_get_by_index::<Uuid>(0)?));
+            for n in 1..width {
+                values.push(fold_case(&row.try_get_by_index::<String>(n)?).into());
             }
-            ids.push(id);
+            let first = values.len() - width;
+            let placeholders: Vec<String> = (first..values.len())
+                .map(|n| match backend {
+                    DbBackend::Postgres => format!("${}", n + 1),
+                    _ => "?".to_owned(),
+                })
+                .collect();
+            tuples.push(format!("({})", placeholders.join(", ")));
         }
-        let mut update = Query::update();
-        update
-            .table(folded.table.clone())
-            .and_where(Expr::col(folded.id.clone()).is_in(ids));
-        for ((_, column), copy) in folded.columns.iter().zip(copies) {
-            update.value(column.clone(), copy);
-        }
-        db.execute(&update).await?;
+        let sets: Vec<String> = folded
+            .columns
+            .iter()
+            .enumerate()
+            .map(|(n, (_, copy))| format!("{} = v.column{}", copy, n + 2))
+            .collect();
+        let sql = format!(
+            "UPDATE {table} SET {sets} FROM (VALUES {tuples}) AS v WHERE {table}.{id} = v.column1",
+            table = folded.table,
+            id = folded.id,
+            sets = sets.join(", "),
+            tuples = tuples.join(", "),
+        );
+        db.execute_raw(Statement::from_sql_and_values(backend, sql, values))
+            .await?;
     }
 }
 
