@@ -1,14 +1,14 @@
 //! Connecting to the database, and counting the SQL statements each request runs.
 
-use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use migration::{Migrator, MigratorTrait};
 
 use crate::config::ServeArgs;
 use sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
-use sea_orm::{ConnectOptions, Database, DatabaseConnection, DbBackend, DbErr};
+use sea_orm::{ConnectOptions, Database, DatabaseConnection, DbBackend, DbErr, Statement};
 
 /// What the statements of one request cost. Created per request and made visible to every
 /// task working on that request through [`SQL_STATS`].
@@ -35,16 +35,65 @@ tokio::task_local! {
     pub static SQL_STATS: Arc<SqlStats>;
 }
 
+/// Keeps the statements a pool runs, values included, while it is on: a test can then
+/// EXPLAIN exactly what the server sent for a request, not a hand-built copy.
+#[derive(Clone, Debug, Default)]
+pub struct StatementRecorder(Arc<Recording>);
+
+#[derive(Debug, Default)]
+struct Recording {
+    on: AtomicBool,
+    statements: Mutex<Vec<Statement>>,
+}
+
+impl StatementRecorder {
+    /// Starts keeping statements, forgetting any kept before.
+    pub fn start(&self) {
+        self.statements().clear();
+        self.0.on.store(true, Ordering::SeqCst);
+    }
+
+    /// Stops, and returns the statements run since [`StatementRecorder::start`], in order.
+    pub fn stop(&self) -> Vec<Statement> {
+        self.0.on.store(false, Ordering::SeqCst);
+        std::mem::take(&mut *self.statements())
+    }
+
+    fn record(&self, statement: &Statement) {
+        if self.0.on.load(Ordering::Relaxed) {
+            self.statements().push(statement.clone());
+        }
+    }
+
+    fn statements(&self) -> std::sync::MutexGuard<'_, Vec<Statement>> {
+        // A test that panicked while holding it leaves nothing half-pushed.
+        self.0
+            .statements
+            .lock()
+            .unwrap_or_else(|err| err.into_inner())
+    }
+}
+
 pub async fn connect(url: &str, max_connections: Option<u32>) -> Result<DatabaseConnection, DbErr> {
-    connect_with_timeout(url, max_connections, None).await
+    connect_with_timeout(url, max_connections, None, None).await
 }
 
 /// The pool `userplan serve` runs on, sized and timed as its options say.
 pub async fn connect_for_serving(url: &str, args: &ServeArgs) -> Result<DatabaseConnection, DbErr> {
+    connect_for_serving_with(url, args, None).await
+}
+
+/// [`connect_for_serving`], with every statement also offered to `recorder` (tests).
+pub async fn connect_for_serving_with(
+    url: &str,
+    args: &ServeArgs,
+    recorder: Option<StatementRecorder>,
+) -> Result<DatabaseConnection, DbErr> {
     connect_with_timeout(
         url,
         args.db_max_connections,
         Some(args.limits.request_timeout()),
+        recorder,
     )
     .await
 }
@@ -55,6 +104,7 @@ pub async fn connect_with_timeout(
     url: &str,
     max_connections: Option<u32>,
     statement_timeout: Option<Duration>,
+    recorder: Option<StatementRecorder>,
 ) -> Result<DatabaseConnection, DbErr> {
     let mut options = ConnectOptions::new(url);
     let sqlite = url.starts_with("sqlite:");
@@ -94,7 +144,7 @@ pub async fn connect_with_timeout(
             None => opts,
         });
     let mut db = Database::connect(options).await?;
-    db.set_metric_callback(|info| {
+    db.set_metric_callback(move |info| {
         // `RUST_LOG=userplan::sql=trace` prints every statement with its values inlined,
         // ready to replay (the benchmark replays them with pgbench).
         tracing::trace!(target: "userplan::sql", micros = info.elapsed.as_micros() as u64, "{};", info.statement);
@@ -104,6 +154,9 @@ pub async fn connect_with_timeout(
                 .micros
                 .fetch_add(info.elapsed.as_micros() as u64, Ordering::Relaxed);
         });
+        if let Some(recorder) = &recorder {
+            recorder.record(info.statement);
+        }
     });
     Ok(db)
 }

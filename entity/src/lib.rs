@@ -2,6 +2,7 @@
 
 pub mod links;
 pub mod plan;
+pub mod text;
 pub mod user;
 pub mod user_plan;
 

@@ -7,6 +7,8 @@ pub struct Model {
     #[sea_orm(primary_key, auto_increment = false)]
     pub id: Uuid,
     pub name: String,
+    /// `name` folded ([`crate::text::fold_case`]), what `nameContains` searches.
+    pub name_folded: String,
     pub description: Option<String>,
     pub inserted_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,

@@ -2,6 +2,7 @@
 //! `find_linked` through the hand-written `Linked` paths.
 
 use chrono::Utc;
+use entity::text::fold_case;
 use entity::user_plan::Role;
 use entity::{PlanToUsers, UserToPlans, plan, user, user_plan};
 use migration::{Migrator, MigratorTrait};
@@ -19,10 +20,13 @@ async fn database() -> DatabaseConnection {
 
 async fn user(db: &DatabaseConnection, name: &str) -> user::Model {
     let now = Utc::now();
+    let email = format!("{name}@example.com");
     user::ActiveModel {
         id: Set(Uuid::now_v7()),
-        email: Set(format!("{name}@example.com")),
+        email_key: Set(fold_case(&email)),
+        email: Set(email),
         name: Set(name.to_owned()),
+        name_folded: Set(fold_case(name)),
         inserted_at: Set(now),
         updated_at: Set(now),
     }
@@ -36,6 +40,7 @@ async fn plan(db: &DatabaseConnection, name: &str) -> plan::Model {
     plan::ActiveModel {
         id: Set(Uuid::now_v7()),
         name: Set(name.to_owned()),
+        name_folded: Set(fold_case(name)),
         description: Set(None),
         inserted_at: Set(now),
         updated_at: Set(now),

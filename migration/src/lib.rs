@@ -3,12 +3,16 @@
 pub use sea_orm_migration::prelude::*;
 
 mod m20261124_000001_create_users_plans;
+mod m20261201_000002_folded_text_keys;
 
 pub struct Migrator;
 
 #[async_trait::async_trait]
 impl MigratorTrait for Migrator {
     fn migrations() -> Vec<Box<dyn MigrationTrait>> {
-        vec![Box::new(m20261124_000001_create_users_plans::Migration)]
+        vec![
+            Box::new(m20261124_000001_create_users_plans::Migration),
+            Box::new(m20261201_000002_folded_text_keys::Migration),
+        ]
     }
 }

@@ -9,9 +9,7 @@ use super::types::{
 use super::{db, prefetch};
 use crate::domain::DEFAULT_CONNECTION_PAGE_SIZE;
 use crate::service::links::{self, Side};
-use crate::service::plans::PlanFilter;
 use crate::service::tables::{self, Ordering, PageArgs};
-use crate::service::users::UserFilter;
 
 pub struct QueryRoot;
 
@@ -59,8 +57,10 @@ impl QueryRoot {
         filter: Option<UserFilterInput>,
         order_by: Option<UserOrder>,
     ) -> Result<Connection<user::Model>> {
-        let filter =
-            UserFilter::from(filter.unwrap_or_default()).to_sql(db(ctx)?.get_database_backend());
+        let filter = filter
+            .unwrap_or_default()
+            .parse()?
+            .to_sql(db(ctx)?.get_database_backend());
         let ordering = order_by.map_or(Ordering::DEFAULT, Ordering::from);
         let args = PageArgs {
             first,
@@ -90,8 +90,10 @@ impl QueryRoot {
         filter: Option<PlanFilterInput>,
         order_by: Option<PlanOrder>,
     ) -> Result<Connection<plan::Model>> {
-        let filter =
-            PlanFilter::from(filter.unwrap_or_default()).to_sql(db(ctx)?.get_database_backend());
+        let filter = filter
+            .unwrap_or_default()
+            .parse()?
+            .to_sql(db(ctx)?.get_database_backend());
         let ordering = order_by.map_or(Ordering::DEFAULT, Ordering::from);
         let args = PageArgs {
             first,

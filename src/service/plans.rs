@@ -7,7 +7,7 @@ use uuid::Uuid;
 use super::rows::{self, Row};
 use super::sql::statement;
 use super::tables::{Filter, KeysetRow, SortKey, SortValue};
-use crate::domain::{Description, Name};
+use crate::domain::{Description, Name, NameNeedle};
 use crate::error::{AppError, AppResult};
 
 const TABLE: &str = "plans";
@@ -30,7 +30,7 @@ impl KeysetRow for plan::Model {
 #[derive(Debug, Default, Clone)]
 pub struct PlanFilter {
     pub ids: Option<Vec<Uuid>>,
-    pub name_contains: Option<String>,
+    pub name_contains: Option<NameNeedle>,
     /// Only plans linked to this user.
     pub user_id: Option<Uuid>,
 }
@@ -42,7 +42,7 @@ impl PlanFilter {
             filter.ids(backend, "id", ids);
         }
         if let Some(needle) = &self.name_contains {
-            filter.contains("name", needle);
+            filter.contains("name_folded", needle);
         }
         if let Some(user_id) = self.user_id {
             filter.condition(
@@ -60,15 +60,17 @@ pub async fn create(
     description: Option<Description>,
 ) -> AppResult<plan::Model> {
     let now = super::now();
+    let folded = name.folded();
     let values: Vec<Value> = vec![
         super::new_id().into(),
         name.into_inner().into(),
+        folded.into(),
         description.map(Description::into_inner).into(),
         now.into(),
         now.into(),
     ];
     let sql = format!(
-        "INSERT INTO plans ({columns}) VALUES (?, ?, ?, ?, ?) RETURNING {columns}",
+        "INSERT INTO plans ({columns}) VALUES (?, ?, ?, ?, ?, ?) RETURNING {columns}",
         columns = plan::Model::COLUMNS
     );
     let stmt = statement(db.get_database_backend(), &sql, values);
@@ -94,8 +96,9 @@ pub async fn update(
     let mut sets = vec!["updated_at = ?"];
     let mut values: Vec<Value> = vec![super::now().into()];
     if let Some(name) = name {
-        sets.push("name = ?");
-        values.push(name.into_inner().into());
+        sets.push("name = ?, name_folded = ?");
+        let folded = name.folded();
+        values.extend([name.into_inner().into(), folded.into()]);
     }
     match description {
         DescriptionChange::Keep => {}

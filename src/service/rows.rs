@@ -124,13 +124,16 @@ fn postgres_time(row: &PgRow, at: usize) -> Option<DateTime<Utc>> {
 }
 
 impl Row for user::Model {
-    const COLUMNS: &'static str = "id, email, name, inserted_at, updated_at";
+    const COLUMNS: &'static str =
+        "id, email, email_key, name, name_folded, inserted_at, updated_at";
 
     fn read(columns: &mut Columns<'_>) -> Result<Self, DbErr> {
         Ok(user::Model {
             id: columns.get()?,
             email: columns.get()?,
+            email_key: columns.get()?,
             name: columns.get()?,
+            name_folded: columns.get()?,
             inserted_at: columns.time()?,
             updated_at: columns.time()?,
         })
@@ -138,12 +141,13 @@ impl Row for user::Model {
 }
 
 impl Row for plan::Model {
-    const COLUMNS: &'static str = "id, name, description, inserted_at, updated_at";
+    const COLUMNS: &'static str = "id, name, name_folded, description, inserted_at, updated_at";
 
     fn read(columns: &mut Columns<'_>) -> Result<Self, DbErr> {
         Ok(plan::Model {
             id: columns.get()?,
             name: columns.get()?,
+            name_folded: columns.get()?,
             description: columns.get()?,
             inserted_at: columns.time()?,
             updated_at: columns.time()?,

@@ -1,6 +1,7 @@
 //! `userplan seed`: deterministic demo and benchmark data, written in large batches.
 
 use chrono::{DateTime, TimeDelta, Utc};
+use entity::text::fold_case;
 use entity::user;
 use indicatif::{ProgressBar, ProgressStyle};
 use rand::rngs::StdRng;
@@ -13,7 +14,7 @@ use super::tables::{self, Filter};
 use crate::BoxError;
 use crate::config::SeedArgs;
 
-/// Rows per INSERT: 1,000 rows of at most 5 columns stay far below SQLite's 32,766 bound
+/// Rows per INSERT: 1,000 rows of at most 7 columns stay far below SQLite's 32,766 bound
 /// parameters per statement.
 const ROWS_PER_INSERT: usize = 1000;
 
@@ -51,18 +52,21 @@ pub async fn run(db: &DatabaseConnection, args: &SeedArgs) -> Result<(), BoxErro
     for (start, chunk) in chunks(&user_rows) {
         let values = chunk.iter().enumerate().flat_map(|(offset, (id, at))| {
             let n = start + offset;
+            let (email, name) = (format!("user{n}@example.com"), format!("User {n}"));
             [
                 Value::from(*id),
-                format!("user{n}@example.com").into(),
-                format!("User {n}").into(),
+                fold_case(&email).into(),
+                email.into(),
+                fold_case(&name).into(),
+                name.into(),
                 (*at).into(),
                 (*at).into(),
             ]
         });
         insert(
             &txn,
-            "users (id, email, name, inserted_at, updated_at)",
-            5,
+            "users (id, email_key, email, name_folded, name, inserted_at, updated_at)",
+            7,
             chunk.len(),
             values,
         )
@@ -72,19 +76,20 @@ pub async fn run(db: &DatabaseConnection, args: &SeedArgs) -> Result<(), BoxErro
     progress.set_message("plans");
     for (start, chunk) in chunks(&plan_rows) {
         let values = chunk.iter().enumerate().flat_map(|(offset, (id, at))| {
-            let n = start + offset;
+            let name = format!("Plan {}", start + offset);
             [
                 Value::from(*id),
-                format!("Plan {n}").into(),
-                Value::from(format!("Seeded plan number {n}")),
+                fold_case(&name).into(),
+                name.into(),
+                Value::from(format!("Seeded plan number {}", start + offset)),
                 (*at).into(),
                 (*at).into(),
             ]
         });
         insert(
             &txn,
-            "plans (id, name, description, inserted_at, updated_at)",
-            5,
+            "plans (id, name_folded, name, description, inserted_at, updated_at)",
+            6,
             chunk.len(),
             values,
         )

@@ -14,7 +14,7 @@ use uuid::Uuid;
 
 use super::rows::{self, Row};
 use super::sql::{one_of, statement};
-use crate::domain::{DEFAULT_CONNECTION_PAGE_SIZE, page_size};
+use crate::domain::{DEFAULT_CONNECTION_PAGE_SIZE, NameNeedle, page_size};
 use crate::error::{AppError, AppResult};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -155,14 +155,18 @@ impl Filter {
         }
     }
 
-    /// Case-insensitive substring match; `%` and `_` in the needle match themselves.
-    pub fn contains(&mut self, column: &str, needle: &str) {
+    /// Substring match ignoring case: `folded_column` holds the folded text, as the needle
+    /// does, so both databases compare the same strings (neither's own case rules). `%`,
+    /// `_` and `!` in the needle match themselves. No index can serve a substring: the
+    /// page's ordering index is walked until the page is full.
+    pub fn contains(&mut self, folded_column: &str, needle: &NameNeedle) {
         let escaped = needle
+            .as_str()
             .replace('!', "!!")
             .replace('%', "!%")
             .replace('_', "!_");
         self.condition(
-            format!("lower({column}) LIKE lower(?) ESCAPE '!'"),
+            format!("{folded_column} LIKE ? ESCAPE '!'"),
             [format!("%{escaped}%").into()],
         );
     }

@@ -7,7 +7,7 @@ use uuid::Uuid;
 use super::rows::{self, Row};
 use super::sql::statement;
 use super::tables::{Filter, KeysetRow, SortKey, SortValue};
-use crate::domain::{Email, Name};
+use crate::domain::{Email, EmailKey, Name, NameNeedle};
 use crate::error::{AppError, AppResult, is_unique_violation};
 
 const TABLE: &str = "users";
@@ -31,9 +31,8 @@ impl KeysetRow for user::Model {
 #[derive(Debug, Default, Clone)]
 pub struct UserFilter {
     pub ids: Option<Vec<Uuid>>,
-    /// Exact, case-insensitive.
-    pub email: Option<String>,
-    pub name_contains: Option<String>,
+    pub email: Option<EmailKey>,
+    pub name_contains: Option<NameNeedle>,
     /// Only users linked to this plan.
     pub plan_id: Option<Uuid>,
 }
@@ -44,12 +43,12 @@ impl UserFilter {
         if let Some(ids) = &self.ids {
             filter.ids(backend, "id", ids);
         }
-        if let Some(email) = &self.email {
-            // The same expression as the unique index, so the lookup uses it.
-            filter.condition("lower(email) = lower(?)", [email.clone().into()]);
+        if let Some(key) = &self.email {
+            // The unique index on the key serves the lookup.
+            filter.condition("email_key = ?", [key.clone().into_inner().into()]);
         }
         if let Some(needle) = &self.name_contains {
-            filter.contains("name", needle);
+            filter.contains("name_folded", needle);
         }
         if let Some(plan_id) = self.plan_id {
             filter.condition(
@@ -63,16 +62,19 @@ impl UserFilter {
 
 pub async fn create(db: &DatabaseConnection, email: Email, name: Name) -> AppResult<user::Model> {
     let now = super::now();
+    let (key, folded) = (email.key().into_inner(), name.folded());
     let email = email.into_inner();
     let values: Vec<Value> = vec![
         super::new_id().into(),
         email.clone().into(),
+        key.into(),
         name.into_inner().into(),
+        folded.into(),
         now.into(),
         now.into(),
     ];
     let sql = format!(
-        "INSERT INTO users ({columns}) VALUES (?, ?, ?, ?, ?) RETURNING {columns}",
+        "INSERT INTO users ({columns}) VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING {columns}",
         columns = user::Model::COLUMNS
     );
     returning_one(db, &sql, values, &email)
@@ -89,14 +91,15 @@ pub async fn update(
 ) -> AppResult<user::Model> {
     let mut sets = vec!["updated_at = ?"];
     let mut values: Vec<Value> = vec![super::now().into()];
-    let email = email.map(Email::into_inner);
-    if let Some(email) = &email {
-        sets.push("email = ?");
-        values.push(email.clone().into());
+    let email = email.map(|email| (email.key().into_inner(), email.into_inner()));
+    if let Some((key, email)) = &email {
+        sets.push("email = ?, email_key = ?");
+        values.extend([email.clone().into(), key.clone().into()]);
     }
     if let Some(name) = name {
-        sets.push("name = ?");
-        values.push(name.into_inner().into());
+        sets.push("name = ?, name_folded = ?");
+        let folded = name.folded();
+        values.extend([name.into_inner().into(), folded.into()]);
     }
     values.push(id.into());
     let sql = format!(
@@ -104,7 +107,8 @@ pub async fn update(
         sets.join(", "),
         user::Model::COLUMNS
     );
-    returning_one(db, &sql, values, email.as_deref().unwrap_or_default())
+    let email = email.map(|(_, email)| email).unwrap_or_default();
+    returning_one(db, &sql, values, &email)
         .await?
         .ok_or_else(|| AppError::not_found("user", vec![id]))
 }

@@ -1,5 +1,9 @@
 //! Every kind of bad request, table-driven: each case gets its exact `extensions.code` (and
-//! HTTP status), and afterwards all three tables are exactly as they were.
+//! HTTP status, and `extensions.field` where an argument is to blame), and afterwards all
+//! three tables are exactly as they were. Text cases (NUL, control characters, non-ASCII
+//! case and length) are in `text.rs`.
+
+mod text;
 
 use serde_json::{Value, json};
 use uuid::Uuid;
@@ -21,6 +25,17 @@ struct Case {
     send: Send,
     status: u16,
     code: &'static str,
+    /// The argument `extensions.field` names.
+    field: Option<&'static str>,
+}
+
+impl Case {
+    fn field(self, field: &'static str) -> Self {
+        Case {
+            field: Some(field),
+            ..self
+        }
+    }
 }
 
 fn case(
@@ -34,6 +49,7 @@ fn case(
         send: Send::Query(query.into(), variables),
         status: 200,
         code,
+        field: None,
     }
 }
 
@@ -132,25 +148,29 @@ fn cases(
             r#"{ users(after: "garbage") { totalCount } }"#,
             json!({}),
             "BAD_USER_INPUT",
-        ),
+        )
+        .field("after"),
         case(
             "cursor not base64",
             r#"{ users(before: "%%%", last: 1) { totalCount } }"#,
             json!({}),
             "BAD_USER_INPUT",
-        ),
+        )
+        .field("before"),
         case(
             "cursor of another ordering",
             "query($c: String!) { users(after: $c, orderBy: { field: INSERTED_AT, direction: ASC }) { totalCount } }",
             json!({ "c": emails_cursor }),
             "BAD_USER_INPUT",
-        ),
+        )
+        .field("after"),
         case(
             "user cursor on plans",
             "query($c: String!) { plans(after: $c) { totalCount } }",
             json!({ "c": users_cursor }),
             "BAD_USER_INPUT",
-        ),
+        )
+        .field("after"),
         // Wrong types.
         case(
             "first is a string",
@@ -225,92 +245,107 @@ fn cases(
             CREATE_USER,
             json!({ "e": "new@example.com", "n": "" }),
             "BAD_USER_INPUT",
-        ),
+        )
+        .field("input.name"),
         case(
             "blank user name",
             CREATE_USER,
             json!({ "e": "new@example.com", "n": "   " }),
             "BAD_USER_INPUT",
-        ),
+        )
+        .field("input.name"),
         case(
             "user name too long",
             CREATE_USER,
             json!({ "e": "new@example.com", "n": long(201) }),
             "BAD_USER_INPUT",
-        ),
+        )
+        .field("input.name"),
         case(
             "empty plan name",
             CREATE_PLAN,
             json!({ "n": "" }),
             "BAD_USER_INPUT",
-        ),
+        )
+        .field("input.name"),
         case(
             "plan name too long",
             CREATE_PLAN,
             json!({ "n": long(201) }),
             "BAD_USER_INPUT",
-        ),
+        )
+        .field("input.name"),
         case(
             "description too long",
             CREATE_PLAN,
             json!({ "n": "ok", "d": long(2001) }),
             "BAD_USER_INPUT",
-        ),
+        )
+        .field("input.description"),
         case(
             "update to an empty name",
             "mutation($u: UUID!) { updateUser(id: $u, input: { name: \"\" }) { id } }",
             u.clone(),
             "BAD_USER_INPUT",
-        ),
+        )
+        .field("input.name"),
         case(
             "update plan name too long",
             "mutation($p: UUID!, $n: String!) { updatePlan(id: $p, input: { name: $n }) { id } }",
             json!({ "p": plan, "n": long(201) }),
             "BAD_USER_INPUT",
-        ),
+        )
+        .field("input.name"),
         case(
             "email too long",
             CREATE_USER,
             json!({ "e": format!("{}@example.com", long(320)), "n": "x" }),
             "BAD_USER_INPUT",
-        ),
+        )
+        .field("input.email"),
         // Invalid emails.
         case(
             "email without @",
             CREATE_USER,
             json!({ "e": "plain", "n": "x" }),
             "BAD_USER_INPUT",
-        ),
+        )
+        .field("input.email"),
         case(
             "email with two @",
             CREATE_USER,
             json!({ "e": "a@b@c", "n": "x" }),
             "BAD_USER_INPUT",
-        ),
+        )
+        .field("input.email"),
         case(
             "email with a space",
             CREATE_USER,
             json!({ "e": "a b@c", "n": "x" }),
             "BAD_USER_INPUT",
-        ),
+        )
+        .field("input.email"),
         case(
             "email without local part",
             CREATE_USER,
             json!({ "e": "@x", "n": "x" }),
             "BAD_USER_INPUT",
-        ),
+        )
+        .field("input.email"),
         case(
             "email without domain",
             CREATE_USER,
             json!({ "e": "x@", "n": "x" }),
             "BAD_USER_INPUT",
-        ),
+        )
+        .field("input.email"),
         case(
             "update to a bad email",
             "mutation($u: UUID!) { updateUser(id: $u, input: { email: \"bad\" }) { id } }",
             u.clone(),
             "BAD_USER_INPUT",
-        ),
+        )
+        .field("input.email"),
         // Duplicates.
         case(
             "email taken",
@@ -421,25 +456,29 @@ fn cases(
             "{ users(first: 1001) { totalCount } }",
             json!({}),
             "BAD_USER_INPUT",
-        ),
+        )
+        .field("first"),
         case(
             "negative first",
             "{ users(first: -1) { totalCount } }",
             json!({}),
             "BAD_USER_INPUT",
-        ),
+        )
+        .field("first"),
         case(
             "nested first above the cap",
             "query($u: UUID!) { user(id: $u) { plans(first: 5000) { id } } }",
             u.clone(),
             "BAD_USER_INPUT",
-        ),
+        )
+        .field("first"),
         case(
             "last above the cap",
             "{ plans(last: 2000) { totalCount } }",
             json!({}),
             "BAD_USER_INPUT",
-        ),
+        )
+        .field("last"),
         // Broken documents.
         case("syntax error", "{ users { ", json!({}), "BAD_USER_INPUT"),
         case(
@@ -475,49 +514,57 @@ fn cases(
             ADD_PLANS,
             json!({ "u": user, "p": too_many_ids }),
             "BAD_USER_INPUT",
-        ),
+        )
+        .field("planIds"),
         // Bodies that are not GraphQL requests.
         Case {
             name: "invalid JSON",
             send: Send::Raw("application/json", b"{\"query\": ".to_vec()),
             status: 400,
             code: "BAD_USER_INPUT",
+            field: None,
         },
         Case {
             name: "JSON that is not a request",
             send: Send::Raw("application/json", b"42".to_vec()),
             status: 400,
             code: "BAD_USER_INPUT",
+            field: None,
         },
         Case {
             name: "wrong content type",
             send: Send::Raw("text/plain", b"{ users { totalCount } }".to_vec()),
             status: 415,
             code: "BAD_USER_INPUT",
+            field: None,
         },
         Case {
             name: "body too large",
             send: Send::Raw("application/json", big_body.into_bytes()),
             status: 413,
             code: "BAD_USER_INPUT",
+            field: None,
         },
         Case {
             name: "empty batch",
             send: Send::Raw("application/json", b"[]".to_vec()),
             status: 400,
             code: "BAD_USER_INPUT",
+            field: None,
         },
         Case {
             name: "batch too large",
             send: Send::Raw("application/json", batch(11)),
             status: 400,
             code: "BAD_USER_INPUT",
+            field: None,
         },
         Case {
             name: "mutation over GET",
             send: Send::Get(format!("mutation {{ deleteUser(id: \"{user}\") }}")),
             status: 405,
             code: "METHOD_NOT_ALLOWED",
+            field: None,
         },
     ]
 }
@@ -527,11 +574,13 @@ on_both_databases! {
         let user = app.create_user("ada@example.com", "Ada").await;
         let other_user = app.create_user("bob@example.com", "Bob").await;
         let plan = app.create_plan("Pro").await;
+        app.create_user(text::ZOE, "Zoë").await;
         app.link(user, plan, "OWNER").await;
         let cursor = |data: &Value, root: &str| data[root]["pageInfo"]["endCursor"].as_str().unwrap().to_owned();
         let by_email = app.data("{ users(first: 1, orderBy: { field: EMAIL, direction: ASC }) { pageInfo { endCursor } } }", json!({})).await;
         let by_time = app.data("{ users(first: 1) { pageInfo { endCursor } } }", json!({})).await;
-        let cases = cases(user, other_user, plan, &cursor(&by_time, "users"), &cursor(&by_email, "users"));
+        let mut cases = cases(user, other_user, plan, &cursor(&by_time, "users"), &cursor(&by_email, "users"));
+        cases.extend(text::cases(other_user, plan));
         assert!(cases.len() >= 60, "{} cases", cases.len());
         let before = app.snapshot().await;
         for case in cases {
@@ -545,6 +594,9 @@ on_both_databases! {
             let body: Value = response.json().await.unwrap_or_else(|err| panic!("{}: not JSON: {err}", case.name));
             let error = &body["errors"][0];
             assert_eq!(error["extensions"]["code"], case.code, "{}: {body:#}", case.name);
+            if let Some(field) = case.field {
+                assert_eq!(error["extensions"]["field"], field, "{}: {body:#}", case.name);
+            }
             assert!(error["extensions"]["requestId"].is_string(), "{}: {body:#}", case.name);
             let message = error["message"].as_str().unwrap_or_default().to_lowercase();
             for leak in ["select ", "insert ", "sqlx", "sqlite", "postgres", "panicked", ".rs:"] {

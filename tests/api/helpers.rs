@@ -19,6 +19,8 @@ pub struct TestApp {
     pub db: DatabaseConnection,
     client: reqwest::Client,
     database_url: String,
+    /// The server's statements, kept only while a test asks (`TestApp::sql_of`).
+    recorder: userplan::db::StatementRecorder,
     /// Dropped with the first instance on a database; other instances share it.
     _database: Option<TestDatabase>,
 }
@@ -104,7 +106,12 @@ pub async fn spawn_app(backend: Backend) -> TestApp {
 
 /// A server started with these `userplan serve` options, besides `--sql-stats`.
 pub async fn spawn_app_with(backend: Backend, options: &[&str]) -> TestApp {
-    let database = TestDatabase::create(backend).await;
+    spawn_app_on(TestDatabase::create(backend).await, options).await
+}
+
+/// A server on a database the test prepared (migrating it if needed); the server owns the
+/// database from now on.
+pub async fn spawn_app_on(database: TestDatabase, options: &[&str]) -> TestApp {
     let mut app = start_server(&database.url, options).await;
     app._database = Some(database);
     app
@@ -115,9 +122,11 @@ async fn start_server(database_url: &str, options: &[&str]) -> TestApp {
     let args =
         userplan::config::ServeArgs::from_args(std::iter::once(&"--sql-stats").chain(options))
             .expect("arguments");
-    let server_db = userplan::db::connect_for_serving(database_url, &args)
-        .await
-        .expect("connect");
+    let recorder = userplan::db::StatementRecorder::default();
+    let server_db =
+        userplan::db::connect_for_serving_with(database_url, &args, Some(recorder.clone()))
+            .await
+            .expect("connect");
     userplan::db::migrate(&server_db).await.expect("migrate");
     let state = userplan::http::AppState::new(server_db, &args).expect("state");
     let db = userplan::db::connect(database_url, None)
@@ -137,6 +146,7 @@ async fn start_server(database_url: &str, options: &[&str]) -> TestApp {
         db,
         client: reqwest::Client::new(),
         database_url: database_url.to_owned(),
+        recorder,
         _database: None,
     }
 }
@@ -229,6 +239,16 @@ impl TestApp {
             .to_owned()
     }
 
+    /// The statements the server ran, values included, for one request that must succeed.
+    /// The test must send nothing else meanwhile.
+    pub async fn sql_of(&self, query: &str, variables: Value) -> Vec<Statement> {
+        self.recorder.start();
+        let response = self.post(query, variables).await;
+        let statements = self.recorder.stop();
+        assert!(response.get("errors").is_none(), "{response:#}");
+        statements
+    }
+
     /// How many SQL statements a request ran (the server runs with `--sql-stats`).
     pub async fn statements(&self, query: &str, variables: Value) -> u64 {
         let response = self.post(query, variables).await;
@@ -266,25 +286,40 @@ impl TestApp {
         .await;
     }
 
-    /// Every row of the three tables, read straight from the database: tests compare it
-    /// before and after a failing call to prove nothing was half-written.
+    /// Every row of the three tables, every column (timestamps and folded copies too), read
+    /// straight from the database: tests compare it before and after a failing call to
+    /// prove nothing was written, not even half.
     pub async fn snapshot(&self) -> Vec<String> {
         let mut rows = Vec::new();
         for (table, columns) in [
-            ("users", "id, email, name"),
-            ("plans", "id, name, description"),
-            ("user_plans", "user_id, plan_id, role"),
+            (
+                "users",
+                "id, email, email_key, name, name_folded, inserted_at, updated_at",
+            ),
+            (
+                "plans",
+                "id, name, name_folded, description, inserted_at, updated_at",
+            ),
+            ("user_plans", "user_id, plan_id, role, inserted_at"),
         ] {
             let sql = format!("SELECT {columns} FROM {table} ORDER BY 1, 2");
             let stmt = Statement::from_string(self.db.get_database_backend(), sql);
             for row in self.db.query_all_raw(stmt).await.expect("snapshot") {
-                let first: Uuid = row.try_get_by_index(0).expect("id");
-                let second: String = match row.try_get_by_index::<Uuid>(1) {
-                    Ok(id) => id.to_string(),
-                    Err(_) => row.try_get_by_index(1).expect("text"),
-                };
-                let third: Option<String> = row.try_get_by_index(2).expect("text");
-                rows.push(format!("{table} {first} {second} {third:?}"));
+                let values: Vec<String> = (0..columns.split(", ").count())
+                    .map(|n| {
+                        if let Ok(id) = row.try_get_by_index::<Uuid>(n) {
+                            id.to_string()
+                        } else if let Ok(at) =
+                            row.try_get_by_index::<chrono::DateTime<chrono::Utc>>(n)
+                        {
+                            at.to_rfc3339()
+                        } else {
+                            let text: Option<String> = row.try_get_by_index(n).expect("text");
+                            format!("{text:?}")
+                        }
+                    })
+                    .collect();
+                rows.push(format!("{table} {}", values.join(" ")));
             }
         }
         rows

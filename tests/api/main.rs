@@ -24,6 +24,7 @@ mod races;
 mod schema_file;
 mod shutdown;
 mod subscriptions;
+mod text;
 mod timeouts;
 mod users;
 mod websocket;

@@ -2,6 +2,8 @@ use async_graphql::{InputObject, MaybeUndefined};
 use uuid::Uuid;
 
 use super::{MembershipRole, PlanSortField, SortDirection, UserSortField};
+use crate::domain::{EmailKey, NameNeedle};
+use crate::error::AppResult;
 use crate::service::plans::PlanFilter;
 use crate::service::tables::{Direction, Ordering, SortKey};
 use crate::service::users::UserFilter;
@@ -11,23 +13,31 @@ use crate::service::users::UserFilter;
 pub struct UserFilterInput {
     /// Only these users.
     ids: Option<Vec<Uuid>>,
-    /// Exact match, ignoring case.
+    /// Exact match, ignoring case (in every script) and surrounding spaces.
     email: Option<String>,
-    /// Substring of the name, ignoring case.
+    /// Substring of the name, ignoring case (in every script).
     name_contains: Option<String>,
     /// Only users linked to this plan.
     plan_id: Option<Uuid>,
 }
 
-impl From<UserFilterInput> for UserFilter {
-    fn from(input: UserFilterInput) -> Self {
-        UserFilter {
-            ids: input.ids,
-            email: input.email,
-            name_contains: input.name_contains,
-            plan_id: input.plan_id,
-        }
+impl UserFilterInput {
+    pub fn parse(self) -> AppResult<UserFilter> {
+        Ok(UserFilter {
+            ids: self.ids,
+            email: self
+                .email
+                .map(|email| EmailKey::parse("filter.email", &email))
+                .transpose()?,
+            name_contains: name_needle(self.name_contains)?,
+            plan_id: self.plan_id,
+        })
     }
+}
+
+fn name_needle(raw: Option<String>) -> AppResult<Option<NameNeedle>> {
+    raw.map(|needle| NameNeedle::parse("filter.nameContains", &needle))
+        .transpose()
 }
 
 #[derive(InputObject, Default)]
@@ -35,19 +45,19 @@ impl From<UserFilterInput> for UserFilter {
 pub struct PlanFilterInput {
     /// Only these plans.
     ids: Option<Vec<Uuid>>,
-    /// Substring of the name, ignoring case.
+    /// Substring of the name, ignoring case (in every script).
     name_contains: Option<String>,
     /// Only plans linked to this user.
     user_id: Option<Uuid>,
 }
 
-impl From<PlanFilterInput> for PlanFilter {
-    fn from(input: PlanFilterInput) -> Self {
-        PlanFilter {
-            ids: input.ids,
-            name_contains: input.name_contains,
-            user_id: input.user_id,
-        }
+impl PlanFilterInput {
+    pub fn parse(self) -> AppResult<PlanFilter> {
+        Ok(PlanFilter {
+            ids: self.ids,
+            name_contains: name_needle(self.name_contains)?,
+            user_id: self.user_id,
+        })
     }
 }
 
@@ -101,9 +111,10 @@ impl From<PlanOrder> for Ordering {
 
 #[derive(InputObject)]
 pub struct CreateUserInput {
-    /// One `@`, no spaces, at most 320 characters; unique ignoring case.
+    /// One `@` after text and before a domain like example.com, no spaces or control
+    /// characters, at most 320 characters; unique ignoring case (in every script).
     pub email: String,
-    /// 1 to 200 characters after trimming.
+    /// 1 to 200 characters after trimming, no control characters.
     pub name: String,
 }
 
@@ -116,9 +127,9 @@ pub struct UpdateUserInput {
 
 #[derive(InputObject)]
 pub struct CreatePlanInput {
-    /// 1 to 200 characters after trimming.
+    /// 1 to 200 characters after trimming, no control characters.
     pub name: String,
-    /// At most 2,000 characters.
+    /// At most 2,000 characters; tabs and line breaks are its only control characters.
     pub description: Option<String>,
 }
 

@@ -5,16 +5,19 @@ type Exact<T extends { [key: string]: unknown }> = { [K in keyof T]: T[K] };
 export type Incremental<T> = T | { [P in keyof T]?: P extends ' $fragmentName' | '__typename' ? T[P] : never };
 import type { DocumentTypeDecoration } from '@graphql-typed-document-node/core';
 export type CreatePlanInput = {
-  /** At most 2,000 characters. */
+  /** At most 2,000 characters; tabs and line breaks are its only control characters. */
   description?: string | null | undefined;
-  /** 1 to 200 characters after trimming. */
+  /** 1 to 200 characters after trimming, no control characters. */
   name: string;
 };
 
 export type CreateUserInput = {
-  /** One `@`, no spaces, at most 320 characters; unique ignoring case. */
+  /**
+   * One `@` after text and before a domain like example.com, no spaces or control
+   * characters, at most 320 characters; unique ignoring case (in every script).
+   */
   email: string;
-  /** 1 to 200 characters after trimming. */
+  /** 1 to 200 characters after trimming, no control characters. */
   name: string;
 };
 
@@ -40,7 +43,7 @@ export type MembershipRole =
 export type PlanFilter = {
   /** Only these plans. */
   ids?: Array<string> | null | undefined;
-  /** Substring of the name, ignoring case. */
+  /** Substring of the name, ignoring case (in every script). */
   nameContains?: string | null | undefined;
   /** Only plans linked to this user. */
   userId?: string | null | undefined;
@@ -72,11 +75,11 @@ export type UpdateUserInput = {
 };
 
 export type UserFilter = {
-  /** Exact match, ignoring case. */
+  /** Exact match, ignoring case (in every script) and surrounding spaces. */
   email?: string | null | undefined;
   /** Only these users. */
   ids?: Array<string> | null | undefined;
-  /** Substring of the name, ignoring case. */
+  /** Substring of the name, ignoring case (in every script). */
   nameContains?: string | null | undefined;
   /** Only users linked to this plan. */
   planId?: string | null | undefined;
