@@ -26,6 +26,7 @@ use crate::graphql::gate::Gate;
 use crate::graphql::nulls::FieldTypes;
 use crate::graphql::persisted::TrustedDocuments;
 use crate::graphql::schema::{self, AppSchema};
+use crate::metrics::OperationLabels;
 use crate::service::events::Events;
 
 pub use cors::AllowedOrigins;
@@ -37,6 +38,7 @@ pub struct AppState {
     /// The schema's field types, for mending field errors ([`crate::graphql::nulls`]).
     field_types: Arc<FieldTypes>,
     gate: Arc<Gate>,
+    operation_labels: Arc<OperationLabels>,
     db: DatabaseConnection,
     events: Events,
     token: ApiToken,
@@ -61,12 +63,17 @@ impl AppState {
         if let Some(trusted) = &trusted {
             tracing::info!(documents = trusted.len(), "running trusted documents only");
         }
+        let operation_labels = match &trusted {
+            Some(trusted) => OperationLabels::listed(trusted.operation_names()),
+            None => OperationLabels::first_seen(),
+        };
         crate::metrics::install();
         let schema = schema::build(db.clone(), events.clone(), &args.limits);
         Ok(Self {
             field_types: Arc::new(FieldTypes::of_sdl(&schema.sdl())),
             schema,
             gate: Arc::new(Gate::new(&args.limits, trusted)),
+            operation_labels: Arc::new(operation_labels),
             db,
             events,
             token: ApiToken::from_args(&args.access)?,

@@ -2,14 +2,14 @@
 //! request in flight): the request in flight finishes, new connections are refused, and the
 //! process exits cleanly.
 
-use std::io::{BufRead, BufReader};
-use std::process::{Command, Stdio};
+use std::process::Command;
 use std::time::Duration;
 
 use sea_orm::{ConnectionTrait, Statement, TransactionTrait};
 use serde_json::{Value, json};
 
 use crate::helpers::*;
+use crate::server_process::ServerProcess;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sigterm_lets_requests_in_flight_finish_and_refuses_new_ones() {
@@ -17,23 +17,8 @@ async fn sigterm_lets_requests_in_flight_finish_and_refuses_new_ones() {
         return;
     }
     let database = TestDatabase::create(Backend::Postgres).await;
-    let mut server = Command::new(env!("CARGO_BIN_EXE_userplan"))
-        .args(["--listen", "127.0.0.1:0", "--database-url", &database.url])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("the server binary starts");
-    // It prints its address once it listens.
-    let mut line = String::new();
-    BufReader::new(server.stdout.take().unwrap())
-        .read_line(&mut line)
-        .unwrap();
-    let address = line
-        .split("http://")
-        .nth(1)
-        .and_then(|rest| rest.split('/').next())
-        .unwrap_or_else(|| panic!("no address in {line:?}"))
-        .to_owned();
+    let server = ServerProcess::start(&database.url, &[]);
+    let address = server.address.clone();
     let url = format!("http://{address}/graphql");
     let client = reqwest::Client::new();
 
@@ -72,7 +57,7 @@ async fn sigterm_lets_requests_in_flight_finish_and_refuses_new_ones() {
     .await;
 
     let terminated = Command::new("kill")
-        .args(["-TERM", &server.id().to_string()])
+        .args(["-TERM", &server.pid().to_string()])
         .status()
         .unwrap();
     assert!(terminated.success());
@@ -95,9 +80,8 @@ async fn sigterm_lets_requests_in_flight_finish_and_refuses_new_ones() {
         .unwrap()
         .expect("the request in flight is answered");
     assert!(answer["data"]["createPlan"]["id"].is_string(), "{answer}");
-    let exit = tokio::task::spawn_blocking(move || server.wait())
+    let exit = tokio::task::spawn_blocking(move || server.exit_status())
         .await
-        .unwrap()
         .unwrap();
     assert!(exit.success(), "{exit:?}");
 }
