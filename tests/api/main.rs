@@ -7,6 +7,7 @@ mod postgres_skips;
 mod access;
 mod bad_input;
 mod batching;
+mod canonical_schema;
 mod cli;
 mod conformance;
 
