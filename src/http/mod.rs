@@ -47,7 +47,8 @@ pub struct AppState {
     max_batch: usize,
     max_complexity: usize,
     request_timeout: Duration,
-    playground: bool,
+    /// None when introspection is off: the playground needs the schema.
+    playground: Option<playground::Page>,
     allowed_origins: AllowedOrigins,
 }
 
@@ -63,6 +64,7 @@ impl AppState {
         if let Some(trusted) = &trusted {
             tracing::info!(documents = trusted.len(), "running trusted documents only");
         }
+        let trusted_documents_only = trusted.is_some();
         let operation_labels = match &trusted {
             Some(trusted) => OperationLabels::listed(trusted.operation_names()),
             None => OperationLabels::first_seen(),
@@ -82,7 +84,8 @@ impl AppState {
             max_batch: args.limits.max_batch,
             max_complexity: args.limits.max_complexity,
             request_timeout: args.limits.request_timeout(),
-            playground: !args.limits.no_introspection,
+            playground: (!args.limits.no_introspection)
+                .then(|| playground::Page::new(trusted_documents_only)),
             allowed_origins: args.allowed_origins(),
         })
     }
@@ -110,6 +113,7 @@ pub fn router(state: AppState) -> Router {
         .route("/graphql", get(graphql::get).post(graphql::post))
         .route("/graphql/ws", get(ws::upgrade))
         .route("/playground/assets/{file}", get(playground::asset))
+        .route("/playground/src/{file}", get(playground::shared_module))
         .route("/health", get(|| async { "ok" }))
         .route("/ready", get(ready))
         .route("/metrics", get(metrics));

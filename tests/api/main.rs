@@ -21,6 +21,7 @@ mod migrate;
 mod model;
 mod pagination;
 mod plans;
+mod playground;
 mod races;
 mod schema_file;
 mod server_process;
