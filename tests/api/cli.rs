@@ -2,28 +2,15 @@
 //! environment values, the CORS origins it takes or refuses at start, SQLite files it
 //! creates, and the `migrate` and `seed` commands, each on a fresh database.
 
-use std::io::{BufRead, BufReader};
-use std::process::{Child, Output, Stdio};
+use std::process::{Output, Stdio};
 use std::time::Duration;
 
 use migration::{Migrator, MigratorTrait};
 use sea_orm::{ConnectionTrait, Statement};
-use serde_json::{Value, json};
 
 use crate::helpers::*;
 use crate::on_both_databases;
-
-/// `userplan` with these arguments and no environment but `env` (and `RUST_LOG=warn`): the
-/// test's own environment must not reach it (`DATABASE_URL`, `RUST_LOG`...).
-fn userplan(args: &[&str], env: &[(&str, &str)]) -> std::process::Command {
-    let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_userplan"));
-    command
-        .args(args)
-        .env_clear()
-        .env("RUST_LOG", "warn")
-        .envs(env.iter().copied());
-    command
-}
+use crate::server_process::{ServerProcess, userplan};
 
 /// Runs a command that must end by itself, with its output.
 pub async fn run(args: &[&str], env: &[(&str, &str)]) -> Output {
@@ -59,83 +46,6 @@ pub fn every_migration(status: &str) -> String {
         .iter()
         .map(|migration| format!("{} {status}\n", migration.name()))
         .collect()
-}
-
-/// The real binary serving on an ephemeral port; killed when dropped.
-struct ServerProcess {
-    process: Child,
-    address: String,
-    client: reqwest::Client,
-}
-
-impl ServerProcess {
-    /// `args` must include `--listen 127.0.0.1:0`, wherever the test puts it.
-    async fn start(args: &[&str], env: &[(&str, &str)]) -> Self {
-        let mut process = userplan(args, env)
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("the server binary starts");
-        let stdout = process.stdout.take().unwrap();
-        // Its log is read all along (a full pipe would block it), for a failure to show.
-        let mut log = process.stderr.take().unwrap();
-        let log = std::thread::spawn(move || {
-            let mut text = String::new();
-            let _ = std::io::Read::read_to_string(&mut log, &mut text);
-            text
-        });
-        // It prints its address once it listens (or nothing, when it fails to start).
-        let first_line = tokio::task::spawn_blocking(move || {
-            let mut line = String::new();
-            BufReader::new(stdout).read_line(&mut line).map(|_| line)
-        });
-        let line = tokio::time::timeout(Duration::from_secs(60), first_line)
-            .await
-            .expect("the server says where it listens")
-            .unwrap()
-            .unwrap();
-        let Some(address) = line
-            .split("http://")
-            .nth(1)
-            .and_then(|r| r.split('/').next())
-        else {
-            let _ = process.wait();
-            let log = log.join().unwrap();
-            panic!(
-                "`userplan {}` printed {line:?}; its log:\n{log}",
-                args.join(" ")
-            );
-        };
-        let address = address.to_owned();
-        ServerProcess {
-            process,
-            address,
-            client: reqwest::Client::new(),
-        }
-    }
-
-    fn url(&self, path: &str) -> String {
-        format!("http://{}{path}", self.address)
-    }
-
-    async fn post(&self, query: &str) -> Value {
-        self.client
-            .post(self.url("/graphql"))
-            .json(&json!({ "query": query }))
-            .send()
-            .await
-            .expect("request")
-            .json()
-            .await
-            .expect("JSON body")
-    }
-}
-
-impl Drop for ServerProcess {
-    fn drop(&mut self) {
-        let _ = self.process.kill();
-        let _ = self.process.wait();
-    }
 }
 
 async fn count_users_named(url: &str, email: &str) -> i64 {

@@ -6,12 +6,20 @@ use serde_json::{Value, json};
 use std::collections::{BTreeMap, BTreeSet};
 
 use crate::helpers::*;
+use crate::on_both_databases;
 use crate::server_process::ServerProcess;
 
 /// What 20 operations' series must fit in (each has a counter per outcome and a duration
 /// histogram of 14 buckets: 2.2 KB with a 64-character name, 45 KB for 20 of them).
 const MAX_GROWTH: usize = 50_000;
 const FIRST_SEEN: usize = 20;
+
+/// `serve` arguments for an ephemeral port on `database_url`, then `options`.
+fn serve<'a>(database_url: &'a str, options: &[&'a str]) -> Vec<&'a str> {
+    let mut args = vec!["--listen", "127.0.0.1:0", "--database-url", database_url];
+    args.extend_from_slice(options);
+    args
+}
 
 async fn post(server: &ServerProcess, body: Value) -> Value {
     reqwest::Client::new()
@@ -83,111 +91,82 @@ async fn send_unreadable_names(server: &ServerProcess) -> u64 {
     names.len() as u64
 }
 
-async fn random_names_get_a_bounded_set_of_series(backend: Backend) {
-    let database = TestDatabase::create(backend).await;
-    let server = ServerProcess::start(&database.url, &[]);
-    post(&server, json!({ "query": "{ __typename }" })).await;
-    let before = scrape(&server).await;
+on_both_databases! {
+    async fn random_names_get_a_bounded_set_of_series(backend: Backend) {
+        let database = TestDatabase::create(backend).await;
+        let server = ServerProcess::start(&serve(&database.url, &[]), &[]).await;
+        post(&server, json!({ "query": "{ __typename }" })).await;
+        let before = scrape(&server).await;
 
-    let names = random_names(300);
-    // One at a time, so that the first names the server sees are the first sent.
-    for name in &names {
-        let query = format!("query {name} {{ __typename }}");
-        let body = post(&server, json!({ "query": query })).await;
-        assert_eq!(body["data"]["__typename"], "Query", "{body}");
-    }
-    let unreadable = send_unreadable_names(&server).await;
-    let after = scrape(&server).await;
+        let names = random_names(300);
+        // One at a time, so that the first names the server sees are the first sent.
+        for name in &names {
+            let query = format!("query {name} {{ __typename }}");
+            let body = post(&server, json!({ "query": query })).await;
+            assert_eq!(body["data"]["__typename"], "Query", "{body}");
+        }
+        let unreadable = send_unreadable_names(&server).await;
+        let after = scrape(&server).await;
 
-    let mut expected: BTreeMap<String, u64> = names[..FIRST_SEEN]
-        .iter()
-        .map(|name| (name.clone(), 1))
-        .collect();
-    expected.insert(
-        "other".to_owned(),
-        (names.len() - FIRST_SEEN) as u64 + unreadable,
-    );
-    expected.insert("anonymous".to_owned(), 1);
-    assert_bounded_growth(&before, &after);
-    assert_eq!(requests_by_operation(&after), expected);
-}
-
-async fn with_trusted_documents_only_their_names_get_series(backend: Backend) {
-    let manifest_path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("examples/typescript/src/gql/persisted-documents.json");
-    let manifest: BTreeMap<String, String> =
-        serde_json::from_str(&std::fs::read_to_string(&manifest_path).unwrap()).unwrap();
-    let database = TestDatabase::create(backend).await;
-    let server = ServerProcess::start(
-        &database.url,
-        &["--trusted-documents", manifest_path.to_str().unwrap()],
-    );
-    let mut trusted_names = BTreeSet::new();
-    for (hash, text) in &manifest {
-        let document = async_graphql::parser::parse_query(text).unwrap();
-        let name = document
-            .operations
+        let mut expected: BTreeMap<String, u64> = names[..FIRST_SEEN]
             .iter()
-            .find_map(|(name, _)| name)
-            .expect("every trusted document names its operation")
-            .to_string();
-        // Most fail on their missing variables, after the server admitted them.
-        post(
-            &server,
-            json!({
-                "operationName": name,
-                "extensions": { "persistedQuery": { "version": 1, "sha256Hash": hash } },
-            }),
-        )
-        .await;
-        trusted_names.insert(name);
-    }
-    let before = scrape(&server).await;
-    let names = random_names(300);
-    for name in &names {
-        let query = format!("query {name} {{ __typename }}");
-        let body = post(&server, json!({ "query": query, "operationName": name })).await;
-        assert_eq!(
-            error_code(&body),
-            Some("PERSISTED_QUERY_NOT_IN_LIST"),
-            "{body}"
+            .map(|name| (name.clone(), 1))
+            .collect();
+        expected.insert(
+            "other".to_owned(),
+            (names.len() - FIRST_SEEN) as u64 + unreadable,
         );
+        expected.insert("anonymous".to_owned(), 1);
+        assert_bounded_growth(&before, &after);
+        assert_eq!(requests_by_operation(&after), expected);
     }
-    let unreadable = send_unreadable_names(&server).await;
-    let after = scrape(&server).await;
 
-    let mut expected: BTreeMap<String, u64> =
-        trusted_names.into_iter().map(|name| (name, 1)).collect();
-    expected.insert("other".to_owned(), names.len() as u64 + unreadable);
-    assert_bounded_growth(&before, &after);
-    assert_eq!(requests_by_operation(&after), expected);
+    async fn with_trusted_documents_only_their_names_get_series(backend: Backend) {
+        let manifest_path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("examples/typescript/src/gql/persisted-documents.json");
+        let manifest: BTreeMap<String, String> =
+            serde_json::from_str(&std::fs::read_to_string(&manifest_path).unwrap()).unwrap();
+        let database = TestDatabase::create(backend).await;
+        let trusted = ["--trusted-documents", manifest_path.to_str().unwrap()];
+        let server = ServerProcess::start(&serve(&database.url, &trusted), &[]).await;
+        let mut trusted_names = BTreeSet::new();
+        for (hash, text) in &manifest {
+            let document = async_graphql::parser::parse_query(text).unwrap();
+            let name = document
+                .operations
+                .iter()
+                .find_map(|(name, _)| name)
+                .expect("every trusted document names its operation")
+                .to_string();
+            // Most fail on their missing variables, after the server admitted them.
+            post(
+                &server,
+                json!({
+                    "operationName": name,
+                    "extensions": { "persistedQuery": { "version": 1, "sha256Hash": hash } },
+                }),
+            )
+            .await;
+            trusted_names.insert(name);
+        }
+        let before = scrape(&server).await;
+        let names = random_names(300);
+        for name in &names {
+            let query = format!("query {name} {{ __typename }}");
+            let body = post(&server, json!({ "query": query, "operationName": name })).await;
+            assert_eq!(
+                error_code(&body),
+                Some("PERSISTED_QUERY_NOT_IN_LIST"),
+                "{body}"
+            );
+        }
+        let unreadable = send_unreadable_names(&server).await;
+        let after = scrape(&server).await;
+
+        let mut expected: BTreeMap<String, u64> =
+            trusted_names.into_iter().map(|name| (name, 1)).collect();
+        expected.insert("other".to_owned(), names.len() as u64 + unreadable);
+        assert_bounded_growth(&before, &after);
+        assert_eq!(requests_by_operation(&after), expected);
+    }
 }
-
-macro_rules! on_both_backends {
-    ($($name:ident),*) => {
-        $(
-            mod $name {
-                use super::*;
-
-                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-                async fn sqlite() {
-                    super::$name(Backend::Sqlite).await;
-                }
-
-                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-                async fn postgres() {
-                    if postgres_url().is_none() {
-                        eprintln!("TEST_POSTGRES_URL is not set: skipping the PostgreSQL run");
-                        return;
-                    }
-                    super::$name(Backend::Postgres).await;
-                }
-            }
-        )*
-    };
-}
-
-on_both_backends!(
-    random_names_get_a_bounded_set_of_series,
-    with_trusted_documents_only_their_names_get_series
-);

@@ -17,7 +17,11 @@ async fn sigterm_lets_requests_in_flight_finish_and_refuses_new_ones() {
         return;
     }
     let database = TestDatabase::create(Backend::Postgres).await;
-    let server = ServerProcess::start(&database.url, &[]);
+    let server = ServerProcess::start(
+        &["--listen", "127.0.0.1:0", "--database-url", &database.url],
+        &[],
+    )
+    .await;
     let address = server.address.clone();
     let url = format!("http://{address}/graphql");
     let client = reqwest::Client::new();
