@@ -39,9 +39,11 @@ fn main() {
         "" | "auto" => match build(&sources, &out) {
             Ok(dist) => Some(dist),
             Err(why) => {
+                // Cargo does not notice npm being installed later: the variable does.
                 warn(&format!(
-                    "the playground will load GraphiQL from a CDN (unpkg.com), because {why} \
-                     (USERPLAN_PLAYGROUND=cdn says this is intended and skips npm)"
+                    "the playground will load GraphiQL from a CDN (unpkg.com), because {why}; \
+                     with npm, build once with USERPLAN_PLAYGROUND=bundle to embed it \
+                     (USERPLAN_PLAYGROUND=cdn says the CDN page is intended)"
                 ));
                 None
             }
