@@ -14,7 +14,8 @@ RUN npm ci --no-audit --no-fund
 COPY playground/ ./
 RUN npm run build
 
-# ---- 2. The release binary; build.rs embeds playground/dist when it is there ------------
+# ---- 2. The release binary, embedding the bundle built above ---------------------------
+# (this image has no npm: USERPLAN_PLAYGROUND names the built bundle for build.rs)
 FROM rust:1.95-bookworm AS build
 WORKDIR /src
 COPY Cargo.toml Cargo.lock build.rs ./
@@ -22,7 +23,9 @@ COPY entity/ entity/
 COPY migration/ migration/
 COPY src/ src/
 COPY tests/ tests/
-COPY --from=playground /src/playground/dist/ playground/dist/
+COPY playground/ playground/
+COPY --from=playground /src/playground/dist/ /src/playground-dist/
+ENV USERPLAN_PLAYGROUND=/src/playground-dist
 # The registry and target caches outlive this build; the binary is copied out of the
 # cached target directory in the same step.
 RUN --mount=type=cache,target=/usr/local/cargo/registry \

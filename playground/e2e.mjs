@@ -1,28 +1,51 @@
 // End-to-end check of the playground in a real browser (headless Chromium):
-//   node e2e.mjs <base-url> <screenshot-path>
-// Opens <base-url>/graphql, types `{ users(first: 5) { totalCount } }` into the query
-// editor, runs it with the execute button and waits for "totalCount" in the result.
-// Fails on a request that fails or answers >= 400, a request to another host, a console
-// error or page error (CSP violations are console errors), or a missing result.
+//   node e2e.mjs <base-url> <screenshot-path> [--token T] [--trusted-documents] [--cdn]
+// Opens <base-url>/graphql and checks what a new user sees and does:
+// - the query editor holds the default query of src/playground.js;
+// - `{ users(first: 5) { totalCount } }`, typed and run with the execute button, answers;
+// - with --token (the server's --api-token): the token typed in the Headers tab reaches the
+//   server as the subscription's connection_init payload, the subscription is accepted, an
+//   event of a change made meanwhile shows in the result pane, and stopping it completes it;
+// - with --trusted-documents (a server started with it): the page says why nothing typed
+//   here runs, asks nothing of the server on load, and a typed query shows the refusal.
+// --cdn: the server serves the page that loads GraphiQL from unpkg.com (a build without
+// npm). Those files are fetched with `npm pack` and served to the browser from here, so
+// the check runs offline of unpkg but with the very files it would serve.
+// Fails on a request that fails or answers >= 400, a request to another host (but the
+// CDN's, with --cdn), a console error or page error (CSP violations are console errors).
 // Chromium: /usr/bin/chromium, or CHROMIUM_PATH. Last line: "N passed, N failed".
-import { mkdtempSync, rmSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { parseArgs } from 'node:util';
 import { chromium } from 'playwright-core';
+import { DEFAULT_QUERY, TRUSTED_DOCUMENTS_NOTICE, TRUSTED_DOCUMENTS_QUERY } from './src/playground.js';
 
 const TIMEOUT_MS = 30_000;
-const OVERALL_TIMEOUT_MS = 120_000;
+const OVERALL_TIMEOUT_MS = 180_000;
 const QUERY = '{ users(first: 5) { totalCount } }';
+const SUBSCRIPTION = 'subscription { membershipChanged { kind role } }';
+const CDN_HOST = 'unpkg.com';
 
-const [baseArg, screenshotPath] = process.argv.slice(2);
+const { values: options, positionals } = parseArgs({
+  allowPositionals: true,
+  options: {
+    token: { type: 'string' },
+    'trusted-documents': { type: 'boolean', default: false },
+    cdn: { type: 'boolean', default: false },
+  },
+});
+const [baseArg, screenshotPath] = positionals;
 if (!baseArg || !screenshotPath) {
-  console.error('usage: node e2e.mjs <base-url> <screenshot-path>');
+  console.error('usage: node e2e.mjs <base-url> <screenshot-path> [--token T] [--trusted-documents] [--cdn]');
   console.log('0 passed, 1 failed');
   process.exit(2);
 }
 const base = new URL(baseArg);
 const pageUrl = new URL('/graphql', base).href;
 const executablePath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const trustedOnly = options['trusted-documents'];
 
 const problems = [];
 const problem = (text) => {
@@ -31,14 +54,14 @@ const problem = (text) => {
 };
 
 let context;
-const profileDir = mkdtempSync(join(tmpdir(), 'userplan-e2e-'));
+const workDir = mkdtempSync(join(tmpdir(), 'userplan-e2e-'));
 async function cleanup() {
   try {
     await context?.close();
   } catch {
     // already gone
   }
-  rmSync(profileDir, { recursive: true, force: true });
+  rmSync(workDir, { recursive: true, force: true });
 }
 
 // If anything hangs past every bounded wait, still report and close.
@@ -49,8 +72,126 @@ const watchdog = setTimeout(async () => {
   process.exit(1);
 }, OVERALL_TIMEOUT_MS);
 
+/** Serves https://unpkg.com/<package>@<version>/<path> from that package's npm tarball. */
+async function serveCdnFromNpm(page) {
+  const unpacked = new Map();
+  await page.route(`https://${CDN_HOST}/**`, async (route) => {
+    const match = new URL(route.request().url()).pathname.match(/^\/((?:@[^/]+\/)?[^@/]+)@([^/]+)\/(.+)$/);
+    if (!match) return route.fulfill({ status: 404, body: 'not a pinned package path' });
+    const [, name, version, path] = match;
+    const spec = `${name}@${version}`;
+    if (!unpacked.has(spec)) {
+      const dir = mkdtempSync(join(workDir, 'cdn-'));
+      const tarball = execFileSync('npm', ['pack', spec, '--silent', '--pack-destination', dir], { encoding: 'utf8' }).trim();
+      execFileSync('tar', ['-xzf', join(dir, tarball), '-C', dir]);
+      unpacked.set(spec, join(dir, 'package'));
+    }
+    const contentType = path.endsWith('.css') ? 'text/css' : 'text/javascript';
+    await route.fulfill({ status: 200, contentType, body: readFileSync(join(unpacked.get(spec), path)) });
+  });
+}
+
+/** The text of the CodeMirror editor under `selector`. */
+function editorText(page, selector) {
+  return page.evaluate((selector) => document.querySelector(`${selector} .CodeMirror`)?.CodeMirror?.getValue() ?? null, selector);
+}
+
+const QUERY_EDITOR = '.graphiql-query-editor';
+const HEADERS_EDITOR = 'section.graphiql-editor-tool[aria-label="Headers"] .graphiql-editor:not(.hidden)';
+const RESPONSE = '.graphiql-response';
+
+async function typeQuery(page, text) {
+  const editor = page.locator(`${QUERY_EDITOR} .CodeMirror`).first();
+  await editor.click();
+  await page.keyboard.press('ControlOrMeta+A');
+  await page.keyboard.press('Delete');
+  await page.keyboard.type(text, { delay: 10 });
+  await page.keyboard.press('Escape'); // closes an autocomplete popup, if one is open
+  // CodeMirror closes brackets as they are typed and skips over the closing one when it
+  // is typed in turn, so the text should be exactly what was typed.
+  const typed = await editorText(page, QUERY_EDITOR);
+  if (typed.replace(/\s+/g, ' ').trim() !== text) {
+    throw new Error(`the query editor holds ${JSON.stringify(typed)}, expected ${JSON.stringify(text)}`);
+  }
+  console.log(`typed: ${text}`);
+  // GraphiQL parses the editor's text 100 ms after the last change (debounced) and only
+  // then updates the operation it sends. A person does not type and click that fast.
+  await page.waitForTimeout(600);
+}
+
+/** The result pane's text once it holds every one of `needles`. */
+async function resultWith(page, needles) {
+  const handle = await page
+    .waitForFunction(
+      ({ selector, needles }) => {
+        const cm = document.querySelector(`${selector} .CodeMirror`)?.CodeMirror;
+        const text = cm ? cm.getValue() : (document.querySelector(selector)?.textContent ?? '');
+        return needles.every((needle) => text.includes(needle)) ? text : false;
+      },
+      { selector: RESPONSE, needles },
+      { timeout: TIMEOUT_MS, polling: 100 },
+    )
+    .catch(async () => {
+      const shown = await page.evaluate((selector) => document.querySelector(selector)?.textContent ?? '(no result pane)', RESPONSE);
+      throw new Error(`no ${needles.join(' and ')} in the result pane within ${TIMEOUT_MS / 1000} s; it shows: ${shown.slice(0, 500)}`);
+    });
+  const text = await handle.jsonValue();
+  console.log(`result: ${text.replace(/\s+/g, ' ').trim()}`);
+  return text;
+}
+
+/** A GraphQL request from outside the browser, as another client of the server. */
+async function graphql(query, variables, token) {
+  const response = await fetch(new URL('/graphql', base), {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+    body: JSON.stringify({ query, variables }),
+  });
+  const body = await response.json();
+  if (body.errors) throw new Error(`${query}: ${JSON.stringify(body.errors)}`);
+  return body.data;
+}
+
+async function checkSubscriptionWithToken(page, socketFrames, token) {
+  const headers = { Authorization: `Bearer ${token}` };
+  await page.evaluate(
+    ({ selector, text }) => document.querySelector(`${selector} .CodeMirror`).CodeMirror.setValue(text),
+    { selector: HEADERS_EDITOR, text: JSON.stringify(headers) },
+  );
+  await typeQuery(page, SUBSCRIPTION);
+  await page.locator('.graphiql-execute-button').click();
+  console.log('started the subscription');
+  const acknowledged = await waitFor(() => socketFrames.received.some((frame) => frame.type === 'connection_ack'));
+  const init = socketFrames.sent.find((frame) => frame.type === 'connection_init');
+  if (JSON.stringify(init?.payload) !== JSON.stringify(headers)) {
+    problem(`connection_init carried ${JSON.stringify(init)}, expected the Headers tab's ${JSON.stringify(headers)}`);
+  }
+  if (!acknowledged) throw new Error(`the server did not acknowledge the connection; frames: ${JSON.stringify(socketFrames)}`);
+  await waitFor(() => socketFrames.sent.some((frame) => frame.type === 'subscribe'));
+  // A change made by another client shows up here.
+  const stamp = Date.now();
+  const { createUser } = await graphql('mutation ($input: CreateUserInput!) { createUser(input: $input) { id } }', { input: { email: `e2e-${stamp}@example.com`, name: 'E2E' } }, token);
+  const { createPlan } = await graphql('mutation ($input: CreatePlanInput!) { createPlan(input: $input) { id } }', { input: { name: `E2E ${stamp}` } }, token);
+  await graphql('mutation ($u: UUID!, $p: [UUID!]!) { addPlansToUser(userId: $u, planIds: $p, role: ADMIN) { __typename } }', { u: createUser.id, p: [createPlan.id] }, token);
+  await resultWith(page, ['"ADDED"', '"ADMIN"']);
+  // The execute button is a stop button while the subscription runs.
+  await page.locator('.graphiql-execute-button').click();
+  if (!(await waitFor(() => socketFrames.sent.some((frame) => frame.type === 'complete')))) {
+    problem('stopping the subscription sent no complete message');
+  }
+}
+
+async function waitFor(check) {
+  const deadline = Date.now() + TIMEOUT_MS;
+  while (Date.now() < deadline) {
+    if (check()) return true;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  return false;
+}
+
 async function run() {
-  context = await chromium.launchPersistentContext(profileDir, {
+  context = await chromium.launchPersistentContext(join(workDir, 'profile'), {
     executablePath,
     headless: true,
     timeout: TIMEOUT_MS,
@@ -69,84 +210,89 @@ async function run() {
   context.setDefaultTimeout(TIMEOUT_MS);
   context.setDefaultNavigationTimeout(TIMEOUT_MS);
   const page = context.pages()[0] ?? (await context.newPage());
+  if (options.cdn) await serveCdnFromNpm(page);
 
+  const apiRequests = [];
   page.on('request', (request) => {
     const url = new URL(request.url());
     if (['data:', 'blob:'].includes(url.protocol)) return;
-    if (url.host !== base.host) problem(`request to another host: ${request.method()} ${request.url()}`);
+    if (url.host === base.host) {
+      if (url.pathname === '/graphql' && request.method() === 'POST') apiRequests.push(request.postData());
+    } else if (!(options.cdn && url.host === CDN_HOST)) {
+      problem(`request to another host: ${request.method()} ${request.url()}`);
+    }
   });
   page.on('requestfailed', (request) => {
     problem(`request failed: ${request.method()} ${request.url()} (${request.failure()?.errorText ?? 'unknown error'})`);
   });
+  // With trusted documents only, a typed query is refused with 400, as it should be.
+  const refused = (status, url) => trustedOnly && status === 400 && url === `${base.origin}/graphql`;
   page.on('response', (response) => {
-    if (response.status() >= 400) {
+    if (response.status() >= 400 && !refused(response.status(), response.url())) {
       problem(`HTTP ${response.status()} for ${response.request().method()} ${response.url()}`);
     }
   });
   page.on('console', (message) => {
-    if (message.type() === 'error') problem(`console error: ${message.text()}`);
+    if (message.type() !== 'error') return;
+    const url = message.location()?.url;
+    if (refused(400, url) && message.text().includes('status of 400')) return;
+    problem(`console error: ${message.text()}`);
   });
   page.on('pageerror', (error) => problem(`page error: ${error.message}`));
+  const socketFrames = { sent: [], received: [] };
+  const frame = (payload) => {
+    try {
+      return JSON.parse(payload);
+    } catch {
+      return { unreadable: String(payload) };
+    }
+  };
   page.on('websocket', (ws) => {
     ws.on('socketerror', (error) => problem(`WebSocket error on ${ws.url()}: ${error}`));
+    ws.on('framesent', ({ payload }) => socketFrames.sent.push(frame(payload)));
+    ws.on('framereceived', ({ payload }) => socketFrames.received.push(frame(payload)));
   });
 
-  console.log(`opening ${pageUrl}`);
+  console.log(`opening ${pageUrl}${options.cdn ? ' (the CDN page)' : ''}${trustedOnly ? ' (trusted documents only)' : ''}`);
   const response = await page.goto(pageUrl, { waitUntil: 'load' });
   if (!response) throw new Error(`no response for ${pageUrl}`);
   console.log(`  ${response.status()} ${response.headers()['content-type'] ?? ''}`);
   const csp = response.headers()['content-security-policy'];
   console.log(`  content-security-policy: ${csp ?? '(none sent)'}`);
+  if (options.cdn === Boolean(csp)) problem(options.cdn ? 'the CDN page was expected, the bundle came' : 'the bundle was expected, the CDN page came');
   const title = await page.title();
   if (title !== 'userplan') problem(`page title is ${JSON.stringify(title)}, expected "userplan"`);
 
   // The query editor (CodeMirror) is ready once GraphiQL has rendered it.
-  const editor = page.locator('.graphiql-query-editor .CodeMirror').first();
-  await editor.waitFor({ state: 'visible' });
-  await editor.click();
-  await page.keyboard.press('ControlOrMeta+A');
-  await page.keyboard.press('Delete');
-  await page.keyboard.type(QUERY, { delay: 10 });
-  await page.keyboard.press('Escape'); // closes an autocomplete popup, if one is open
-  const typed = await page.evaluate(
-    () => document.querySelector('.graphiql-query-editor .CodeMirror')?.CodeMirror?.getValue() ?? null,
-  );
-  // CodeMirror closes brackets as they are typed and skips over the closing one
-  // when it is typed in turn, so the text should be exactly what was typed.
-  if (typed !== null && typed.replace(/\s+/g, ' ').trim() !== QUERY) {
-    throw new Error(`the query editor holds ${JSON.stringify(typed)}, expected ${JSON.stringify(QUERY)}`);
+  await page.locator(`${QUERY_EDITOR} .CodeMirror`).first().waitFor({ state: 'visible' });
+  const expectedDefault = trustedOnly ? TRUSTED_DOCUMENTS_QUERY : DEFAULT_QUERY;
+  if ((await editorText(page, QUERY_EDITOR)) !== expectedDefault) {
+    problem(`the query editor does not hold the ${trustedOnly ? 'trusted-documents notice' : 'default query'} on load`);
+  } else {
+    console.log(`the query editor holds the ${trustedOnly ? 'trusted-documents notice' : 'default query'}`);
   }
-  console.log(`typed: ${QUERY}`);
-  // GraphiQL parses the editor's text 100 ms after the last change (debounced) and only
-  // then updates the operation name it sends; running sooner would send the old one
-  // ("Users", from the default query). A person does not type and click that fast.
-  await page.waitForTimeout(600);
 
-  await page.locator('.graphiql-execute-button').click();
-  console.log('clicked the execute button');
-  const resultText = await page
-    .waitForFunction(
-      () => {
-        const cm = document.querySelector('.graphiql-response .CodeMirror')?.CodeMirror;
-        const text = cm ? cm.getValue() : document.querySelector('.graphiql-response')?.textContent ?? '';
-        return text.includes('"totalCount"') ? text : false;
-      },
-      null,
-      { timeout: TIMEOUT_MS, polling: 100 },
-    )
-    .then((handle) => handle.jsonValue())
-    .catch(async () => {
-      const shown = await page.evaluate(() => document.querySelector('.graphiql-response')?.textContent ?? '(no result pane)');
-      throw new Error(`no "totalCount" in the result pane within ${TIMEOUT_MS / 1000} s; it shows: ${shown.slice(0, 500)}`);
-    });
-  console.log(`result: ${resultText.replace(/\s+/g, ' ').trim()}`);
-  let totalCount;
-  try {
-    totalCount = JSON.parse(resultText)?.data?.users?.totalCount;
-  } catch {
-    // shown below
+  if (trustedOnly) {
+    const notice = await page.locator('[role="alert"].userplan-notice').textContent();
+    if (notice !== TRUSTED_DOCUMENTS_NOTICE) problem(`the notice shows ${JSON.stringify(notice)}`);
+    else console.log('the page says why typed documents cannot run');
+    if (apiRequests.length > 0) problem(`the page asked the server on load: ${apiRequests.join(' ; ')}`);
+    await typeQuery(page, QUERY);
+    await page.locator('.graphiql-execute-button').click();
+    await resultWith(page, ['PERSISTED_QUERY_NOT_IN_LIST']);
+  } else {
+    await typeQuery(page, QUERY);
+    await page.locator('.graphiql-execute-button').click();
+    const resultText = await resultWith(page, ['"totalCount"']);
+    let totalCount;
+    try {
+      totalCount = JSON.parse(resultText)?.data?.users?.totalCount;
+    } catch {
+      // shown below
+    }
+    if (typeof totalCount !== 'number') problem(`the result has no data.users.totalCount number: ${resultText}`);
+    if (options.token) await checkSubscriptionWithToken(page, socketFrames, options.token);
   }
-  if (typeof totalCount !== 'number') problem(`the result has no data.users.totalCount number: ${resultText}`);
 
   await page.screenshot({ path: screenshotPath, fullPage: true, timeout: TIMEOUT_MS });
   console.log(`screenshot: ${screenshotPath}`);
@@ -163,7 +309,7 @@ try {
   await cleanup();
 }
 if (passed) {
-  console.log('ok: the playground ran a query');
+  console.log('ok: the playground works as a new user finds it');
 } else {
   console.error(`FAILED: ${problems.length} problem(s) above`);
 }

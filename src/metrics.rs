@@ -2,7 +2,8 @@
 //! latency, SQL statements per request, DataLoader batch sizes, the connection pool and
 //! open subscriptions.
 
-use std::sync::OnceLock;
+use std::collections::HashSet;
+use std::sync::{Mutex, OnceLock};
 
 use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle};
 use sea_orm::{DatabaseConnection, DbBackend};
@@ -63,7 +64,74 @@ pub fn render(db: &DatabaseConnection) -> String {
     handle().render()
 }
 
-/// One GraphQL request ended. `operation` is the operation's name (or `anonymous`),
+/// How many operation names get series of their own when no trusted documents list them.
+pub const FIRST_SEEN_OPERATIONS: usize = 20;
+
+/// The `operation` label of a request, from a bounded set: operation names are chosen by
+/// clients, and every new label value adds a counter and a histogram's buckets to
+/// `/metrics` for as long as the process lives. One set per server instance.
+pub struct OperationLabels(Known);
+
+enum Known {
+    /// The operation names of the trusted documents: the only operations that can run.
+    Listed(HashSet<String>),
+    /// The first names seen; the ones after them are all `other`.
+    FirstSeen(Mutex<HashSet<String>>),
+}
+
+impl OperationLabels {
+    pub fn listed(names: impl IntoIterator<Item = String>) -> Self {
+        OperationLabels(Known::Listed(names.into_iter().collect()))
+    }
+
+    pub fn first_seen() -> Self {
+        OperationLabels(Known::FirstSeen(Mutex::default()))
+    }
+
+    /// The label for a request that runs (or was refused running) the operation `name`:
+    /// the name itself if it is one of the set, `anonymous` without one, `other` otherwise.
+    pub fn label(&self, name: Option<&str>) -> String {
+        let Some(name) = name else {
+            return ANONYMOUS.to_owned();
+        };
+        let own_series = is_label_worthy(name)
+            && match &self.0 {
+                Known::Listed(names) => names.contains(name),
+                Known::FirstSeen(names) => {
+                    let mut names = names
+                        .lock()
+                        .unwrap_or_else(|poisoned| poisoned.into_inner());
+                    names.contains(name)
+                        || (names.len() < FIRST_SEEN_OPERATIONS && names.insert(name.to_owned()))
+                }
+            };
+        if own_series {
+            name.to_owned()
+        } else {
+            OTHER.to_owned()
+        }
+    }
+}
+
+const ANONYMOUS: &str = "anonymous";
+const OTHER: &str = "other";
+
+/// A GraphQL name of at most 64 characters that is not one of the labels given to
+/// operations without one: a name sent only in a request's JSON (of a request refused
+/// before its document was read) can be any text.
+fn is_label_worthy(name: &str) -> bool {
+    let mut bytes = name.bytes();
+    let starts_well = bytes
+        .next()
+        .is_some_and(|first| first == b'_' || first.is_ascii_alphabetic());
+    starts_well
+        && name.len() <= 64
+        && bytes.all(|b| b == b'_' || b.is_ascii_alphanumeric())
+        && name != ANONYMOUS
+        && name != OTHER
+}
+
+/// One GraphQL request ended. `operation` is its label from [`OperationLabels`],
 /// `outcome` `ok` or the first error's code.
 pub fn request_finished(operation: &str, outcome: &str, seconds: f64, statements: u64) {
     let labels = [
@@ -101,5 +169,32 @@ impl OpenSubscription {
 impl Drop for OpenSubscription {
     fn drop(&mut self) {
         metrics::gauge!("userplan_subscriptions_open").decrement(1.0);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_graphql_names_get_a_series() {
+        let labels = OperationLabels::first_seen();
+        let long = "a".repeat(65);
+        for refused in [
+            "",
+            "1st",
+            "a-b",
+            "Zoë",
+            "a\0b",
+            "😀",
+            "other",
+            "anonymous",
+            &long,
+        ] {
+            assert_eq!(labels.label(Some(refused)), OTHER, "{refused:?}");
+        }
+        assert_eq!(labels.label(Some(&long[..64])), &long[..64]);
+        assert_eq!(labels.label(Some("_Q9")), "_Q9");
+        assert_eq!(labels.label(None), ANONYMOUS);
     }
 }

@@ -6,8 +6,9 @@
 // `connection_init` payload instead, e.g. {"Authorization": "Bearer secret"}; the server
 // reads the token from there. One client is kept per distinct headers value, so changing
 // the token opens a new connection instead of reusing one authenticated with the old one.
-import { getOperationAST } from 'graphql';
-import { createClient } from 'graphql-ws';
+//
+// No imports: the page that loads GraphiQL from a CDN loads this module as it is from the
+// server, and both pages pass graphql-ws's `createClient` in.
 
 /** `Authorization` and friends as a plain object of strings, whatever the editor held. */
 function headerObject(headers) {
@@ -25,15 +26,17 @@ function canonicalKey(headers) {
   return JSON.stringify(Object.keys(headers).sort().map((name) => [name, headers[name]]));
 }
 
+/** The operation a request runs: the one it names, or the document's only one. */
+function operationOf(document, name) {
+  const operations = (document.definitions ?? []).filter((definition) => definition.kind === 'OperationDefinition');
+  if (name) return operations.find((operation) => operation.name?.value === name);
+  return operations.length === 1 ? operations[0] : undefined;
+}
+
 function isSubscription(params, opts) {
   const document = opts?.documentAST;
   if (!document) return false;
-  try {
-    const operation = getOperationAST(document, params.operationName || undefined);
-    return operation?.operation === 'subscription';
-  } catch {
-    return false;
-  }
+  return operationOf(document, params.operationName)?.operation === 'subscription';
 }
 
 /** What a failed subscription shows in the result pane, instead of `{"isTrusted": true}`. */
@@ -58,23 +61,39 @@ function socketErrorMessage(error, url) {
   return `WebSocket ${url} failed (the server is unreachable or refused the connection)`;
 }
 
-/** A subscription as an async iterator, its errors made readable. */
-async function* subscribe(client, url, payload) {
-  try {
-    // Leaving this loop early (GraphiQL's stop button) returns the inner iterator,
-    // which sends `complete` to the server.
-    for await (const result of client.iterate(payload)) yield result;
-  } catch (error) {
-    // GraphQL errors of the operation (an `error` message): show them as a result.
-    if (Array.isArray(error)) {
-      yield { errors: error };
-      return;
-    }
-    throw readableSocketError(error, url);
-  }
+/**
+ * A subscription as an async iterator, its errors made readable. Not an async generator:
+ * GraphiQL's stop button calls return() while a next() waits for an event, and a
+ * generator would queue that call behind the wait, so `complete` would go out only with
+ * the next event. This hands return() to graphql-ws at once.
+ */
+function subscribe(client, url, payload) {
+  const events = client.iterate(payload);
+  let ended = false;
+  return {
+    [Symbol.asyncIterator]() {
+      return this;
+    },
+    async next() {
+      if (ended) return { done: true, value: undefined };
+      try {
+        return await events.next();
+      } catch (error) {
+        ended = true;
+        // GraphQL errors of the operation (an `error` message): show them as a result.
+        if (Array.isArray(error)) return { done: false, value: { errors: error } };
+        throw readableSocketError(error, url);
+      }
+    },
+    async return() {
+      ended = true;
+      await events.return?.();
+      return { done: true, value: undefined };
+    },
+  };
 }
 
-export function createUserplanFetcher({ url, subscriptionUrl }) {
+export function createUserplanFetcher({ url, subscriptionUrl, createClient }) {
   /** @type {Map<string, import('graphql-ws').Client>} */
   const wsClients = new Map();
 

@@ -60,6 +60,16 @@ impl TrustedDocuments {
     pub fn is_empty(&self) -> bool {
         self.0.is_empty()
     }
+
+    /// The names of the documents' operations: every name a request can run.
+    pub fn operation_names(&self) -> impl Iterator<Item = String> + '_ {
+        self.0.values().flat_map(|document| {
+            document
+                .operations
+                .iter()
+                .filter_map(|(name, _)| name.map(|name| name.to_string()))
+        })
+    }
 }
 
 pub fn sha256_hex(text: &str) -> String {

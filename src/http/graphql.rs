@@ -13,7 +13,6 @@ use tracing::Instrument;
 
 use super::AppState;
 use super::operation::{execute, first_code, request_span, with_request_id};
-use super::playground;
 use crate::error::request_error;
 use crate::graphql::access::{Transport, WRITE_OVER_GET};
 
@@ -125,10 +124,9 @@ pub async fn get(
     };
     let wants_page = accepts(&headers, "text/html");
     if params.query.is_empty() && params.extensions.is_none() && wants_page {
-        return if state.playground {
-            playground::page()
-        } else {
-            StatusCode::NOT_FOUND.into_response()
+        return match &state.playground {
+            Some(page) => page.response(),
+            None => StatusCode::NOT_FOUND.into_response(),
         };
     }
     let (variables, extensions) = match (

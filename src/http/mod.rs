@@ -27,6 +27,7 @@ use crate::graphql::gate::Gate;
 use crate::graphql::nulls::FieldTypes;
 use crate::graphql::persisted::TrustedDocuments;
 use crate::graphql::schema::{self, AppSchema};
+use crate::metrics::OperationLabels;
 use crate::service::events::Events;
 
 pub use cors::AllowedOrigins;
@@ -38,6 +39,7 @@ pub struct AppState {
     /// The schema's field types, for mending field errors ([`crate::graphql::nulls`]).
     field_types: Arc<FieldTypes>,
     gate: Arc<Gate>,
+    operation_labels: Arc<OperationLabels>,
     db: DatabaseConnection,
     events: Events,
     token: ApiToken,
@@ -46,7 +48,8 @@ pub struct AppState {
     max_batch: usize,
     max_complexity: usize,
     request_timeout: Duration,
-    playground: bool,
+    /// None when introspection is off: the playground needs the schema.
+    playground: Option<playground::Page>,
     allowed_origins: AllowedOrigins,
     /// The WebSocket connections, which outlive their HTTP request: shutdown waits for
     /// them to say goodbye.
@@ -65,12 +68,18 @@ impl AppState {
         if let Some(trusted) = &trusted {
             tracing::info!(documents = trusted.len(), "running trusted documents only");
         }
+        let trusted_documents_only = trusted.is_some();
+        let operation_labels = match &trusted {
+            Some(trusted) => OperationLabels::listed(trusted.operation_names()),
+            None => OperationLabels::first_seen(),
+        };
         crate::metrics::install();
         let schema = schema::build(db.clone(), events.clone(), &args.limits);
         Ok(Self {
             field_types: Arc::new(FieldTypes::of_sdl(&schema.sdl())),
             schema,
             gate: Arc::new(Gate::new(&args.limits, trusted)),
+            operation_labels: Arc::new(operation_labels),
             db,
             events,
             token: ApiToken::from_args(&args.access)?,
@@ -79,7 +88,8 @@ impl AppState {
             max_batch: args.limits.max_batch,
             max_complexity: args.limits.max_complexity,
             request_timeout: args.limits.request_timeout(),
-            playground: !args.limits.no_introspection,
+            playground: (!args.limits.no_introspection)
+                .then(|| playground::Page::new(trusted_documents_only)),
             allowed_origins: args.allowed_origins(),
             sockets: TaskTracker::new(),
         })
@@ -113,6 +123,7 @@ pub fn router(state: AppState) -> Router {
         .route("/graphql", get(graphql::get).post(graphql::post))
         .route("/graphql/ws", get(ws::upgrade))
         .route("/playground/assets/{file}", get(playground::asset))
+        .route("/playground/src/{file}", get(playground::shared_module))
         .route("/health", get(|| async { "ok" }))
         .route("/ready", get(ready))
         .route("/metrics", get(metrics));

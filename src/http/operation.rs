@@ -102,7 +102,7 @@ async fn admit(
         }
         Err((refused, name)) => (Err(refused), name),
     };
-    let operation = operation_label(name.as_deref());
+    let operation = state.operation_labels.label(name.as_deref());
     tracing::Span::current().record("operation", operation.as_str());
     (admitted, operation)
 }
@@ -249,17 +249,6 @@ fn with_default_code(error: &mut ServerError) {
     let extensions = error.extensions.get_or_insert_with(Default::default);
     if extensions.get("code").is_none() {
         extensions.set("code", "BAD_USER_INPUT");
-    }
-}
-
-/// A metrics label and log field for an operation: its name, `anonymous`, or `other` for a
-/// name too long to be one of a frontend's own (names are client-chosen: this bounds what
-/// they can add to the metrics).
-fn operation_label(name: Option<&str>) -> String {
-    match name {
-        None => "anonymous".to_owned(),
-        Some(name) if name.len() <= 64 => name.to_owned(),
-        Some(_) => "other".to_owned(),
     }
 }
 

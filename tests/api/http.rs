@@ -1,4 +1,4 @@
-//! The HTTP surface: GET and POST, GraphiQL, batching, health and readiness, error codes
+//! The HTTP surface: GET and POST, batching, health and readiness, error codes
 //! for requests async-graphql rejects itself.
 
 use serde_json::{Value, json};
@@ -22,21 +22,6 @@ on_both_databases! {
         let body: Value = response.json().await.unwrap();
         assert_eq!(body["errors"][0]["extensions"]["code"], "METHOD_NOT_ALLOWED");
         assert_eq!(app.snapshot().await, before, "the mutation did not run");
-    }
-
-    async fn browsers_get_graphiql(app: TestApp) {
-        let response = app.client().get(app.url("/graphql")).header("accept", "text/html").send().await.unwrap();
-        assert_eq!(response.status(), 200);
-        assert!(response.headers()["content-type"].to_str().unwrap().starts_with("text/html"));
-        let bundled = response.headers().contains_key("content-security-policy");
-        let page = response.text().await.unwrap();
-        assert!(page.contains("<title>userplan</title>"), "{page}");
-        if bundled {
-            // The embedded bundle: its scripts come from this server.
-            assert!(page.contains("/playground/assets/"), "{page}");
-        } else {
-            assert!(page.contains("graphiql.min.js"), "{page}");
-        }
     }
 
     async fn health_and_readiness(app: TestApp) {
