@@ -41,13 +41,8 @@ impl AppError {
     pub fn not_found(what: &str, mut ids: Vec<Uuid>) -> Self {
         ids.sort_unstable();
         ids.dedup();
-        let list = ids
-            .iter()
-            .map(Uuid::to_string)
-            .collect::<Vec<_>>()
-            .join(", ");
         Self::NotFound {
-            message: format!("no {what} with id {list}"),
+            message: format!("no {what} with id {}", id_list(&ids)),
             ids,
         }
     }
@@ -76,6 +71,20 @@ impl AppError {
             Self::Timeout(_) => "TIMEOUT",
             Self::Internal(_) => "INTERNAL_SERVER_ERROR",
         }
+    }
+}
+
+/// Ids for a message: the first few, and how many more `extensions.ids` lists (a call may
+/// name 10,000; a message of all of them would be hundreds of kilobytes).
+pub fn id_list(ids: &[Uuid]) -> String {
+    const SHOWN: usize = 3;
+    let shown: Vec<String> = ids.iter().take(SHOWN).map(Uuid::to_string).collect();
+    match ids.len().saturating_sub(SHOWN) {
+        0 => shown.join(", "),
+        more => format!(
+            "{} and {more} more (extensions.ids lists them all)",
+            shown.join(", ")
+        ),
     }
 }
 

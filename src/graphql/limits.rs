@@ -5,11 +5,17 @@
 
 use std::collections::HashMap;
 
-use async_graphql::ServerError;
+use std::sync::{Arc, Mutex};
+
+use async_graphql::extensions::{Extension, ExtensionContext, ExtensionFactory, NextValidation};
 use async_graphql::parser::types::{
     ExecutableDocument, FragmentDefinition, Selection, SelectionSet,
 };
-use async_graphql::{Name, Positioned};
+use async_graphql::{Name, Positioned, Request, Schema, ServerError, ValidationResult, Variables};
+
+use super::mutation::MutationRoot;
+use super::query::QueryRoot;
+use super::subscription::SubscriptionRoot;
 
 use crate::config::Limits;
 use crate::domain::MAX_PAGE_SIZE;
@@ -23,14 +29,78 @@ pub fn list_cost(first: Option<i32>, default: i32, child_complexity: usize) -> u
     rows.saturating_mul(1 + child_complexity)
 }
 
-/// What async-graphql says when the cost is over the limit, and what we tell the client.
-pub fn explain_cost(message: &str, max_complexity: usize) -> Option<String> {
-    (message == "Query is too complex.").then(|| {
-        format!(
-            "the query could return more than {max_complexity} rows (each list counts its \
-             `first` times what it selects): ask for smaller pages"
+/// Measures what a query would cost, for the message of a refusal: async-graphql refuses a
+/// query over the cost limit without saying its cost (nor giving the error a code). This
+/// second schema has no limit and an extension that keeps the cost its validation computed
+/// and stops there, so nothing runs; it is used only on the refusal path, since any
+/// extension on the serving schema would slow the resolution of every field.
+pub struct CostMeter(Schema<QueryRoot, MutationRoot, SubscriptionRoot>);
+
+impl Default for CostMeter {
+    fn default() -> Self {
+        CostMeter(
+            Schema::build(QueryRoot, MutationRoot, SubscriptionRoot)
+                .extension(MeasureCost)
+                .finish(),
         )
-    })
+    }
+}
+
+impl CostMeter {
+    /// The cost of the document's operation with these variables; `None` if it does not
+    /// validate.
+    pub async fn cost(
+        &self,
+        document: ExecutableDocument,
+        variables: Variables,
+        operation_name: Option<String>,
+    ) -> Option<usize> {
+        let measured = Arc::new(Mutex::new(None));
+        let mut request = Request::new(String::new()).variables(variables);
+        request.operation_name = operation_name;
+        request.set_parsed_query(document);
+        self.0
+            .execute(request.data(Measured(measured.clone())))
+            .await;
+        *measured.lock().unwrap()
+    }
+}
+
+/// Where [`MeasureCost`] leaves the cost of the request it measured.
+struct Measured(Arc<Mutex<Option<usize>>>);
+
+struct MeasureCost;
+
+impl ExtensionFactory for MeasureCost {
+    fn create(&self) -> Arc<dyn Extension> {
+        Arc::new(MeasureCost)
+    }
+}
+
+#[async_trait::async_trait]
+impl Extension for MeasureCost {
+    async fn validation(
+        &self,
+        ctx: &ExtensionContext<'_>,
+        next: NextValidation<'_>,
+    ) -> Result<ValidationResult, Vec<ServerError>> {
+        let result = next.run(ctx).await?;
+        if let Some(Measured(slot)) = ctx.data_opt::<Measured>() {
+            *slot.lock().unwrap() = Some(result.complexity);
+        }
+        Err(vec![ServerError::new("measured, not run", None)])
+    }
+}
+
+/// The refusal of a query over the cost limit, with its measured cost.
+pub fn too_costly(cost: usize, max_complexity: usize) -> ServerError {
+    request_error(
+        format!(
+            "the query could return up to {cost} rows, more than the {max_complexity} allowed \
+             (each list counts its `first` times what it selects): ask for smaller pages"
+        ),
+        "BAD_USER_INPUT",
+    )
 }
 
 /// Refuses a document with too many fields (aliases count: this is what stops alias bombs)

@@ -122,12 +122,20 @@ pub async fn get(
             "the query string is not a GraphQL request",
         );
     };
-    let wants_page = accepts(&headers, "text/html");
-    if params.query.is_empty() && params.extensions.is_none() && wants_page {
-        return match &state.playground {
+    if params.query.is_empty() && params.extensions.is_none() {
+        if !accepts(&headers, "text/html") {
+            return reply.refusal(
+                StatusCode::BAD_REQUEST,
+                "a GET of /graphql runs the GraphQL query in its `query` parameter \
+                 (/graphql?query={__typename}); open it in a browser for the playground",
+            );
+        }
+        let mut page = match &state.playground {
             Some(page) => page.response(),
             None => StatusCode::NOT_FOUND.into_response(),
         };
+        varies_by_accept(&mut page);
+        return page;
     }
     let (variables, extensions) = match (
         from_json("variables", params.variables),
@@ -227,8 +235,17 @@ impl Reply {
         let headers = http.headers_mut();
         headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
         headers.insert(REQUEST_ID, self.request_id.clone());
+        varies_by_accept(&mut http);
         http
     }
+}
+
+/// The media type, and on GET whether the answer is the playground, follow the request's
+/// `Accept`: caches must keep one answer per `Accept`.
+fn varies_by_accept(response: &mut axum::response::Response) {
+    response
+        .headers_mut()
+        .append(header::VARY, HeaderValue::from_static("accept"));
 }
 
 /// The caller's request id when it sent a sane one (so its logs and ours line up), or a

@@ -24,6 +24,7 @@ use crate::BoxError;
 use crate::auth::ApiToken;
 use crate::config::ServeArgs;
 use crate::graphql::gate::Gate;
+use crate::graphql::limits::CostMeter;
 use crate::graphql::nulls::FieldTypes;
 use crate::graphql::persisted::TrustedDocuments;
 use crate::graphql::schema::{self, AppSchema};
@@ -47,6 +48,8 @@ pub struct AppState {
     max_body_bytes: usize,
     max_batch: usize,
     max_complexity: usize,
+    /// What a query refused for its cost would have cost, for the refusal's message.
+    cost_meter: Arc<CostMeter>,
     request_timeout: Duration,
     /// None when introspection is off: the playground needs the schema.
     playground: Option<playground::Page>,
@@ -87,6 +90,7 @@ impl AppState {
             max_body_bytes: args.limits.max_body_bytes,
             max_batch: args.limits.max_batch,
             max_complexity: args.limits.max_complexity,
+            cost_meter: Arc::new(CostMeter::default()),
             request_timeout: args.limits.request_timeout(),
             playground: (!args.limits.no_introspection)
                 .then(|| playground::Page::new(trusted_documents_only)),

@@ -20,7 +20,7 @@ use crate::db::{SQL_STATS, SqlStats};
 use crate::error::request_error;
 use crate::graphql::access::Transport;
 use crate::graphql::gate::Admitted;
-use crate::graphql::limits::explain_cost;
+use crate::graphql::limits::too_costly;
 use crate::graphql::{loaders, nulls};
 
 /// Runs a query or mutation and returns its answer. A subscription is refused: it needs a
@@ -121,23 +121,38 @@ async fn run(
         kind,
         mut request,
     } = admitted;
-    // Kept for mending field errors afterwards: a clone of a parsed document is a small
-    // fraction of a request's cost, and the request consumes its own.
+    // Kept for mending field errors afterwards, and for measuring a refused query's cost:
+    // a clone of a parsed document is a small fraction of a request's cost, and the request
+    // consumes its own.
     let document = request.parsed_query().ok().cloned();
+    let variables = request.variables.clone();
     let stats = Arc::new(SqlStats::default());
     let request = request.data(loaders::for_request(state.db.clone(), stats.clone()));
     let run = SQL_STATS.scope(stats.clone(), state.schema.execute(request));
     let mut response = guarded(run, state.request_timeout).await;
-    if let Some(document) = &document {
+    if let Some(document) = document {
         nulls::propagate(
             &state.field_types,
-            document,
+            &document,
             name.as_deref(),
             kind,
             &mut response,
         );
+        if refused_by_the_schema(&response)
+            && let Some(cost) = state.cost_meter.cost(document, variables, name).await
+            && cost > state.max_complexity
+        {
+            response.errors = vec![too_costly(cost, state.max_complexity)];
+        }
     }
     finish(state, response, operation, id, started, &stats)
+}
+
+/// Whether the schema refused the request before running it with one error of its own
+/// (async-graphql's errors carry no code): what an operation over the cost limit gets.
+fn refused_by_the_schema(response: &Response) -> bool {
+    response.data == async_graphql::Value::Null
+        && matches!(&response.errors[..], [error] if error.path.is_empty() && error.extensions.is_none())
 }
 
 /// A subscription's events. Its resolvers read no per-request state: an event is one row
@@ -209,9 +224,6 @@ fn finish(
     stats: &SqlStats,
 ) -> Response {
     for error in &mut response.errors {
-        if let Some(message) = explain_cost(&error.message, state.max_complexity) {
-            error.message = message;
-        }
         with_default_code(error);
         with_request_id(error, id);
     }

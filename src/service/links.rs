@@ -15,7 +15,9 @@ use uuid::Uuid;
 use super::events::{EventKind, Events, MembershipEvent};
 use super::rows::{self, Row};
 use super::sql::{one_of, statement, value_rows};
-use crate::error::{AppError, AppResult, is_foreign_key_violation, is_unique_violation, sql_state};
+use crate::error::{
+    AppError, AppResult, id_list, is_foreign_key_violation, is_unique_violation, sql_state,
+};
 
 /// How many times a write is tried when the database aborts it for a deadlock or a
 /// serialization failure.
@@ -1023,14 +1025,10 @@ async fn unknown_ids(
         .copied()
         .collect();
     if !missing_others.is_empty() {
-        let list = missing_others
-            .iter()
-            .map(Uuid::to_string)
-            .collect::<Vec<_>>();
         message.push(format!(
             "no {} with id {}",
             side.other().noun(),
-            list.join(", ")
+            id_list(&missing_others)
         ));
         missing.extend(missing_others);
     }

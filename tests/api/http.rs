@@ -61,6 +61,23 @@ on_both_databases! {
         assert_eq!(plain.headers()["content-type"], "application/json");
         let modern = post("application/graphql-response+json, application/json;q=0.9").await.unwrap();
         assert_eq!(modern.headers()["content-type"], "application/graphql-response+json");
+        // Caches must keep the two apart, and the page apart from a GET's JSON.
+        let page = app.client().get(app.url("/graphql")).header("accept", "text/html").send().await.unwrap();
+        let get = app.client().get(app.url("/graphql?query={__typename}")).send().await.unwrap();
+        for response in [&plain, &modern, &page, &get] {
+            let vary: Vec<&str> = response.headers().get_all("vary").iter().map(|value| value.to_str().unwrap()).collect();
+            assert!(vary.iter().any(|value| value.split(',').any(|name| name.trim().eq_ignore_ascii_case("accept"))), "{} {vary:?}", response.url());
+        }
+    }
+
+    async fn a_get_without_a_query_says_what_it_needs(app: TestApp) {
+        let response = app.client().get(app.url("/graphql")).send().await.unwrap();
+        assert_eq!(response.status(), 400);
+        let body: Value = response.json().await.unwrap();
+        let error = &body["errors"][0];
+        assert_eq!(error["extensions"]["code"], "BAD_USER_INPUT", "{body}");
+        let message = error["message"].as_str().unwrap();
+        assert!(message.contains("`query` parameter") && !message.contains("-->"), "{message}");
     }
 
     async fn requests_graphql_rejects_carry_a_code(app: TestApp) {

@@ -16,6 +16,7 @@ mod explain;
 mod faults;
 mod fuzz;
 mod http;
+mod limits;
 mod memberships;
 mod metrics;
 mod migrate;

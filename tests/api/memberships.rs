@@ -265,3 +265,23 @@ on_both_databases! {
         }
     }
 }
+
+on_both_databases! {
+    async fn ten_thousand_unknown_ids_are_listed_in_extensions_not_the_message(app: TestApp) {
+        let user = app.create_user("many@example.com", "Many").await;
+        let unknown: Vec<Uuid> = (0..10_000).map(|_| Uuid::new_v4()).collect();
+        let add = "mutation($u: UUID!, $p: [UUID!]!) { addPlansToUser(userId: $u, planIds: $p) { addedPlanIds } }";
+        let error = app.error(add, json!({ "u": user, "p": unknown })).await;
+        assert_eq!(error["extensions"]["code"], "NOT_FOUND", "{error}");
+        assert_eq!(uuids(&error["extensions"]["ids"]), sorted(unknown.iter().copied()));
+        let message = error["message"].as_str().unwrap();
+        assert!(message.len() < 300, "{} bytes: {message}", message.len());
+        assert!(message.contains("9997 more"), "{message}");
+        // A few are all named.
+        let error = app.error(add, json!({ "u": user, "p": &unknown[..2] })).await;
+        let message = error["message"].as_str().unwrap();
+        for id in &unknown[..2] {
+            assert!(message.contains(&id.to_string()), "{message}");
+        }
+    }
+}
