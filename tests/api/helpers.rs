@@ -187,14 +187,16 @@ impl TestApp {
         format!("http://{}{path}", self.address)
     }
 
-    /// The extra statements a link write runs on PostgreSQL: one locks the users and plans
-    /// at both ends of its links (SQLite's write lock covers the whole database), one
-    /// NOTIFYs its events to every instance.
-    pub fn postgres_write_statements(&self) -> u64 {
-        match self.backend() {
-            Backend::Postgres => 2,
-            Backend::Sqlite => 0,
-        }
+    /// The statement with which a link write on PostgreSQL takes its locks (SQLite's write
+    /// lock covers the whole database).
+    pub fn lock_statements(&self) -> u64 {
+        u64::from(self.backend() == Backend::Postgres)
+    }
+
+    /// The statement with which a link write on PostgreSQL NOTIFYs its events to every
+    /// instance.
+    pub fn notify_statements(&self) -> u64 {
+        u64::from(self.backend() == Backend::Postgres)
     }
 
     pub fn client(&self) -> &reqwest::Client {
