@@ -274,13 +274,7 @@ async fn introspection_can_be_switched_off_and_the_playground_with_it() {
         answer("{ users { totalCount } __schema { queryType { name } } }").await,
         json!({ "users": { "totalCount": 1 }, "__schema": null })
     );
-    let page = app
-        .client()
-        .get(app.url("/graphql"))
-        .header("accept", "text/html")
-        .send()
-        .await
-        .unwrap();
+    let page = app.browse("/graphql").await;
     assert_eq!(page.status(), 404);
     // With introspection on, the same query tells the schema; and introspection nests
     // deeper than the depth limit, and is not refused for it.

@@ -199,6 +199,16 @@ impl TestApp {
         u64::from(self.backend() == Backend::Postgres)
     }
 
+    /// GETs `path` as a browser opening it does (`Accept: text/html`).
+    pub async fn browse(&self, path: &str) -> reqwest::Response {
+        self.client
+            .get(self.url(path))
+            .header("accept", "text/html")
+            .send()
+            .await
+            .expect("request")
+    }
+
     pub fn client(&self) -> &reqwest::Client {
         &self.client
     }

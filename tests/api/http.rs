@@ -62,7 +62,7 @@ on_both_databases! {
         let modern = post("application/graphql-response+json, application/json;q=0.9").await.unwrap();
         assert_eq!(modern.headers()["content-type"], "application/graphql-response+json");
         // Caches must keep the two apart, and the page apart from a GET's JSON.
-        let page = app.client().get(app.url("/graphql")).header("accept", "text/html").send().await.unwrap();
+        let page = app.browse("/graphql").await;
         let get = app.client().get(app.url("/graphql?query={__typename}")).send().await.unwrap();
         for response in [&plain, &modern, &page, &get] {
             let vary: Vec<&str> = response.headers().get_all("vary").iter().map(|value| value.to_str().unwrap()).collect();

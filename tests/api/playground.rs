@@ -29,13 +29,7 @@ struct Page {
 }
 
 async fn page(app: &TestApp) -> Page {
-    let response = app
-        .client()
-        .get(app.url("/graphql"))
-        .header("accept", "text/html")
-        .send()
-        .await
-        .unwrap();
+    let response = app.browse("/graphql").await;
     assert_eq!(response.status(), 200);
     let content_type = response.headers()["content-type"].to_str().unwrap();
     assert!(content_type.starts_with("text/html"), "{content_type}");
