@@ -8,6 +8,7 @@ mod text;
 use serde_json::{Value, json};
 use uuid::Uuid;
 
+use crate::helpers::TestApp;
 use crate::on_both_databases;
 
 /// How a case reaches the server.
@@ -569,43 +570,96 @@ fn cases(
     ]
 }
 
-on_both_databases! {
-    async fn each_bad_request_gets_its_code_and_changes_nothing(app: TestApp) {
-        let user = app.create_user("ada@example.com", "Ada").await;
-        let other_user = app.create_user("bob@example.com", "Bob").await;
-        let plan = app.create_plan("Pro").await;
-        app.create_user(text::ZOE, "Zoë").await;
-        app.link(user, plan, "OWNER").await;
-        let cursor = |data: &Value, root: &str| data[root]["pageInfo"]["endCursor"].as_str().unwrap().to_owned();
-        let by_email = app.data("{ users(first: 1, orderBy: { field: EMAIL, direction: ASC }) { pageInfo { endCursor } } }", json!({})).await;
-        let by_time = app.data("{ users(first: 1) { pageInfo { endCursor } } }", json!({})).await;
-        let mut cases = cases(user, other_user, plan, &cursor(&by_time, "users"), &cursor(&by_email, "users"));
-        cases.extend(text::cases(other_user, plan));
-        assert!(cases.len() >= 60, "{} cases", cases.len());
-        let before = app.snapshot().await;
-        for case in cases {
-            let request = match &case.send {
-                Send::Query(query, variables) => app.client().post(app.url("/graphql")).json(&json!({ "query": query, "variables": variables })),
-                Send::Raw(content_type, body) => app.client().post(app.url("/graphql")).header("content-type", *content_type).body(body.clone()),
-                Send::Get(query) => app.client().get(app.url("/graphql")).query(&[("query", query)]),
-            };
-            let response = request.send().await.unwrap();
-            assert_eq!(response.status().as_u16(), case.status, "{}", case.name);
-            let body: Value = response.json().await.unwrap_or_else(|err| panic!("{}: not JSON: {err}", case.name));
-            let error = &body["errors"][0];
-            assert_eq!(error["extensions"]["code"], case.code, "{}: {body:#}", case.name);
-            if let Some(field) = case.field {
-                assert_eq!(error["extensions"]["field"], field, "{}: {body:#}", case.name);
-            }
-            assert!(error["extensions"]["requestId"].is_string(), "{}: {body:#}", case.name);
-            let message = error["message"].as_str().unwrap_or_default().to_lowercase();
-            for leak in ["select ", "insert ", "sqlx", "sqlite", "postgres", "panicked", ".rs:"] {
-                assert!(!message.contains(leak), "{}: leaks {leak:?}: {message}", case.name);
-            }
-            assert_eq!(app.snapshot().await, before, "{}: the tables changed", case.name);
+on_both_databases!(each_bad_request_gets_its_code_and_changes_nothing);
+async fn each_bad_request_gets_its_code_and_changes_nothing(app: TestApp) {
+    let user = app.create_user("ada@example.com", "Ada").await;
+    let other_user = app.create_user("bob@example.com", "Bob").await;
+    let plan = app.create_plan("Pro").await;
+    app.create_user(text::ZOE, "Zoë").await;
+    app.link(user, plan, "OWNER").await;
+    let cursor = |data: &Value, root: &str| {
+        data[root]["pageInfo"]["endCursor"]
+            .as_str()
+            .unwrap()
+            .to_owned()
+    };
+    let by_email = app.data("{ users(first: 1, orderBy: { field: EMAIL, direction: ASC }) { pageInfo { endCursor } } }", json!({})).await;
+    let by_time = app
+        .data("{ users(first: 1) { pageInfo { endCursor } } }", json!({}))
+        .await;
+    let mut cases = cases(
+        user,
+        other_user,
+        plan,
+        &cursor(&by_time, "users"),
+        &cursor(&by_email, "users"),
+    );
+    cases.extend(text::cases(other_user, plan));
+    assert!(cases.len() >= 60, "{} cases", cases.len());
+    let before = app.snapshot().await;
+    for case in cases {
+        let request = match &case.send {
+            Send::Query(query, variables) => app
+                .client()
+                .post(app.url("/graphql"))
+                .json(&json!({ "query": query, "variables": variables })),
+            Send::Raw(content_type, body) => app
+                .client()
+                .post(app.url("/graphql"))
+                .header("content-type", *content_type)
+                .body(body.clone()),
+            Send::Get(query) => app
+                .client()
+                .get(app.url("/graphql"))
+                .query(&[("query", query)]),
+        };
+        let response = request.send().await.unwrap();
+        assert_eq!(response.status().as_u16(), case.status, "{}", case.name);
+        let body: Value = response
+            .json()
+            .await
+            .unwrap_or_else(|err| panic!("{}: not JSON: {err}", case.name));
+        let error = &body["errors"][0];
+        assert_eq!(
+            error["extensions"]["code"], case.code,
+            "{}: {body:#}",
+            case.name
+        );
+        if let Some(field) = case.field {
+            assert_eq!(
+                error["extensions"]["field"], field,
+                "{}: {body:#}",
+                case.name
+            );
         }
-        // And the server still serves.
-        let data = app.data("query($u: UUID!) { user(id: $u) { email planCount } }", json!({ "u": user })).await;
-        assert_eq!(data["user"]["planCount"], 1);
+        assert!(
+            error["extensions"]["requestId"].is_string(),
+            "{}: {body:#}",
+            case.name
+        );
+        let message = error["message"].as_str().unwrap_or_default().to_lowercase();
+        for leak in [
+            "select ", "insert ", "sqlx", "sqlite", "postgres", "panicked", ".rs:",
+        ] {
+            assert!(
+                !message.contains(leak),
+                "{}: leaks {leak:?}: {message}",
+                case.name
+            );
+        }
+        assert_eq!(
+            app.snapshot().await,
+            before,
+            "{}: the tables changed",
+            case.name
+        );
     }
+    // And the server still serves.
+    let data = app
+        .data(
+            "query($u: UUID!) { user(id: $u) { email planCount } }",
+            json!({ "u": user }),
+        )
+        .await;
+    assert_eq!(data["user"]["planCount"], 1);
 }

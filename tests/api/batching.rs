@@ -34,138 +34,182 @@ async fn seed(app: &TestApp) -> (Vec<uuid::Uuid>, Vec<uuid::Uuid>) {
 /// Lifts the query cost limit for the deep queries these tests count statements of.
 const UNLIMITED: &[&str] = &["--max-complexity", "1000000000"];
 
-on_both_databases! {
-    async fn statement_count_depends_on_depth_not_rows(app: TestApp) {
-        // DEEP could return 50 x 100 x 100 x 100 rows at worst: past the default cost limit.
-        let app = app.restarted_with(UNLIMITED).await;
-        seed(&app).await;
-        let one = app.statements(DEEP, json!({ "first": 1 })).await;
-        let fifty = app.statements(DEEP, json!({ "first": 50 })).await;
-        assert_eq!(one, 4, "one statement per level");
-        assert_eq!(fifty, one, "30 users cost what 1 user costs");
-        // And the answer is complete: every user has their 3 plans, each plan its users.
-        let data = app.data(DEEP, json!({ "first": 50 })).await;
-        let nodes = data["users"]["nodes"].as_array().unwrap();
-        assert_eq!(nodes.len(), 30);
-        for node in nodes {
-            let plans = node["plans"].as_array().unwrap();
-            assert_eq!(plans.len(), 3);
-            for plan in plans {
-                assert_eq!(plan["users"].as_array().unwrap().len(), 15);
-            }
+on_both_databases!(statement_count_depends_on_depth_not_rows);
+async fn statement_count_depends_on_depth_not_rows(app: TestApp) {
+    // DEEP could return 50 x 100 x 100 x 100 rows at worst: past the default cost limit.
+    let app = app.restarted_with(UNLIMITED).await;
+    seed(&app).await;
+    let one = app.statements(DEEP, json!({ "first": 1 })).await;
+    let fifty = app.statements(DEEP, json!({ "first": 50 })).await;
+    assert_eq!(one, 4, "one statement per level");
+    assert_eq!(fifty, one, "30 users cost what 1 user costs");
+    // And the answer is complete: every user has their 3 plans, each plan its users.
+    let data = app.data(DEEP, json!({ "first": 50 })).await;
+    let nodes = data["users"]["nodes"].as_array().unwrap();
+    assert_eq!(nodes.len(), 30);
+    for node in nodes {
+        let plans = node["plans"].as_array().unwrap();
+        assert_eq!(plans.len(), 3);
+        for plan in plans {
+            assert_eq!(plan["users"].as_array().unwrap().len(), 15);
         }
     }
+}
 
-    async fn counts_and_memberships_are_one_statement_per_level(app: TestApp) {
-        seed(&app).await;
-        let query = "{ users(first: 50) { nodes { planCount memberships { role plan { userCount } } } } }";
-        // users page, planCount, memberships, plan by id, userCount.
-        assert_eq!(app.statements(query, json!({})).await, 5);
-        let data = app.data(query, json!({})).await;
-        for node in data["users"]["nodes"].as_array().unwrap() {
-            assert_eq!(node["planCount"], 3);
-            for membership in node["memberships"].as_array().unwrap() {
-                assert_eq!(membership["plan"]["userCount"], 15);
-            }
+on_both_databases!(counts_and_memberships_are_one_statement_per_level);
+async fn counts_and_memberships_are_one_statement_per_level(app: TestApp) {
+    seed(&app).await;
+    let query =
+        "{ users(first: 50) { nodes { planCount memberships { role plan { userCount } } } } }";
+    // users page, planCount, memberships, plan by id, userCount.
+    assert_eq!(app.statements(query, json!({})).await, 5);
+    let data = app.data(query, json!({})).await;
+    for node in data["users"]["nodes"].as_array().unwrap() {
+        assert_eq!(node["planCount"], 3);
+        for membership in node["memberships"].as_array().unwrap() {
+            assert_eq!(membership["plan"]["userCount"], 15);
         }
     }
+}
 
-    async fn field_arguments_are_part_of_the_batch_key(app: TestApp) {
-        let (users, plans) = seed(&app).await;
-        // Make user 0 an ADMIN of its first plan only.
-        let first_plan = app
-            .data("query($id: UUID!) { user(id: $id) { plans(first: 1) { id } } }", json!({ "id": users[0] }))
-            .await["user"]["plans"][0]["id"]
-            .clone();
-        app.data(
-            "mutation($u: UUID!, $p: UUID!) { updateUserPlan(userId: $u, planId: $p, role: ADMIN) { role } }",
-            json!({ "u": users[0], "p": first_plan }),
+on_both_databases!(field_arguments_are_part_of_the_batch_key);
+async fn field_arguments_are_part_of_the_batch_key(app: TestApp) {
+    let (users, plans) = seed(&app).await;
+    // Make user 0 an ADMIN of its first plan only.
+    let first_plan = app
+        .data(
+            "query($id: UUID!) { user(id: $id) { plans(first: 1) { id } } }",
+            json!({ "id": users[0] }),
         )
+        .await["user"]["plans"][0]["id"]
+        .clone();
+    app.data(
+        "mutation($u: UUID!, $p: UUID!) { updateUserPlan(userId: $u, planId: $p, role: ADMIN) { role } }",
+        json!({ "u": users[0], "p": first_plan }),
+    )
+    .await;
+    let query = "query($ids: [UUID!]) { users(filter: { ids: $ids }) { nodes { id all: plans { id } admin: plans(role: ADMIN) { id } one: plans(first: 1) { id } } } }";
+    let data = app
+        .data(query, json!({ "ids": [users[0], users[1]] }))
         .await;
-        let query = "query($ids: [UUID!]) { users(filter: { ids: $ids }) { nodes { id all: plans { id } admin: plans(role: ADMIN) { id } one: plans(first: 1) { id } } } }";
-        let data = app.data(query, json!({ "ids": [users[0], users[1]] })).await;
-        let nodes = data["users"]["nodes"].as_array().unwrap();
-        let user0 = nodes.iter().find(|n| uuid(&n["id"]) == users[0]).unwrap();
-        let user1 = nodes.iter().find(|n| uuid(&n["id"]) == users[1]).unwrap();
-        assert_eq!(user0["all"].as_array().unwrap().len(), 3);
-        assert_eq!(user0["admin"], json!([{ "id": first_plan }]));
-        assert_eq!(user0["one"], json!([{ "id": first_plan }]));
-        assert_eq!(user1["all"].as_array().unwrap().len(), 3);
-        assert_eq!(user1["admin"], json!([]));
-        assert_eq!(user1["one"].as_array().unwrap().len(), 1);
-        assert!(plans.contains(&uuid(&user1["one"][0]["id"])));
-        // users page + one statement per distinct argument set.
-        assert_eq!(app.statements(query, json!({ "ids": [users[0], users[1]] })).await, 4);
-    }
+    let nodes = data["users"]["nodes"].as_array().unwrap();
+    let user0 = nodes.iter().find(|n| uuid(&n["id"]) == users[0]).unwrap();
+    let user1 = nodes.iter().find(|n| uuid(&n["id"]) == users[1]).unwrap();
+    assert_eq!(user0["all"].as_array().unwrap().len(), 3);
+    assert_eq!(user0["admin"], json!([{ "id": first_plan }]));
+    assert_eq!(user0["one"], json!([{ "id": first_plan }]));
+    assert_eq!(user1["all"].as_array().unwrap().len(), 3);
+    assert_eq!(user1["admin"], json!([]));
+    assert_eq!(user1["one"].as_array().unwrap().len(), 1);
+    assert!(plans.contains(&uuid(&user1["one"][0]["id"])));
+    // users page + one statement per distinct argument set.
+    assert_eq!(
+        app.statements(query, json!({ "ids": [users[0], users[1]] }))
+            .await,
+        4
+    );
 }
 
-on_both_databases! {
-    async fn statement_count_is_exact_under_concurrent_load(app: TestApp) {
-        let app = app.restarted_with(UNLIMITED).await;
-        seed(&app).await;
-        let app = std::sync::Arc::new(app);
-        let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
-        // 32 clients keep the server and both cores busy while the count is checked, with
-        // lighter queries so the test stays quick in a debug build.
-        let light = "{ users(first: 5) { nodes { plans { id users(first: 3) { id } } } } }";
-        let load: Vec<_> = (0..32)
-            .map(|_| {
-                let (app, stop) = (app.clone(), stop.clone());
-                tokio::spawn(async move {
-                    let mut sent = 0;
-                    while !stop.load(std::sync::atomic::Ordering::Relaxed) && sent < 2_000 {
-                        app.data(light, json!({})).await;
-                        sent += 1;
-                    }
-                    sent
-                })
+on_both_databases!(statement_count_is_exact_under_concurrent_load);
+async fn statement_count_is_exact_under_concurrent_load(app: TestApp) {
+    let app = app.restarted_with(UNLIMITED).await;
+    seed(&app).await;
+    let app = std::sync::Arc::new(app);
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    // 32 clients keep the server and both cores busy while the count is checked, with
+    // lighter queries so the test stays quick in a debug build.
+    let light = "{ users(first: 5) { nodes { plans { id users(first: 3) { id } } } } }";
+    let load: Vec<_> = (0..32)
+        .map(|_| {
+            let (app, stop) = (app.clone(), stop.clone());
+            tokio::spawn(async move {
+                let mut sent = 0;
+                while !stop.load(std::sync::atomic::Ordering::Relaxed) && sent < 2_000 {
+                    app.data(light, json!({})).await;
+                    sent += 1;
+                }
+                sent
             })
-            .collect();
-        for run in 0..50 {
-            assert_eq!(app.statements(DEEP, json!({ "first": 50 })).await, 4, "run {run}");
-        }
-        stop.store(true, std::sync::atomic::Ordering::Relaxed);
-        let mut background = 0;
-        for task in load {
-            background += task.await.unwrap();
-        }
-        assert!(background > 0, "the load ran beside the checks");
+        })
+        .collect();
+    for run in 0..50 {
+        assert_eq!(
+            app.statements(DEEP, json!({ "first": 50 })).await,
+            4,
+            "run {run}"
+        );
     }
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    let mut background = 0;
+    for task in load {
+        background += task.await.unwrap();
+    }
+    assert!(background > 0, "the load ran beside the checks");
 }
 
-on_both_databases! {
-    async fn link_mutations_run_one_statement_and_load_only_what_is_selected(app: TestApp) {
-        let user = app.create_user("m@example.com", "M").await;
-        let plan = app.create_plan("P").await;
-        let add = "mutation($u: UUID!, $p: [UUID!]!) { addPlansToUser(userId: $u, planIds: $p) { addedPlanIds } }";
-        let extra = app.lock_statements() + app.notify_statements();
-        assert_eq!(app.statements(add, json!({ "u": user, "p": [plan] })).await, 1 + extra);
-        let with_user = "mutation($u: UUID!, $p: [UUID!]!) { removePlansFromUser(userId: $u, planIds: $p) { removedPlanIds user { planCount } } }";
-        // delete, the user, its count.
-        assert_eq!(app.statements(with_user, json!({ "u": user, "p": [plan] })).await, 3 + extra);
-    }
+on_both_databases!(link_mutations_run_one_statement_and_load_only_what_is_selected);
+async fn link_mutations_run_one_statement_and_load_only_what_is_selected(app: TestApp) {
+    let user = app.create_user("m@example.com", "M").await;
+    let plan = app.create_plan("P").await;
+    let add = "mutation($u: UUID!, $p: [UUID!]!) { addPlansToUser(userId: $u, planIds: $p) { addedPlanIds } }";
+    let extra = app.lock_statements() + app.notify_statements();
+    assert_eq!(
+        app.statements(add, json!({ "u": user, "p": [plan] })).await,
+        1 + extra
+    );
+    let with_user = "mutation($u: UUID!, $p: [UUID!]!) { removePlansFromUser(userId: $u, planIds: $p) { removedPlanIds user { planCount } } }";
+    // delete, the user, its count.
+    assert_eq!(
+        app.statements(with_user, json!({ "u": user, "p": [plan] }))
+            .await,
+        3 + extra
+    );
 }
 
-on_both_databases! {
-    async fn bulk_link_mutations_run_a_constant_number_of_statements(app: TestApp) {
-        let seed = userplan::config::SeedArgs { users: 10_000, plans: 1_000, links_per_user: 0, seed: 7 };
-        userplan::service::seed::run(&app.db, &seed).await.unwrap();
-        let (users, plans) = (app.ids("users").await, app.ids("plans").await);
+on_both_databases!(bulk_link_mutations_run_a_constant_number_of_statements);
+async fn bulk_link_mutations_run_a_constant_number_of_statements(app: TestApp) {
+    let seed = userplan::config::SeedArgs {
+        users: 10_000,
+        plans: 1_000,
+        links_per_user: 0,
+        seed: 7,
+    };
+    userplan::service::seed::run(&app.db, &seed).await.unwrap();
+    let (users, plans) = (app.ids("users").await, app.ids("plans").await);
 
-        let add = "mutation($u: UUID!, $p: [UUID!]!) { addPlansToUser(userId: $u, planIds: $p) { addedPlanIds } }";
-        let response = app.post(add, json!({ "u": users[0], "p": plans })).await;
-        let (lock, notify) = (app.lock_statements(), app.notify_statements());
-        assert_eq!(response["extensions"]["sql"]["statements"], 1 + lock + notify, "one INSERT for 1,000 ids");
-        assert_eq!(uuids(&response["data"]["addPlansToUser"]["addedPlanIds"]), plans);
+    let add = "mutation($u: UUID!, $p: [UUID!]!) { addPlansToUser(userId: $u, planIds: $p) { addedPlanIds } }";
+    let response = app.post(add, json!({ "u": users[0], "p": plans })).await;
+    let (lock, notify) = (app.lock_statements(), app.notify_statements());
+    assert_eq!(
+        response["extensions"]["sql"]["statements"],
+        1 + lock + notify,
+        "one INSERT for 1,000 ids"
+    );
+    assert_eq!(
+        uuids(&response["data"]["addPlansToUser"]["addedPlanIds"]),
+        plans
+    );
 
-        let set = "mutation($p: UUID!, $u: [UUID!]!) { setPlanUsers(planId: $p, userIds: $u) { addedUserIds removedUserIds } }";
-        let response = app.post(set, json!({ "p": plans[0], "u": users[1..] })).await;
-        // the plan is there, delete the links not kept, insert the missing ones; on
-        // PostgreSQL the statement that takes the locks checks the plan too, and the 10,000
-        // events are NOTIFYed in one statement.
-        assert_eq!(response["extensions"]["sql"]["statements"], 3 + notify, "{}", response["errors"]);
-        assert_eq!(uuids(&response["data"]["setPlanUsers"]["addedUserIds"]), users[1..].to_vec());
-        assert_eq!(uuids(&response["data"]["setPlanUsers"]["removedUserIds"]), vec![users[0]]);
-        assert_eq!(app.links().await.len(), plans.len() - 1 + users.len() - 1);
-    }
+    let set = "mutation($p: UUID!, $u: [UUID!]!) { setPlanUsers(planId: $p, userIds: $u) { addedUserIds removedUserIds } }";
+    let response = app
+        .post(set, json!({ "p": plans[0], "u": users[1..] }))
+        .await;
+    // the plan is there, delete the links not kept, insert the missing ones; on
+    // PostgreSQL the statement that takes the locks checks the plan too, and the 10,000
+    // events are NOTIFYed in one statement.
+    assert_eq!(
+        response["extensions"]["sql"]["statements"],
+        3 + notify,
+        "{}",
+        response["errors"]
+    );
+    assert_eq!(
+        uuids(&response["data"]["setPlanUsers"]["addedUserIds"]),
+        users[1..].to_vec()
+    );
+    assert_eq!(
+        uuids(&response["data"]["setPlanUsers"]["removedUserIds"]),
+        vec![users[0]]
+    );
+    assert_eq!(app.links().await.len(), plans.len() - 1 + users.len() - 1);
 }

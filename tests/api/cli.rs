@@ -29,60 +29,112 @@ async fn count_users_named(url: &str, email: &str) -> i64 {
     row.try_get("", "n").unwrap()
 }
 
-on_both_databases! {
-    async fn migrate_takes_options_before_or_after_the_command(backend: Backend) {
-        let database = TestDatabase::create(backend).await;
-        let url = database.url.as_str();
-        let up = run(&["--database-url", url, "migrate", "up"], &[]).await;
-        assert!(up.status.success(), "{}", stderr(&up));
-        for args in [
-            ["--database-url", url, "migrate", "status"],
-            ["migrate", "--database-url", url, "status"],
-            ["migrate", "status", "--database-url", url],
-        ] {
-            let status = run(&args, &[]).await;
-            assert!(status.status.success(), "{args:?}: {}", stderr(&status));
-            assert_eq!(stdout(&status), every_migration("Applied"), "{args:?}");
-        }
+on_both_databases!(migrate_takes_options_before_or_after_the_command);
+async fn migrate_takes_options_before_or_after_the_command(backend: Backend) {
+    let database = TestDatabase::create(backend).await;
+    let url = database.url.as_str();
+    let up = run(&["--database-url", url, "migrate", "up"], &[]).await;
+    assert!(up.status.success(), "{}", stderr(&up));
+    for args in [
+        ["--database-url", url, "migrate", "status"],
+        ["migrate", "--database-url", url, "status"],
+        ["migrate", "status", "--database-url", url],
+    ] {
+        let status = run(&args, &[]).await;
+        assert!(status.status.success(), "{args:?}: {}", stderr(&status));
+        assert_eq!(stdout(&status), every_migration("Applied"), "{args:?}");
     }
+}
 
-    async fn serve_takes_options_before_or_after_the_command(backend: Backend) {
-        let database = TestDatabase::create(backend).await;
-        let url = database.url.as_str();
-        let listen = ["--listen", "127.0.0.1:0"];
-        let forms: [&[&str]; 4] = [
-            &["--database-url", url, "--sql-stats", "serve", listen[0], listen[1]],
-            &["serve", "--database-url", url, "--sql-stats", listen[0], listen[1]],
-            &[listen[0], listen[1], "--sql-stats", "serve", "--database-url", url],
-            &["--sql-stats", "--database-url", url, listen[0], listen[1]],
-        ];
-        for (form, args) in forms.iter().enumerate() {
-            let server = ServerProcess::start(args, &[]).await;
-            let email = format!("form{form}@example.com");
-            let created = server
-                .post(&format!(r#"mutation {{ createUser(input: {{ email: "{email}", name: "F" }}) {{ id }} }}"#))
-                .await;
-            assert!(created.get("errors").is_none(), "{args:?}: {created}");
-            assert!(created["extensions"]["sql"]["statements"].is_u64(), "--sql-stats in {args:?}: {created}");
-            assert_eq!(count_users_named(url, &email).await, 1, "the database of {args:?}");
-        }
+on_both_databases!(serve_takes_options_before_or_after_the_command);
+async fn serve_takes_options_before_or_after_the_command(backend: Backend) {
+    let database = TestDatabase::create(backend).await;
+    let url = database.url.as_str();
+    let listen = ["--listen", "127.0.0.1:0"];
+    let forms: [&[&str]; 4] = [
+        &[
+            "--database-url",
+            url,
+            "--sql-stats",
+            "serve",
+            listen[0],
+            listen[1],
+        ],
+        &[
+            "serve",
+            "--database-url",
+            url,
+            "--sql-stats",
+            listen[0],
+            listen[1],
+        ],
+        &[
+            listen[0],
+            listen[1],
+            "--sql-stats",
+            "serve",
+            "--database-url",
+            url,
+        ],
+        &["--sql-stats", "--database-url", url, listen[0], listen[1]],
+    ];
+    for (form, args) in forms.iter().enumerate() {
+        let server = ServerProcess::start(args, &[]).await;
+        let email = format!("form{form}@example.com");
+        let created = server
+            .post(&format!(
+                r#"mutation {{ createUser(input: {{ email: "{email}", name: "F" }}) {{ id }} }}"#
+            ))
+            .await;
+        assert!(created.get("errors").is_none(), "{args:?}: {created}");
+        assert!(
+            created["extensions"]["sql"]["statements"].is_u64(),
+            "--sql-stats in {args:?}: {created}"
+        );
+        assert_eq!(
+            count_users_named(url, &email).await,
+            1,
+            "the database of {args:?}"
+        );
     }
+}
 
-    async fn a_server_option_given_to_another_command_is_refused(backend: Backend) {
-        let database = TestDatabase::create(backend).await;
-        let url = database.url.as_str();
-        for args in [
-            ["--listen", "127.0.0.1:0", "migrate", "up", "--database-url", url],
-            ["migrate", "up", "--database-url", url, "--listen", "127.0.0.1:0"],
-        ] {
-            let refused = run(&args, &[]).await;
-            assert_eq!(refused.status.code(), Some(2), "{args:?}");
-            let message = stderr(&refused);
-            assert!(message.contains("--listen is an option of `serve`"), "{message}");
-        }
-        let status = run(&["migrate", "status", "--database-url", url], &[]).await;
-        assert_eq!(stdout(&status), every_migration("Pending"), "nothing was migrated");
+on_both_databases!(a_server_option_given_to_another_command_is_refused);
+async fn a_server_option_given_to_another_command_is_refused(backend: Backend) {
+    let database = TestDatabase::create(backend).await;
+    let url = database.url.as_str();
+    for args in [
+        [
+            "--listen",
+            "127.0.0.1:0",
+            "migrate",
+            "up",
+            "--database-url",
+            url,
+        ],
+        [
+            "migrate",
+            "up",
+            "--database-url",
+            url,
+            "--listen",
+            "127.0.0.1:0",
+        ],
+    ] {
+        let refused = run(&args, &[]).await;
+        assert_eq!(refused.status.code(), Some(2), "{args:?}");
+        let message = stderr(&refused);
+        assert!(
+            message.contains("--listen is an option of `serve`"),
+            "{message}"
+        );
     }
+    let status = run(&["migrate", "status", "--database-url", url], &[]).await;
+    assert_eq!(
+        stdout(&status),
+        every_migration("Pending"),
+        "nothing was migrated"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

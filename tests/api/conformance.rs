@@ -31,63 +31,98 @@ fn sha256(text: &str) -> String {
     format!("{:x}", Sha256::digest(text.as_bytes()))
 }
 
-on_both_databases! {
-    async fn media_types_and_status_codes(app: TestApp) {
-        let (status, content_type, body) = post(&app, GRAPHQL_RESPONSE, json!({ "query": "{ users { totalCount } }" })).await;
-        assert_eq!((status, content_type.as_str()), (200, GRAPHQL_RESPONSE));
-        assert_eq!(body["data"]["users"]["totalCount"], 0);
-        // A document that does not validate: 400 in the new media type, with no `data`.
-        let (status, _, body) = post(&app, GRAPHQL_RESPONSE, json!({ "query": "{ nope }" })).await;
-        assert_eq!(status, 400, "{body}");
-        assert!(body.get("data").is_none(), "{body}");
-        assert_eq!(body["errors"][0]["extensions"]["code"], "BAD_USER_INPUT");
-        // The same for a client that only knows application/json: 200, as it expects.
-        let (status, content_type, _) = post(&app, "application/json", json!({ "query": "{ nope }" })).await;
-        assert_eq!((status, content_type.as_str()), (200, "application/json"));
-        // Every response names its request, and errors carry the same id.
-        let response = app.client().post(app.url("/graphql")).header("x-request-id", "trace-42").json(&json!({ "query": "{ nope }" })).send().await.unwrap();
-        assert_eq!(response.headers()["x-request-id"], "trace-42");
-        let body: Value = response.json().await.unwrap();
-        assert_eq!(body["errors"][0]["extensions"]["requestId"], "trace-42");
-    }
+on_both_databases!(media_types_and_status_codes);
+async fn media_types_and_status_codes(app: TestApp) {
+    let (status, content_type, body) = post(
+        &app,
+        GRAPHQL_RESPONSE,
+        json!({ "query": "{ users { totalCount } }" }),
+    )
+    .await;
+    assert_eq!((status, content_type.as_str()), (200, GRAPHQL_RESPONSE));
+    assert_eq!(body["data"]["users"]["totalCount"], 0);
+    // A document that does not validate: 400 in the new media type, with no `data`.
+    let (status, _, body) = post(&app, GRAPHQL_RESPONSE, json!({ "query": "{ nope }" })).await;
+    assert_eq!(status, 400, "{body}");
+    assert!(body.get("data").is_none(), "{body}");
+    assert_eq!(body["errors"][0]["extensions"]["code"], "BAD_USER_INPUT");
+    // The same for a client that only knows application/json: 200, as it expects.
+    let (status, content_type, _) =
+        post(&app, "application/json", json!({ "query": "{ nope }" })).await;
+    assert_eq!((status, content_type.as_str()), (200, "application/json"));
+    // Every response names its request, and errors carry the same id.
+    let response = app
+        .client()
+        .post(app.url("/graphql"))
+        .header("x-request-id", "trace-42")
+        .json(&json!({ "query": "{ nope }" }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.headers()["x-request-id"], "trace-42");
+    let body: Value = response.json().await.unwrap();
+    assert_eq!(body["errors"][0]["extensions"]["requestId"], "trace-42");
+}
 
-    async fn a_field_error_nulls_its_field_and_keeps_the_others(app: TestApp) {
-        // A field error is not a request error: 200, with `data`. The failing field is null
-        // (here its parent: `plans` is non-null, and `bad` is the nearest nullable field);
-        // every other field keeps its value, and the error says where and why.
-        let user = app.create_user("ada@example.com", "Ada").await;
-        let query = "query($u: UUID!) { ok: user(id: $u) { name } bad: user(id: $u) { name plans(first: 5000) { id } } users { totalCount } }";
-        let (status, _, body) = post(&app, GRAPHQL_RESPONSE, json!({ "query": query, "variables": { "u": user } })).await;
-        assert_eq!(status, 200, "{body}");
-        assert_eq!(
-            body["data"],
-            json!({ "ok": { "name": "Ada" }, "bad": null, "users": { "totalCount": 1 } }),
-            "{body}"
-        );
-        let errors = body["errors"].as_array().unwrap_or_else(|| panic!("no errors: {body}"));
-        assert_eq!(errors.len(), 1, "{body}");
-        assert_eq!(errors[0]["path"], json!(["bad", "plans"]), "{body}");
-        assert_eq!(errors[0]["extensions"]["code"], "BAD_USER_INPUT", "{body}");
-        assert_eq!(errors[0]["extensions"]["field"], "first", "{body}");
-    }
+on_both_databases!(a_field_error_nulls_its_field_and_keeps_the_others);
+async fn a_field_error_nulls_its_field_and_keeps_the_others(app: TestApp) {
+    // A field error is not a request error: 200, with `data`. The failing field is null
+    // (here its parent: `plans` is non-null, and `bad` is the nearest nullable field);
+    // every other field keeps its value, and the error says where and why.
+    let user = app.create_user("ada@example.com", "Ada").await;
+    let query = "query($u: UUID!) { ok: user(id: $u) { name } bad: user(id: $u) { name plans(first: 5000) { id } } users { totalCount } }";
+    let (status, _, body) = post(
+        &app,
+        GRAPHQL_RESPONSE,
+        json!({ "query": query, "variables": { "u": user } }),
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(
+        body["data"],
+        json!({ "ok": { "name": "Ada" }, "bad": null, "users": { "totalCount": 1 } }),
+        "{body}"
+    );
+    let errors = body["errors"]
+        .as_array()
+        .unwrap_or_else(|| panic!("no errors: {body}"));
+    assert_eq!(errors.len(), 1, "{body}");
+    assert_eq!(errors[0]["path"], json!(["bad", "plans"]), "{body}");
+    assert_eq!(errors[0]["extensions"]["code"], "BAD_USER_INPUT", "{body}");
+    assert_eq!(errors[0]["extensions"]["field"], "first", "{body}");
+}
 
-    async fn automatic_persisted_queries(app: TestApp) {
-        let query = "query Count { users { totalCount } }";
-        let hash = sha256(query);
-        let persisted = json!({ "persistedQuery": { "version": 1, "sha256Hash": hash } });
-        let (_, _, miss) = post(&app, "application/json", json!({ "extensions": persisted })).await;
-        assert_eq!(miss["errors"][0]["extensions"]["code"], "PERSISTED_QUERY_NOT_FOUND", "{miss}");
-        assert_eq!(miss["errors"][0]["message"], "PersistedQueryNotFound");
-        let (_, _, registered) = post(&app, "application/json", json!({ "query": query, "extensions": persisted })).await;
-        assert_eq!(registered["data"]["users"]["totalCount"], 0, "{registered}");
-        let (_, _, hit) = post(&app, "application/json", json!({ "extensions": persisted })).await;
-        assert_eq!(hit["data"]["users"]["totalCount"], 0, "{hit}");
-        // GET, as CDNs cache it.
-        let response = app.client().get(app.url("/graphql")).query(&[("extensions", persisted.to_string())]).send().await.unwrap();
-        assert_eq!(response.status(), 200);
-        let body: Value = response.json().await.unwrap();
-        assert_eq!(body["data"]["users"]["totalCount"], 0, "{body}");
-    }
+on_both_databases!(automatic_persisted_queries);
+async fn automatic_persisted_queries(app: TestApp) {
+    let query = "query Count { users { totalCount } }";
+    let hash = sha256(query);
+    let persisted = json!({ "persistedQuery": { "version": 1, "sha256Hash": hash } });
+    let (_, _, miss) = post(&app, "application/json", json!({ "extensions": persisted })).await;
+    assert_eq!(
+        miss["errors"][0]["extensions"]["code"], "PERSISTED_QUERY_NOT_FOUND",
+        "{miss}"
+    );
+    assert_eq!(miss["errors"][0]["message"], "PersistedQueryNotFound");
+    let (_, _, registered) = post(
+        &app,
+        "application/json",
+        json!({ "query": query, "extensions": persisted }),
+    )
+    .await;
+    assert_eq!(registered["data"]["users"]["totalCount"], 0, "{registered}");
+    let (_, _, hit) = post(&app, "application/json", json!({ "extensions": persisted })).await;
+    assert_eq!(hit["data"]["users"]["totalCount"], 0, "{hit}");
+    // GET, as CDNs cache it.
+    let response = app
+        .client()
+        .get(app.url("/graphql"))
+        .query(&[("extensions", persisted.to_string())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    let body: Value = response.json().await.unwrap();
+    assert_eq!(body["data"]["users"]["totalCount"], 0, "{body}");
 }
 
 /// The gate keeps parsed documents by their text: a document seen before must still run

@@ -288,103 +288,235 @@ async fn users_cursor(app: &TestApp) -> Value {
     data["users"]["pageInfo"]["endCursor"].clone()
 }
 
-on_both_databases! {
-    async fn connection_orderings_and_filters_read_bounded_index_ranges(app: TestApp) {
-        let (email, user, plan) = seeded(&app).await;
-        let [users_pk, plans_pk, user_plans_pk] = primary_keys(&app);
-        use Read::{Range, Walk};
-        for (field, index) in [("INSERTED_AT", "users_inserted_at_id_idx"), ("EMAIL", "users_email_id_idx"), ("NAME", "users_name_id_idx")] {
-            for direction in ["ASC", "DESC"] {
-                let query = format!("{{ users(first: {PAGE}, orderBy: {{ field: {field}, direction: {direction} }}) {{ nodes {{ id }} }} }}");
-                check_request(&app, &query, json!({}), &[&[Walk(index)]]).await.unwrap();
-            }
+on_both_databases!(connection_orderings_and_filters_read_bounded_index_ranges);
+async fn connection_orderings_and_filters_read_bounded_index_ranges(app: TestApp) {
+    let (email, user, plan) = seeded(&app).await;
+    let [users_pk, plans_pk, user_plans_pk] = primary_keys(&app);
+    use Read::{Range, Walk};
+    for (field, index) in [
+        ("INSERTED_AT", "users_inserted_at_id_idx"),
+        ("EMAIL", "users_email_id_idx"),
+        ("NAME", "users_name_id_idx"),
+    ] {
+        for direction in ["ASC", "DESC"] {
+            let query = format!(
+                "{{ users(first: {PAGE}, orderBy: {{ field: {field}, direction: {direction} }}) {{ nodes {{ id }} }} }}"
+            );
+            check_request(&app, &query, json!({}), &[&[Walk(index)]])
+                .await
+                .unwrap();
         }
-        for (field, index) in [("INSERTED_AT", "plans_inserted_at_id_idx"), ("NAME", "plans_name_id_idx")] {
-            for direction in ["ASC", "DESC"] {
-                let query = format!("{{ plans(first: {PAGE}, orderBy: {{ field: {field}, direction: {direction} }}) {{ nodes {{ id }} }} }}");
-                check_request(&app, &query, json!({}), &[&[Walk(index)]]).await.unwrap();
-            }
+    }
+    for (field, index) in [
+        ("INSERTED_AT", "plans_inserted_at_id_idx"),
+        ("NAME", "plans_name_id_idx"),
+    ] {
+        for direction in ["ASC", "DESC"] {
+            let query = format!(
+                "{{ plans(first: {PAGE}, orderBy: {{ field: {field}, direction: {direction} }}) {{ nodes {{ id }} }} }}"
+            );
+            check_request(&app, &query, json!({}), &[&[Walk(index)]])
+                .await
+                .unwrap();
         }
-        let cursor = users_cursor(&app).await;
-        let cursor_range: &[Read] = &[Range("users_inserted_at_id_idx", "inserted_at")];
-        for (args, name) in [(format!("first: {PAGE}, after: $c"), "after"), (format!("last: {PAGE}, before: $c"), "before")] {
-            let query = format!("query($c: String) {{ users({args}) {{ nodes {{ id }} }} }}");
-            check_request(&app, &query, json!({ "c": cursor }), &[cursor_range]).await.unwrap_or_else(|why| panic!("{name}: {why}"));
-        }
-
-        let email_key: &[Read] = &[Range("users_email_key_key", "email_key")];
-        let users = format!("query($f: UserFilter) {{ users(first: {PAGE}, filter: $f) {{ totalCount nodes {{ id }} }} }}");
-        // Each filter is checked on the page and on its count.
-        check_request(&app, &users, json!({ "f": { "email": email } }), &[email_key, email_key]).await.unwrap();
-        let of_plan: &[Read] = &[Range("user_plans_plan_id_user_id_idx", "plan_id"), Range(users_pk, "id")];
-        check_request(&app, &users, json!({ "f": { "planId": plan } }), &[of_plan, of_plan]).await.unwrap();
-        let by_id: &[Read] = &[Range(users_pk, "id")];
-        check_request(&app, &users, json!({ "f": { "ids": [user] } }), &[by_id, by_id]).await.unwrap();
-        let plans = format!("query($f: PlanFilter) {{ plans(first: {PAGE}, filter: $f) {{ totalCount nodes {{ id }} }} }}");
-        let of_user: &[Read] = &[Range(user_plans_pk, "user_id"), Range(plans_pk, "id")];
-        check_request(&app, &plans, json!({ "f": { "userId": user } }), &[of_user, of_user]).await.unwrap();
+    }
+    let cursor = users_cursor(&app).await;
+    let cursor_range: &[Read] = &[Range("users_inserted_at_id_idx", "inserted_at")];
+    for (args, name) in [
+        (format!("first: {PAGE}, after: $c"), "after"),
+        (format!("last: {PAGE}, before: $c"), "before"),
+    ] {
+        let query = format!("query($c: String) {{ users({args}) {{ nodes {{ id }} }} }}");
+        check_request(&app, &query, json!({ "c": cursor }), &[cursor_range])
+            .await
+            .unwrap_or_else(|why| panic!("{name}: {why}"));
     }
 
-    async fn name_contains_walks_the_page_order_and_stops_at_the_page(app: TestApp) {
-        seeded(&app).await;
-        // Seeded names are "User n" and "Plan n", n counting up in insertion order: the
-        // users with a 1 in n fill the page within its first 20 rows, and the plans whose n
-        // starts with 9 come first by name descending. A walk to the end would read all.
-        let users = format!("{{ users(first: {PAGE}, filter: {{ nameContains: \"USER 1\" }}) {{ nodes {{ id }} }} }}");
-        check_request(&app, &users, json!({}), &[&[Read::Walk("users_inserted_at_id_idx")]]).await.unwrap();
-        let plans = format!("{{ plans(first: {PAGE}, filter: {{ nameContains: \"plan 9\" }}, orderBy: {{ field: NAME, direction: DESC }}) {{ nodes {{ id }} }} }}");
-        check_request(&app, &plans, json!({}), &[&[Read::Walk("plans_name_id_idx")]]).await.unwrap();
-    }
+    let email_key: &[Read] = &[Range("users_email_key_key", "email_key")];
+    let users = format!(
+        "query($f: UserFilter) {{ users(first: {PAGE}, filter: $f) {{ totalCount nodes {{ id }} }} }}"
+    );
+    // Each filter is checked on the page and on its count.
+    check_request(
+        &app,
+        &users,
+        json!({ "f": { "email": email } }),
+        &[email_key, email_key],
+    )
+    .await
+    .unwrap();
+    let of_plan: &[Read] = &[
+        Range("user_plans_plan_id_user_id_idx", "plan_id"),
+        Range(users_pk, "id"),
+    ];
+    check_request(
+        &app,
+        &users,
+        json!({ "f": { "planId": plan } }),
+        &[of_plan, of_plan],
+    )
+    .await
+    .unwrap();
+    let by_id: &[Read] = &[Range(users_pk, "id")];
+    check_request(
+        &app,
+        &users,
+        json!({ "f": { "ids": [user] } }),
+        &[by_id, by_id],
+    )
+    .await
+    .unwrap();
+    let plans = format!(
+        "query($f: PlanFilter) {{ plans(first: {PAGE}, filter: $f) {{ totalCount nodes {{ id }} }} }}"
+    );
+    let of_user: &[Read] = &[Range(user_plans_pk, "user_id"), Range(plans_pk, "id")];
+    check_request(
+        &app,
+        &plans,
+        json!({ "f": { "userId": user } }),
+        &[of_user, of_user],
+    )
+    .await
+    .unwrap();
+}
 
-    async fn nested_lists_read_the_link_indexes_and_rows_by_key(app: TestApp) {
-        let (_, user, plan) = seeded(&app).await;
-        let [users_pk, plans_pk, user_plans_pk] = primary_keys(&app);
-        use Read::{Range, Walk};
-        let plans_of_users: &[Read] = &[Range(user_plans_pk, "user_id"), Range(plans_pk, "id")];
-        let users_of_plans: &[Read] = &[Range("user_plans_plan_id_user_id_idx", "plan_id"), Range(users_pk, "id")];
-        let one_user = format!("query($u: UUID!) {{ user(id: $u) {{ plans(first: {PAGE}) {{ id }} }} }}");
-        check_request(&app, &one_user, json!({ "u": user }), &[&[Range(users_pk, "id")], plans_of_users]).await.unwrap();
-        let many_users = format!("{{ users(first: {PAGE}) {{ nodes {{ plans(first: {PAGE}) {{ id }} }} }} }}");
-        check_request(&app, &many_users, json!({}), &[&[Walk("users_inserted_at_id_idx")], plans_of_users]).await.unwrap();
-        let one_plan = format!("query($p: UUID!) {{ plan(id: $p) {{ users(first: {PAGE}) {{ id }} }} }}");
-        check_request(&app, &one_plan, json!({ "p": plan }), &[&[Range(plans_pk, "id")], users_of_plans]).await.unwrap();
-        let many_plans = format!("{{ plans(first: {PAGE}) {{ nodes {{ users(first: {PAGE}) {{ id }} }} }} }}");
-        check_request(&app, &many_plans, json!({}), &[&[Walk("plans_inserted_at_id_idx")], users_of_plans]).await.unwrap();
-    }
+on_both_databases!(name_contains_walks_the_page_order_and_stops_at_the_page);
+async fn name_contains_walks_the_page_order_and_stops_at_the_page(app: TestApp) {
+    seeded(&app).await;
+    // Seeded names are "User n" and "Plan n", n counting up in insertion order: the
+    // users with a 1 in n fill the page within its first 20 rows, and the plans whose n
+    // starts with 9 come first by name descending. A walk to the end would read all.
+    let users = format!(
+        "{{ users(first: {PAGE}, filter: {{ nameContains: \"USER 1\" }}) {{ nodes {{ id }} }} }}"
+    );
+    check_request(
+        &app,
+        &users,
+        json!({}),
+        &[&[Read::Walk("users_inserted_at_id_idx")]],
+    )
+    .await
+    .unwrap();
+    let plans = format!(
+        "{{ plans(first: {PAGE}, filter: {{ nameContains: \"plan 9\" }}, orderBy: {{ field: NAME, direction: DESC }}) {{ nodes {{ id }} }} }}"
+    );
+    check_request(
+        &app,
+        &plans,
+        json!({}),
+        &[&[Read::Walk("plans_name_id_idx")]],
+    )
+    .await
+    .unwrap();
+}
 
-    async fn the_checks_fail_when_an_index_is_missing(app: TestApp) {
-        let (email, _, plan) = seeded(&app).await;
-        let users_pk = primary_keys(&app)[0];
-        use Read::{Range, Walk};
-        let by_email = format!("query($e: String) {{ users(first: {PAGE}, filter: {{ email: $e }}) {{ nodes {{ id }} }} }}");
-        let by_name = format!("{{ users(first: {PAGE}, filter: {{ nameContains: \"user 1\" }}) {{ nodes {{ id }} }} }}");
-        let page = format!("{{ users(first: {PAGE}) {{ nodes {{ id }} }} }}");
-        let of_plan = format!("query($p: UUID!) {{ plan(id: $p) {{ users(first: {PAGE}) {{ id }} }} }}");
-        let users_of_plan: &[Read] = &[Range("user_plans_plan_id_user_id_idx", "plan_id"), Range(users_pk, "id")];
-        let walk: &[Read] = &[Walk("users_inserted_at_id_idx")];
-        if app.db.get_database_backend() == DbBackend::Postgres {
-            // A needle no name contains walks to the end of the index: only PostgreSQL
-            // reports how many rows a walk read.
-            let nowhere = format!("{{ users(first: {PAGE}, filter: {{ nameContains: \"nobody\" }}) {{ nodes {{ id }} }} }}");
-            let why = check_request(&app, &nowhere, json!({}), &[walk]).await.unwrap_err();
-            assert!(why.contains(&format!("read {SEEDED_USERS} rows")), "{why}");
-        }
-        for index in ["users_email_key_key", "users_inserted_at_id_idx", "user_plans_plan_id_user_id_idx"] {
-            app.db.execute_unprepared(&format!("DROP INDEX {index}")).await.unwrap();
-        }
-        app.db.execute_unprepared("ANALYZE").await.unwrap();
-        // New connections: SQLite does not re-plan an EXPLAIN it prepared before the drop.
-        let app = app.another_instance().await;
-        let email_key: &[Read] = &[Range("users_email_key_key", "email_key")];
-        for (query, variables, reads) in [
-            (&by_email, json!({ "e": email }), email_key),
-            (&by_name, json!({}), walk),
-            (&page, json!({}), walk),
-            (&of_plan, json!({ "p": plan }), users_of_plan),
-        ] {
-            let statements = selects(&app, query, variables.clone()).await;
-            let plan = explain(&app, statements.last().unwrap()).await;
-            assert!(check(&plan, reads).is_err(), "{query} {variables} passes without its index:\n{plan:#?}");
-        }
+on_both_databases!(nested_lists_read_the_link_indexes_and_rows_by_key);
+async fn nested_lists_read_the_link_indexes_and_rows_by_key(app: TestApp) {
+    let (_, user, plan) = seeded(&app).await;
+    let [users_pk, plans_pk, user_plans_pk] = primary_keys(&app);
+    use Read::{Range, Walk};
+    let plans_of_users: &[Read] = &[Range(user_plans_pk, "user_id"), Range(plans_pk, "id")];
+    let users_of_plans: &[Read] = &[
+        Range("user_plans_plan_id_user_id_idx", "plan_id"),
+        Range(users_pk, "id"),
+    ];
+    let one_user =
+        format!("query($u: UUID!) {{ user(id: $u) {{ plans(first: {PAGE}) {{ id }} }} }}");
+    check_request(
+        &app,
+        &one_user,
+        json!({ "u": user }),
+        &[&[Range(users_pk, "id")], plans_of_users],
+    )
+    .await
+    .unwrap();
+    let many_users =
+        format!("{{ users(first: {PAGE}) {{ nodes {{ plans(first: {PAGE}) {{ id }} }} }} }}");
+    check_request(
+        &app,
+        &many_users,
+        json!({}),
+        &[&[Walk("users_inserted_at_id_idx")], plans_of_users],
+    )
+    .await
+    .unwrap();
+    let one_plan =
+        format!("query($p: UUID!) {{ plan(id: $p) {{ users(first: {PAGE}) {{ id }} }} }}");
+    check_request(
+        &app,
+        &one_plan,
+        json!({ "p": plan }),
+        &[&[Range(plans_pk, "id")], users_of_plans],
+    )
+    .await
+    .unwrap();
+    let many_plans =
+        format!("{{ plans(first: {PAGE}) {{ nodes {{ users(first: {PAGE}) {{ id }} }} }} }}");
+    check_request(
+        &app,
+        &many_plans,
+        json!({}),
+        &[&[Walk("plans_inserted_at_id_idx")], users_of_plans],
+    )
+    .await
+    .unwrap();
+}
+
+on_both_databases!(the_checks_fail_when_an_index_is_missing);
+async fn the_checks_fail_when_an_index_is_missing(app: TestApp) {
+    let (email, _, plan) = seeded(&app).await;
+    let users_pk = primary_keys(&app)[0];
+    use Read::{Range, Walk};
+    let by_email = format!(
+        "query($e: String) {{ users(first: {PAGE}, filter: {{ email: $e }}) {{ nodes {{ id }} }} }}"
+    );
+    let by_name = format!(
+        "{{ users(first: {PAGE}, filter: {{ nameContains: \"user 1\" }}) {{ nodes {{ id }} }} }}"
+    );
+    let page = format!("{{ users(first: {PAGE}) {{ nodes {{ id }} }} }}");
+    let of_plan =
+        format!("query($p: UUID!) {{ plan(id: $p) {{ users(first: {PAGE}) {{ id }} }} }}");
+    let users_of_plan: &[Read] = &[
+        Range("user_plans_plan_id_user_id_idx", "plan_id"),
+        Range(users_pk, "id"),
+    ];
+    let walk: &[Read] = &[Walk("users_inserted_at_id_idx")];
+    if app.db.get_database_backend() == DbBackend::Postgres {
+        // A needle no name contains walks to the end of the index: only PostgreSQL
+        // reports how many rows a walk read.
+        let nowhere = format!(
+            "{{ users(first: {PAGE}, filter: {{ nameContains: \"nobody\" }}) {{ nodes {{ id }} }} }}"
+        );
+        let why = check_request(&app, &nowhere, json!({}), &[walk])
+            .await
+            .unwrap_err();
+        assert!(why.contains(&format!("read {SEEDED_USERS} rows")), "{why}");
+    }
+    for index in [
+        "users_email_key_key",
+        "users_inserted_at_id_idx",
+        "user_plans_plan_id_user_id_idx",
+    ] {
+        app.db
+            .execute_unprepared(&format!("DROP INDEX {index}"))
+            .await
+            .unwrap();
+    }
+    app.db.execute_unprepared("ANALYZE").await.unwrap();
+    // New connections: SQLite does not re-plan an EXPLAIN it prepared before the drop.
+    let app = app.another_instance().await;
+    let email_key: &[Read] = &[Range("users_email_key_key", "email_key")];
+    for (query, variables, reads) in [
+        (&by_email, json!({ "e": email }), email_key),
+        (&by_name, json!({}), walk),
+        (&page, json!({}), walk),
+        (&of_plan, json!({ "p": plan }), users_of_plan),
+    ] {
+        let statements = selects(&app, query, variables.clone()).await;
+        let plan = explain(&app, statements.last().unwrap()).await;
+        assert!(
+            check(&plan, reads).is_err(),
+            "{query} {variables} passes without its index:\n{plan:#?}"
+        );
     }
 }

@@ -25,55 +25,58 @@ pub struct TestApp {
     _database: Option<TestDatabase>,
 }
 
-/// Runs a test body once per backend: `sqlite` always, `postgres` when `TEST_POSTGRES_URL`
-/// is set. The body gets a server on a fresh database (`app: TestApp`), or only the backend
-/// (`backend: Backend`) for a test that makes its own databases.
+/// Runs each named test once per backend: `sqlite` always, `postgres` when
+/// `TEST_POSTGRES_URL` is set. The test is a plain function next to the macro call; it
+/// takes a server on a fresh database (`app: TestApp`), or only the backend
+/// (`backend: Backend`) when it makes its own databases:
+///
+/// ```ignore
+/// on_both_databases!(creates_a_user);
+/// async fn creates_a_user(app: TestApp) { ... }
+/// ```
 #[macro_export]
 macro_rules! on_both_databases {
-    ($(async fn $name:ident($backend:ident: Backend) $body:block)*) => {
+    ($($name:ident),+ $(,)?) => {
         $(
             mod $name {
-                #[allow(unused_imports)]
-                use super::*;
-
-                async fn body($backend: $crate::helpers::Backend) $body
-
                 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
                 async fn sqlite() {
-                    body($crate::helpers::Backend::Sqlite).await;
+                    $crate::helpers::run_on($crate::helpers::Backend::Sqlite, super::$name).await;
                 }
 
                 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
                 async fn postgres() {
-                    if $crate::helpers::postgres_or_skip() {
-                        body($crate::helpers::Backend::Postgres).await;
-                    }
+                    $crate::helpers::run_on($crate::helpers::Backend::Postgres, super::$name)
+                        .await;
                 }
             }
-        )*
+        )+
     };
-    ($(async fn $name:ident($app:ident: TestApp) $body:block)*) => {
-        $(
-            mod $name {
-                #[allow(unused_imports)]
-                use super::*;
+}
 
-                async fn body($app: $crate::helpers::TestApp) $body
+/// What a test run by [`on_both_databases!`] takes: `Takes` is `TestApp` or `Backend`.
+pub trait DatabaseTest<Takes> {
+    fn run(self, backend: Backend) -> impl Future<Output = ()>;
+}
 
-                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-                async fn sqlite() {
-                    body($crate::helpers::spawn_app($crate::helpers::Backend::Sqlite).await).await;
-                }
+impl<F: FnOnce(TestApp) -> Fut, Fut: Future<Output = ()>> DatabaseTest<TestApp> for F {
+    async fn run(self, backend: Backend) {
+        self(spawn_app(backend).await).await
+    }
+}
 
-                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-                async fn postgres() {
-                    if let Some(app) = $crate::helpers::spawn_postgres_app().await {
-                        body(app).await;
-                    }
-                }
-            }
-        )*
-    };
+impl<F: FnOnce(Backend) -> Fut, Fut: Future<Output = ()>> DatabaseTest<Backend> for F {
+    async fn run(self, backend: Backend) {
+        self(backend).await
+    }
+}
+
+/// Runs `test` on `backend`; on PostgreSQL only when it is configured (the skip is counted).
+pub async fn run_on<Takes>(backend: Backend, test: impl DatabaseTest<Takes>) {
+    if backend == Backend::Postgres && !postgres_or_skip() {
+        return;
+    }
+    test.run(backend).await
 }
 
 pub fn postgres_url() -> Option<String> {

@@ -91,82 +91,82 @@ async fn send_unreadable_names(server: &ServerProcess) -> u64 {
     names.len() as u64
 }
 
-on_both_databases! {
-    async fn random_names_get_a_bounded_set_of_series(backend: Backend) {
-        let database = TestDatabase::create(backend).await;
-        let server = ServerProcess::start(&serve(&database.url, &[]), &[]).await;
-        post(&server, json!({ "query": "{ __typename }" })).await;
-        let before = scrape(&server).await;
+on_both_databases!(random_names_get_a_bounded_set_of_series);
+async fn random_names_get_a_bounded_set_of_series(backend: Backend) {
+    let database = TestDatabase::create(backend).await;
+    let server = ServerProcess::start(&serve(&database.url, &[]), &[]).await;
+    post(&server, json!({ "query": "{ __typename }" })).await;
+    let before = scrape(&server).await;
 
-        let names = random_names(300);
-        // One at a time, so that the first names the server sees are the first sent.
-        for name in &names {
-            let query = format!("query {name} {{ __typename }}");
-            let body = post(&server, json!({ "query": query })).await;
-            assert_eq!(body["data"]["__typename"], "Query", "{body}");
-        }
-        let unreadable = send_unreadable_names(&server).await;
-        let after = scrape(&server).await;
+    let names = random_names(300);
+    // One at a time, so that the first names the server sees are the first sent.
+    for name in &names {
+        let query = format!("query {name} {{ __typename }}");
+        let body = post(&server, json!({ "query": query })).await;
+        assert_eq!(body["data"]["__typename"], "Query", "{body}");
+    }
+    let unreadable = send_unreadable_names(&server).await;
+    let after = scrape(&server).await;
 
-        let mut expected: BTreeMap<String, u64> = names[..FIRST_SEEN]
+    let mut expected: BTreeMap<String, u64> = names[..FIRST_SEEN]
+        .iter()
+        .map(|name| (name.clone(), 1))
+        .collect();
+    expected.insert(
+        "other".to_owned(),
+        (names.len() - FIRST_SEEN) as u64 + unreadable,
+    );
+    expected.insert("anonymous".to_owned(), 1);
+    assert_bounded_growth(&before, &after);
+    assert_eq!(requests_by_operation(&after), expected);
+}
+
+on_both_databases!(with_trusted_documents_only_their_names_get_series);
+async fn with_trusted_documents_only_their_names_get_series(backend: Backend) {
+    let manifest_path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("examples/typescript/src/gql/persisted-documents.json");
+    let manifest: BTreeMap<String, String> =
+        serde_json::from_str(&std::fs::read_to_string(&manifest_path).unwrap()).unwrap();
+    let database = TestDatabase::create(backend).await;
+    let trusted = ["--trusted-documents", manifest_path.to_str().unwrap()];
+    let server = ServerProcess::start(&serve(&database.url, &trusted), &[]).await;
+    let mut trusted_names = BTreeSet::new();
+    for (hash, text) in &manifest {
+        let document = async_graphql::parser::parse_query(text).unwrap();
+        let name = document
+            .operations
             .iter()
-            .map(|name| (name.clone(), 1))
-            .collect();
-        expected.insert(
-            "other".to_owned(),
-            (names.len() - FIRST_SEEN) as u64 + unreadable,
+            .find_map(|(name, _)| name)
+            .expect("every trusted document names its operation")
+            .to_string();
+        // Most fail on their missing variables, after the server admitted them.
+        post(
+            &server,
+            json!({
+                "operationName": name,
+                "extensions": { "persistedQuery": { "version": 1, "sha256Hash": hash } },
+            }),
+        )
+        .await;
+        trusted_names.insert(name);
+    }
+    let before = scrape(&server).await;
+    let names = random_names(300);
+    for name in &names {
+        let query = format!("query {name} {{ __typename }}");
+        let body = post(&server, json!({ "query": query, "operationName": name })).await;
+        assert_eq!(
+            error_code(&body),
+            Some("PERSISTED_QUERY_NOT_IN_LIST"),
+            "{body}"
         );
-        expected.insert("anonymous".to_owned(), 1);
-        assert_bounded_growth(&before, &after);
-        assert_eq!(requests_by_operation(&after), expected);
     }
+    let unreadable = send_unreadable_names(&server).await;
+    let after = scrape(&server).await;
 
-    async fn with_trusted_documents_only_their_names_get_series(backend: Backend) {
-        let manifest_path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("examples/typescript/src/gql/persisted-documents.json");
-        let manifest: BTreeMap<String, String> =
-            serde_json::from_str(&std::fs::read_to_string(&manifest_path).unwrap()).unwrap();
-        let database = TestDatabase::create(backend).await;
-        let trusted = ["--trusted-documents", manifest_path.to_str().unwrap()];
-        let server = ServerProcess::start(&serve(&database.url, &trusted), &[]).await;
-        let mut trusted_names = BTreeSet::new();
-        for (hash, text) in &manifest {
-            let document = async_graphql::parser::parse_query(text).unwrap();
-            let name = document
-                .operations
-                .iter()
-                .find_map(|(name, _)| name)
-                .expect("every trusted document names its operation")
-                .to_string();
-            // Most fail on their missing variables, after the server admitted them.
-            post(
-                &server,
-                json!({
-                    "operationName": name,
-                    "extensions": { "persistedQuery": { "version": 1, "sha256Hash": hash } },
-                }),
-            )
-            .await;
-            trusted_names.insert(name);
-        }
-        let before = scrape(&server).await;
-        let names = random_names(300);
-        for name in &names {
-            let query = format!("query {name} {{ __typename }}");
-            let body = post(&server, json!({ "query": query, "operationName": name })).await;
-            assert_eq!(
-                error_code(&body),
-                Some("PERSISTED_QUERY_NOT_IN_LIST"),
-                "{body}"
-            );
-        }
-        let unreadable = send_unreadable_names(&server).await;
-        let after = scrape(&server).await;
-
-        let mut expected: BTreeMap<String, u64> =
-            trusted_names.into_iter().map(|name| (name, 1)).collect();
-        expected.insert("other".to_owned(), names.len() as u64 + unreadable);
-        assert_bounded_growth(&before, &after);
-        assert_eq!(requests_by_operation(&after), expected);
-    }
+    let mut expected: BTreeMap<String, u64> =
+        trusted_names.into_iter().map(|name| (name, 1)).collect();
+    expected.insert("other".to_owned(), names.len() as u64 + unreadable);
+    assert_bounded_growth(&before, &after);
+    assert_eq!(requests_by_operation(&after), expected);
 }

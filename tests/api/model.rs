@@ -866,27 +866,44 @@ pub(crate) fn config() -> Config {
     }
 }
 
-on_both_databases! {
-    async fn link_mutations_agree_with_the_model(app: TestApp) {
-        run_cases(config(), proptest::collection::vec(op(), 5..=MAX_STEPS), async |ops| {
-            run_case(&app, ops).await
-        });
-    }
+on_both_databases!(link_mutations_agree_with_the_model);
+async fn link_mutations_agree_with_the_model(app: TestApp) {
+    run_cases(
+        config(),
+        proptest::collection::vec(op(), 5..=MAX_STEPS),
+        async |ops| run_case(&app, ops).await,
+    );
 }
 
-on_both_databases! {
-    async fn an_id_unknown_on_both_sides_is_listed_once(app: TestApp) {
-        // The same unknown id as the owner and in the list: one unknown id, listed once.
-        let unknown = Uuid::new_v4();
-        for (query, what) in [
-            ("mutation($o: UUID!, $l: [UUID!]!) { addPlansToUser(userId: $o, planIds: $l) { addedPlanIds } }", "addPlansToUser"),
-            ("mutation($o: UUID!, $l: [UUID!]!) { setPlanUsers(planId: $o, userIds: $l) { addedUserIds } }", "setPlanUsers"),
-            ("mutation($o: UUID!, $l: UUID!) { createUserPlan(input: { userId: $o, planId: $l }) { role } }", "createUserPlan"),
-        ] {
-            let list = if what == "createUserPlan" { json!(unknown) } else { json!([unknown]) };
-            let error = app.error(query, json!({ "o": unknown, "l": list })).await;
-            assert_eq!(error["extensions"]["code"], "NOT_FOUND", "{what}: {error}");
-            assert_eq!(error["extensions"]["ids"], json!([unknown]), "{what}: {error}");
-        }
+on_both_databases!(an_id_unknown_on_both_sides_is_listed_once);
+async fn an_id_unknown_on_both_sides_is_listed_once(app: TestApp) {
+    // The same unknown id as the owner and in the list: one unknown id, listed once.
+    let unknown = Uuid::new_v4();
+    for (query, what) in [
+        (
+            "mutation($o: UUID!, $l: [UUID!]!) { addPlansToUser(userId: $o, planIds: $l) { addedPlanIds } }",
+            "addPlansToUser",
+        ),
+        (
+            "mutation($o: UUID!, $l: [UUID!]!) { setPlanUsers(planId: $o, userIds: $l) { addedUserIds } }",
+            "setPlanUsers",
+        ),
+        (
+            "mutation($o: UUID!, $l: UUID!) { createUserPlan(input: { userId: $o, planId: $l }) { role } }",
+            "createUserPlan",
+        ),
+    ] {
+        let list = if what == "createUserPlan" {
+            json!(unknown)
+        } else {
+            json!([unknown])
+        };
+        let error = app.error(query, json!({ "o": unknown, "l": list })).await;
+        assert_eq!(error["extensions"]["code"], "NOT_FOUND", "{what}: {error}");
+        assert_eq!(
+            error["extensions"]["ids"],
+            json!([unknown]),
+            "{what}: {error}"
+        );
     }
 }

@@ -159,133 +159,189 @@ async fn traverse(app: &TestApp, order: Value, page: i64, forward: bool) -> Vec<
     }
 }
 
-on_both_databases! {
-    async fn pages_cover_every_ordering_both_ways(app: TestApp) {
-        let mut people = people(&app).await;
-        let created: Vec<Uuid> = people.iter().map(|person| person.id).collect();
-        assert_eq!(traverse(&app, json!(null), 3, true).await, created, "oldest first by default");
-        assert_eq!(traverse(&app, json!(null), 3, false).await, created);
+on_both_databases!(pages_cover_every_ordering_both_ways);
+async fn pages_cover_every_ordering_both_ways(app: TestApp) {
+    let mut people = people(&app).await;
+    let created: Vec<Uuid> = people.iter().map(|person| person.id).collect();
+    assert_eq!(
+        traverse(&app, json!(null), 3, true).await,
+        created,
+        "oldest first by default"
+    );
+    assert_eq!(traverse(&app, json!(null), 3, false).await, created);
 
-        let tied = people[1].inserted_at;
-        set_creation_time(&app, &mut people[8], tied).await;
-        let collation = text_collation(&app).await;
-        for field in ["EMAIL", "NAME", "INSERTED_AT"] {
-            for direction in ["ASC", "DESC"] {
-                let order = json!({ "field": field, "direction": direction });
-                let expected = expected_order(&people, field, direction);
-                // Pages of one put a page boundary between every two rows, tied ones too.
-                for (page, forward) in [(1, true), (3, true), (1, false), (4, false)] {
-                    assert_eq!(
-                        traverse(&app, order.clone(), page, forward).await,
-                        expected,
-                        "{field} {direction}, pages of {page}, {}; text collation {collation}",
-                        if forward { "forward" } else { "backward" },
-                    );
-                }
+    let tied = people[1].inserted_at;
+    set_creation_time(&app, &mut people[8], tied).await;
+    let collation = text_collation(&app).await;
+    for field in ["EMAIL", "NAME", "INSERTED_AT"] {
+        for direction in ["ASC", "DESC"] {
+            let order = json!({ "field": field, "direction": direction });
+            let expected = expected_order(&people, field, direction);
+            // Pages of one put a page boundary between every two rows, tied ones too.
+            for (page, forward) in [(1, true), (3, true), (1, false), (4, false)] {
+                assert_eq!(
+                    traverse(&app, order.clone(), page, forward).await,
+                    expected,
+                    "{field} {direction}, pages of {page}, {}; text collation {collation}",
+                    if forward { "forward" } else { "backward" },
+                );
             }
         }
-        assert_eq!(
-            traverse(&app, json!(null), 2, true).await,
-            expected_order(&people, "INSERTED_AT", "ASC"),
-            "the default order is INSERTED_AT ASC"
-        );
+    }
+    assert_eq!(
+        traverse(&app, json!(null), 2, true).await,
+        expected_order(&people, "INSERTED_AT", "ASC"),
+        "the default order is INSERTED_AT ASC"
+    );
+}
+
+on_both_databases!(page_info_and_total_count);
+async fn page_info_and_total_count(app: TestApp) {
+    people(&app).await;
+    let first = app.data(USERS, json!({ "first": 3 })).await;
+    let info = &first["users"]["pageInfo"];
+    assert_eq!(info["hasNextPage"], true);
+    assert_eq!(info["hasPreviousPage"], false);
+    assert_eq!(
+        first["users"]["totalCount"],
+        PEOPLE.len(),
+        "totalCount counts every page"
+    );
+    assert_eq!(info["endCursor"], first["users"]["edges"][2]["cursor"]);
+    let last = app
+        .data(USERS, json!({ "first": 10, "after": info["endCursor"] }))
+        .await;
+    assert_eq!(
+        last["users"]["nodes"].as_array().unwrap().len(),
+        PEOPLE.len() - 3
+    );
+    assert_eq!(last["users"]["pageInfo"]["hasNextPage"], false);
+    assert_eq!(last["users"]["pageInfo"]["hasPreviousPage"], true);
+    let none = app.data(USERS, json!({ "first": 0 })).await;
+    assert_eq!(none["users"]["nodes"], json!([]));
+    assert_eq!(none["users"]["pageInfo"]["startCursor"], json!(null));
+    assert_eq!(none["users"]["totalCount"], PEOPLE.len());
+}
+
+on_both_databases!(filters_select_and_count_the_same_rows);
+async fn filters_select_and_count_the_same_rows(app: TestApp) {
+    let rows = people(&app).await;
+    let plan = app.create_plan("Only").await;
+    app.data(
+        "mutation($p: UUID!, $u: [UUID!]!) { addUsersToPlan(planId: $p, userIds: $u) { addedUserIds } }",
+        json!({ "p": plan, "u": [rows[1].id, rows[4].id] }),
+    )
+    .await;
+    let ids_of = |data: &Value| node_ids(&data["users"]["nodes"]);
+    for (filter, expected) in [
+        (json!({ "email": "ALICE@EXAMPLE.COM" }), vec![rows[1].id]),
+        (
+            json!({ "nameContains": "bo" }),
+            vec![rows[3].id, rows[4].id],
+        ),
+        (json!({ "nameContains": "_" }), vec![rows[5].id]),
+        (json!({ "nameContains": "%" }), vec![rows[6].id]),
+        (
+            json!({ "ids": [rows[2].id, rows[0].id, Uuid::now_v7()] }),
+            vec![rows[0].id, rows[2].id],
+        ),
+        (json!({ "ids": [] }), vec![]),
+        (json!({ "planId": plan }), vec![rows[1].id, rows[4].id]),
+        (
+            json!({ "planId": plan, "nameContains": "BOB" }),
+            vec![rows[4].id],
+        ),
+    ] {
+        let data = app.data(USERS, json!({ "filter": filter })).await;
+        assert_eq!(ids_of(&data), expected, "{filter}");
+        assert_eq!(data["users"]["totalCount"], expected.len(), "{filter}");
     }
 
-    async fn page_info_and_total_count(app: TestApp) {
-        people(&app).await;
-        let first = app.data(USERS, json!({ "first": 3 })).await;
-        let info = &first["users"]["pageInfo"];
-        assert_eq!(info["hasNextPage"], true);
-        assert_eq!(info["hasPreviousPage"], false);
-        assert_eq!(first["users"]["totalCount"], PEOPLE.len(), "totalCount counts every page");
-        assert_eq!(info["endCursor"], first["users"]["edges"][2]["cursor"]);
-        let last = app.data(USERS, json!({ "first": 10, "after": info["endCursor"] })).await;
-        assert_eq!(last["users"]["nodes"].as_array().unwrap().len(), PEOPLE.len() - 3);
-        assert_eq!(last["users"]["pageInfo"]["hasNextPage"], false);
-        assert_eq!(last["users"]["pageInfo"]["hasPreviousPage"], true);
-        let none = app.data(USERS, json!({ "first": 0 })).await;
-        assert_eq!(none["users"]["nodes"], json!([]));
-        assert_eq!(none["users"]["pageInfo"]["startCursor"], json!(null));
-        assert_eq!(none["users"]["totalCount"], PEOPLE.len());
+    let plans = "query($f: PlanFilter) { plans(filter: $f) { totalCount nodes { id } } }";
+    let other = app.create_plan("Other plan").await;
+    for (filter, expected) in [
+        (json!({ "userId": rows[1].id }), vec![plan]),
+        (json!({ "nameContains": "OTHER" }), vec![other]),
+        (json!({ "ids": [other] }), vec![other]),
+        (json!(null), vec![plan, other]),
+    ] {
+        let data = app.data(plans, json!({ "f": filter })).await;
+        assert_eq!(node_ids(&data["plans"]["nodes"]), expected, "{filter}");
+        assert_eq!(data["plans"]["totalCount"], expected.len());
     }
+}
 
-    async fn filters_select_and_count_the_same_rows(app: TestApp) {
-        let rows = people(&app).await;
-        let plan = app.create_plan("Only").await;
-        app.data(
-            "mutation($p: UUID!, $u: [UUID!]!) { addUsersToPlan(planId: $p, userIds: $u) { addedUserIds } }",
-            json!({ "p": plan, "u": [rows[1].id, rows[4].id] }),
+on_both_databases!(plans_page_both_ways);
+async fn plans_page_both_ways(app: TestApp) {
+    let mut ids = Vec::new();
+    for name in ["b", "a", "d", "c"] {
+        ids.push(app.create_plan(name).await);
+    }
+    let query = "query($first: Int, $after: String, $last: Int, $before: String) { plans(first: $first, after: $after, last: $last, before: $before, orderBy: { field: NAME, direction: DESC }) { nodes { name } pageInfo { endCursor startCursor hasNextPage } } }";
+    let page = app.data(query, json!({ "first": 2 })).await;
+    assert_eq!(
+        page["plans"]["nodes"],
+        json!([{ "name": "d" }, { "name": "c" }])
+    );
+    let next = app
+        .data(
+            query,
+            json!({ "first": 2, "after": page["plans"]["pageInfo"]["endCursor"] }),
         )
         .await;
-        let ids_of = |data: &Value| node_ids(&data["users"]["nodes"]);
-        for (filter, expected) in [
-            (json!({ "email": "ALICE@EXAMPLE.COM" }), vec![rows[1].id]),
-            (json!({ "nameContains": "bo" }), vec![rows[3].id, rows[4].id]),
-            (json!({ "nameContains": "_" }), vec![rows[5].id]),
-            (json!({ "nameContains": "%" }), vec![rows[6].id]),
-            (json!({ "ids": [rows[2].id, rows[0].id, Uuid::now_v7()] }), vec![rows[0].id, rows[2].id]),
-            (json!({ "ids": [] }), vec![]),
-            (json!({ "planId": plan }), vec![rows[1].id, rows[4].id]),
-            (json!({ "planId": plan, "nameContains": "BOB" }), vec![rows[4].id]),
-        ] {
-            let data = app.data(USERS, json!({ "filter": filter })).await;
-            assert_eq!(ids_of(&data), expected, "{filter}");
-            assert_eq!(data["users"]["totalCount"], expected.len(), "{filter}");
-        }
+    assert_eq!(
+        next["plans"]["nodes"],
+        json!([{ "name": "b" }, { "name": "a" }])
+    );
+    assert_eq!(next["plans"]["pageInfo"]["hasNextPage"], false);
+    let back = app
+        .data(
+            query,
+            json!({ "last": 1, "before": next["plans"]["pageInfo"]["startCursor"] }),
+        )
+        .await;
+    assert_eq!(back["plans"]["nodes"], json!([{ "name": "c" }]));
+}
 
-        let plans = "query($f: PlanFilter) { plans(filter: $f) { totalCount nodes { id } } }";
-        let other = app.create_plan("Other plan").await;
-        for (filter, expected) in [
-            (json!({ "userId": rows[1].id }), vec![plan]),
-            (json!({ "nameContains": "OTHER" }), vec![other]),
-            (json!({ "ids": [other] }), vec![other]),
-            (json!(null), vec![plan, other]),
-        ] {
-            let data = app.data(plans, json!({ "f": filter })).await;
-            assert_eq!(node_ids(&data["plans"]["nodes"]), expected, "{filter}");
-            assert_eq!(data["plans"]["totalCount"], expected.len());
-        }
+on_both_databases!(cursor_and_size_rules);
+async fn cursor_and_size_rules(app: TestApp) {
+    people(&app).await;
+    let by_name = app
+        .data(
+            USERS,
+            json!({ "first": 1, "order": { "field": "NAME", "direction": "ASC" } }),
+        )
+        .await["users"]["pageInfo"]["endCursor"]
+        .clone();
+    for (variables, field) in [
+        (json!({ "after": "not a cursor" }), "after"),
+        (json!({ "before": "eyJ4IjoxfQ" }), "before"),
+        (
+            json!({ "after": by_name, "order": { "field": "EMAIL", "direction": "ASC" } }),
+            "after",
+        ),
+        (
+            json!({ "after": by_name, "order": { "field": "NAME", "direction": "DESC" } }),
+            "after",
+        ),
+        (json!({ "first": 1001 }), "first"),
+        (json!({ "first": -1 }), "first"),
+        (json!({ "last": 1001 }), "last"),
+        (json!({ "first": 1, "last": 1 }), "last"),
+    ] {
+        let error = app.error(USERS, variables.clone()).await;
+        assert_eq!(
+            error["extensions"]["code"], "BAD_USER_INPUT",
+            "{variables}: {error}"
+        );
+        assert_eq!(error["extensions"]["field"], field, "{variables}");
     }
-
-    async fn plans_page_both_ways(app: TestApp) {
-        let mut ids = Vec::new();
-        for name in ["b", "a", "d", "c"] {
-            ids.push(app.create_plan(name).await);
-        }
-        let query = "query($first: Int, $after: String, $last: Int, $before: String) { plans(first: $first, after: $after, last: $last, before: $before, orderBy: { field: NAME, direction: DESC }) { nodes { name } pageInfo { endCursor startCursor hasNextPage } } }";
-        let page = app.data(query, json!({ "first": 2 })).await;
-        assert_eq!(page["plans"]["nodes"], json!([{ "name": "d" }, { "name": "c" }]));
-        let next = app.data(query, json!({ "first": 2, "after": page["plans"]["pageInfo"]["endCursor"] })).await;
-        assert_eq!(next["plans"]["nodes"], json!([{ "name": "b" }, { "name": "a" }]));
-        assert_eq!(next["plans"]["pageInfo"]["hasNextPage"], false);
-        let back = app.data(query, json!({ "last": 1, "before": next["plans"]["pageInfo"]["startCursor"] })).await;
-        assert_eq!(back["plans"]["nodes"], json!([{ "name": "c" }]));
-    }
-
-    async fn cursor_and_size_rules(app: TestApp) {
-        people(&app).await;
-        let by_name = app
-            .data(USERS, json!({ "first": 1, "order": { "field": "NAME", "direction": "ASC" } }))
-            .await["users"]["pageInfo"]["endCursor"]
-            .clone();
-        for (variables, field) in [
-            (json!({ "after": "not a cursor" }), "after"),
-            (json!({ "before": "eyJ4IjoxfQ" }), "before"),
-            (json!({ "after": by_name, "order": { "field": "EMAIL", "direction": "ASC" } }), "after"),
-            (json!({ "after": by_name, "order": { "field": "NAME", "direction": "DESC" } }), "after"),
-            (json!({ "first": 1001 }), "first"),
-            (json!({ "first": -1 }), "first"),
-            (json!({ "last": 1001 }), "last"),
-            (json!({ "first": 1, "last": 1 }), "last"),
-        ] {
-            let error = app.error(USERS, variables.clone()).await;
-            assert_eq!(error["extensions"]["code"], "BAD_USER_INPUT", "{variables}: {error}");
-            assert_eq!(error["extensions"]["field"], field, "{variables}");
-        }
-        // The same cursor is fine with the ordering it was made for.
-        let next = app.data(USERS, json!({ "first": 1, "after": by_name, "order": { "field": "NAME", "direction": "ASC" } })).await;
-        assert_eq!(next["users"]["nodes"].as_array().unwrap().len(), 1);
-        let max = app.data(USERS, json!({ "first": 1000 })).await;
-        assert_eq!(max["users"]["nodes"].as_array().unwrap().len(), PEOPLE.len());
-    }
+    // The same cursor is fine with the ordering it was made for.
+    let next = app.data(USERS, json!({ "first": 1, "after": by_name, "order": { "field": "NAME", "direction": "ASC" } })).await;
+    assert_eq!(next["users"]["nodes"].as_array().unwrap().len(), 1);
+    let max = app.data(USERS, json!({ "first": 1000 })).await;
+    assert_eq!(
+        max["users"]["nodes"].as_array().unwrap().len(),
+        PEOPLE.len()
+    );
 }

@@ -302,108 +302,197 @@ fn calls_for(model: &Model, round: usize) -> Vec<Call> {
         .collect()
 }
 
-on_both_databases! {
-    async fn every_mix_of_link_mutations_is_serializable(app: TestApp) {
-        show_server_logs();
-        let mut model = Model {
-            unknown_users: vec![Uuid::new_v4()],
-            unknown_plans: vec![Uuid::new_v4()],
-            ..Model::default()
-        };
-        for round in 0..ROUNDS {
-            create_users_and_plans(&app, &mut model, WORLD).await;
-            assert_eq!(state_in_database(&app).await, state_of(&model), "round {round} starts");
-            let calls = calls_for(&model, round);
-            let observed = race(&app, calls).await;
-            let end = state_in_database(&app).await;
-            model = judge(round, &model, &observed, &end);
-        }
-    }
-
-    async fn one_owner_raced_by_adds_removes_and_sets_is_serializable(app: TestApp) {
-        // The issue's case: addPlansToUser, removePlansFromUser and setUserPlans on one user
-        // at once (only set* used to lock the owner).
-        let mut model = Model::default();
+on_both_databases!(every_mix_of_link_mutations_is_serializable);
+async fn every_mix_of_link_mutations_is_serializable(app: TestApp) {
+    show_server_logs();
+    let mut model = Model {
+        unknown_users: vec![Uuid::new_v4()],
+        unknown_plans: vec![Uuid::new_v4()],
+        ..Model::default()
+    };
+    for round in 0..ROUNDS {
         create_users_and_plans(&app, &mut model, WORLD).await;
-        let user = model.created_users[0];
-        let plans: Vec<Uuid> = model.created_plans.clone();
-        let mut rng = 0x5eed_u64;
-        let mut pick = move |n: usize| {
-            rng ^= rng << 13;
-            rng ^= rng >> 7;
-            rng ^= rng << 17;
-            (rng % n as u64) as usize
-        };
-        for round in 0..ROUNDS {
-            let calls = (0..CALLS_PER_ROUND)
-                .map(|_| {
-                    let others: Vec<Uuid> = plans.iter().filter(|_| pick(2) == 0).copied().collect();
-                    match pick(3) {
-                        0 => Call::Add { side: Side::User, owner: user, others, role: Some("ADMIN") },
-                        1 => Call::Remove { side: Side::User, owner: user, others },
-                        _ => Call::Set { side: Side::User, owner: user, others, role: Some("OWNER"), expected: None },
-                    }
-                })
-                .collect();
-            let observed = race(&app, calls).await;
-            let end = state_in_database(&app).await;
-            model = judge(round, &model, &observed, &end);
-        }
+        assert_eq!(
+            state_in_database(&app).await,
+            state_of(&model),
+            "round {round} starts"
+        );
+        let calls = calls_for(&model, round);
+        let observed = race(&app, calls).await;
+        let end = state_in_database(&app).await;
+        model = judge(round, &model, &observed, &end);
     }
+}
 
-    async fn guards_raced_from_both_sides_let_exactly_one_win(app: TestApp) {
-        // setPlanUsers(p, [u], expectedUserIds: []) against setUserPlans(u, [p],
-        // expectedPlanIds: []) on an unlinked pair: each guard says "nothing linked yet",
-        // so whichever runs second must see the first's link and refuse. Then the same for
-        // two guarded removals of the link.
-        let set_users = "mutation($p: UUID!, $u: [UUID!]!, $e: [UUID!]) { r: setPlanUsers(planId: $p, userIds: $u, role: OWNER, expectedUserIds: $e) { added: addedUserIds removed: removedUserIds unchanged: unchangedUserIds } }";
-        let set_plans = "mutation($u: UUID!, $p: [UUID!]!, $e: [UUID!]) { r: setUserPlans(userId: $u, planIds: $p, role: MEMBER, expectedPlanIds: $e) { added: addedPlanIds removed: removedPlanIds unchanged: unchangedPlanIds } }";
-        for round in 0..30 {
-            let user = app.create_user(&format!("guard{round}@example.com"), "Guard").await;
-            let plan = app.create_plan("Guard").await;
-            for (lists, expected, kind) in [((json!([user]), json!([plan])), (json!([]), json!([])), "link"), ((json!([]), json!([])), (json!([user]), json!([plan])), "unlink")] {
-                let (by_plan, by_user) = tokio::join!(
-                    send(&app, set_users, json!({ "p": plan, "u": lists.0, "e": expected.0 })),
-                    send(&app, set_plans, json!({ "u": user, "p": lists.1, "e": expected.1 })),
-                );
-                let codes = [error_code(&by_plan), error_code(&by_user)];
-                assert!(codes.contains(&None) && codes.contains(&Some("CONFLICT")), "round {round}, {kind}: exactly one wins: {by_plan} / {by_user}");
-                let (winner, other, role) = if codes[0].is_none() { (&by_plan["data"]["r"], user, "OWNER") } else { (&by_user["data"]["r"], plan, "MEMBER") };
-                let links = app.links().await.into_iter().filter(|(u, p, _)| (*u, *p) == (user, plan)).collect::<Vec<_>>();
-                if kind == "link" {
-                    assert_eq!(*winner, json!({ "added": [other], "removed": [], "unchanged": [] }), "round {round}");
-                    assert_eq!(links, vec![(user, plan, role.to_owned())], "round {round}: the winner's link");
-                } else {
-                    assert_eq!(*winner, json!({ "added": [], "removed": [other], "unchanged": [] }), "round {round}");
-                    assert!(links.is_empty(), "round {round}: {links:?}");
+on_both_databases!(one_owner_raced_by_adds_removes_and_sets_is_serializable);
+async fn one_owner_raced_by_adds_removes_and_sets_is_serializable(app: TestApp) {
+    // The issue's case: addPlansToUser, removePlansFromUser and setUserPlans on one user
+    // at once (only set* used to lock the owner).
+    let mut model = Model::default();
+    create_users_and_plans(&app, &mut model, WORLD).await;
+    let user = model.created_users[0];
+    let plans: Vec<Uuid> = model.created_plans.clone();
+    let mut rng = 0x5eed_u64;
+    let mut pick = move |n: usize| {
+        rng ^= rng << 13;
+        rng ^= rng >> 7;
+        rng ^= rng << 17;
+        (rng % n as u64) as usize
+    };
+    for round in 0..ROUNDS {
+        let calls = (0..CALLS_PER_ROUND)
+            .map(|_| {
+                let others: Vec<Uuid> = plans.iter().filter(|_| pick(2) == 0).copied().collect();
+                match pick(3) {
+                    0 => Call::Add {
+                        side: Side::User,
+                        owner: user,
+                        others,
+                        role: Some("ADMIN"),
+                    },
+                    1 => Call::Remove {
+                        side: Side::User,
+                        owner: user,
+                        others,
+                    },
+                    _ => Call::Set {
+                        side: Side::User,
+                        owner: user,
+                        others,
+                        role: Some("OWNER"),
+                        expected: None,
+                    },
                 }
+            })
+            .collect();
+        let observed = race(&app, calls).await;
+        let end = state_in_database(&app).await;
+        model = judge(round, &model, &observed, &end);
+    }
+}
+
+on_both_databases!(guards_raced_from_both_sides_let_exactly_one_win);
+async fn guards_raced_from_both_sides_let_exactly_one_win(app: TestApp) {
+    // setPlanUsers(p, [u], expectedUserIds: []) against setUserPlans(u, [p],
+    // expectedPlanIds: []) on an unlinked pair: each guard says "nothing linked yet",
+    // so whichever runs second must see the first's link and refuse. Then the same for
+    // two guarded removals of the link.
+    let set_users = "mutation($p: UUID!, $u: [UUID!]!, $e: [UUID!]) { r: setPlanUsers(planId: $p, userIds: $u, role: OWNER, expectedUserIds: $e) { added: addedUserIds removed: removedUserIds unchanged: unchangedUserIds } }";
+    let set_plans = "mutation($u: UUID!, $p: [UUID!]!, $e: [UUID!]) { r: setUserPlans(userId: $u, planIds: $p, role: MEMBER, expectedPlanIds: $e) { added: addedPlanIds removed: removedPlanIds unchanged: unchangedPlanIds } }";
+    for round in 0..30 {
+        let user = app
+            .create_user(&format!("guard{round}@example.com"), "Guard")
+            .await;
+        let plan = app.create_plan("Guard").await;
+        for (lists, expected, kind) in [
+            (
+                (json!([user]), json!([plan])),
+                (json!([]), json!([])),
+                "link",
+            ),
+            (
+                (json!([]), json!([])),
+                (json!([user]), json!([plan])),
+                "unlink",
+            ),
+        ] {
+            let (by_plan, by_user) = tokio::join!(
+                send(
+                    &app,
+                    set_users,
+                    json!({ "p": plan, "u": lists.0, "e": expected.0 })
+                ),
+                send(
+                    &app,
+                    set_plans,
+                    json!({ "u": user, "p": lists.1, "e": expected.1 })
+                ),
+            );
+            let codes = [error_code(&by_plan), error_code(&by_user)];
+            assert!(
+                codes.contains(&None) && codes.contains(&Some("CONFLICT")),
+                "round {round}, {kind}: exactly one wins: {by_plan} / {by_user}"
+            );
+            let (winner, other, role) = if codes[0].is_none() {
+                (&by_plan["data"]["r"], user, "OWNER")
+            } else {
+                (&by_user["data"]["r"], plan, "MEMBER")
+            };
+            let links = app
+                .links()
+                .await
+                .into_iter()
+                .filter(|(u, p, _)| (*u, *p) == (user, plan))
+                .collect::<Vec<_>>();
+            if kind == "link" {
+                assert_eq!(
+                    *winner,
+                    json!({ "added": [other], "removed": [], "unchanged": [] }),
+                    "round {round}"
+                );
+                assert_eq!(
+                    links,
+                    vec![(user, plan, role.to_owned())],
+                    "round {round}: the winner's link"
+                );
+            } else {
+                assert_eq!(
+                    *winner,
+                    json!({ "added": [], "removed": [other], "unchanged": [] }),
+                    "round {round}"
+                );
+                assert!(links.is_empty(), "round {round}: {links:?}");
             }
         }
     }
+}
 
-    async fn sets_from_both_sides_over_the_same_links_all_succeed(app: TestApp) {
-        // setUserPlans(u, …) and setPlanUsers(p, …) write the same pairs from opposite ends,
-        // each call dropping one link and adding another: no call may fail (a deadlock is
-        // retried), and the answers must be serializable.
-        let mut model = Model::default();
-        let side = 4;
-        create_users_and_plans(&app, &mut model, side).await;
-        let users: Vec<Uuid> = model.users.iter().copied().collect();
-        let plans: Vec<Uuid> = model.plans.iter().copied().collect();
-        for round in 0..ROUNDS {
-            let mut calls = Vec::new();
-            for i in 0..side {
-                let skip = (round + i) % side;
-                let but = |pool: &[Uuid]| pool.iter().enumerate().filter(|(j, _)| *j != skip).map(|(_, id)| *id).collect();
-                calls.push(Call::Set { side: Side::User, owner: users[i], others: but(&plans), role: None, expected: None });
-                calls.push(Call::Set { side: Side::Plan, owner: plans[i], others: but(&users), role: None, expected: None });
-            }
-            let observed = timeout(Duration::from_secs(120), race(&app, calls)).await.expect("no hang");
-            for Answered { call, outcome, .. } in &observed {
-                assert!(matches!(outcome, Outcome::Links { .. }), "round {round}: {call:?} failed: {outcome:?}");
-            }
-            let end = state_in_database(&app).await;
-            model = judge(round, &model, &observed, &end);
+on_both_databases!(sets_from_both_sides_over_the_same_links_all_succeed);
+async fn sets_from_both_sides_over_the_same_links_all_succeed(app: TestApp) {
+    // setUserPlans(u, …) and setPlanUsers(p, …) write the same pairs from opposite ends,
+    // each call dropping one link and adding another: no call may fail (a deadlock is
+    // retried), and the answers must be serializable.
+    let mut model = Model::default();
+    let side = 4;
+    create_users_and_plans(&app, &mut model, side).await;
+    let users: Vec<Uuid> = model.users.iter().copied().collect();
+    let plans: Vec<Uuid> = model.plans.iter().copied().collect();
+    for round in 0..ROUNDS {
+        let mut calls = Vec::new();
+        for i in 0..side {
+            let skip = (round + i) % side;
+            let but = |pool: &[Uuid]| {
+                pool.iter()
+                    .enumerate()
+                    .filter(|(j, _)| *j != skip)
+                    .map(|(_, id)| *id)
+                    .collect()
+            };
+            calls.push(Call::Set {
+                side: Side::User,
+                owner: users[i],
+                others: but(&plans),
+                role: None,
+                expected: None,
+            });
+            calls.push(Call::Set {
+                side: Side::Plan,
+                owner: plans[i],
+                others: but(&users),
+                role: None,
+                expected: None,
+            });
         }
+        let observed = timeout(Duration::from_secs(120), race(&app, calls))
+            .await
+            .expect("no hang");
+        for Answered { call, outcome, .. } in &observed {
+            assert!(
+                matches!(outcome, Outcome::Links { .. }),
+                "round {round}: {call:?} failed: {outcome:?}"
+            );
+        }
+        let end = state_in_database(&app).await;
+        model = judge(round, &model, &observed, &end);
     }
 }

@@ -8,6 +8,7 @@ use async_graphql::parser::types::{TypeKind, TypeSystemDefinition};
 use serde_json::json;
 
 use crate::canonical_schema::{Facts, from_introspection, from_sdl, without_implicit_built_ins};
+use crate::helpers::TestApp;
 use crate::on_both_databases;
 
 const REGENERATE: &str = "cargo run -- schema > schema.graphql";
@@ -144,30 +145,29 @@ fragment TypeRef on __Type {
 }
 "#;
 
-on_both_databases! {
-    async fn committed_schema_is_what_introspection_shows(app: TestApp) {
-        let data = app.data(INTROSPECTION, json!({})).await;
-        let file = from_sdl(&committed());
-        let introspected = without_implicit_built_ins(from_introspection(&data["__schema"]), &file);
-        let keys: BTreeSet<_> = introspected.keys().chain(file.keys()).collect();
-        let differences: Vec<_> = keys
-            .into_iter()
-            .filter(|key| introspected.get(*key) != file.get(*key))
-            .map(|key| {
-                format!(
-                    "{key}\n  introspection:  {:?}\n  schema.graphql: {:?}",
-                    introspected.get(key),
-                    file.get(key)
-                )
-            })
-            .collect();
-        assert!(
-            differences.is_empty(),
-            "schema.graphql is not what the server introspects; regenerate it with `{REGENERATE}`, \
-             and if it still differs, `schema::sdl()` does not print what introspection shows:\n{}",
-            differences.join("\n")
-        );
-    }
+on_both_databases!(committed_schema_is_what_introspection_shows);
+async fn committed_schema_is_what_introspection_shows(app: TestApp) {
+    let data = app.data(INTROSPECTION, json!({})).await;
+    let file = from_sdl(&committed());
+    let introspected = without_implicit_built_ins(from_introspection(&data["__schema"]), &file);
+    let keys: BTreeSet<_> = introspected.keys().chain(file.keys()).collect();
+    let differences: Vec<_> = keys
+        .into_iter()
+        .filter(|key| introspected.get(*key) != file.get(*key))
+        .map(|key| {
+            format!(
+                "{key}\n  introspection:  {:?}\n  schema.graphql: {:?}",
+                introspected.get(key),
+                file.get(key)
+            )
+        })
+        .collect();
+    assert!(
+        differences.is_empty(),
+        "schema.graphql is not what the server introspects; regenerate it with `{REGENERATE}`, \
+         and if it still differs, `schema::sdl()` does not print what introspection shows:\n{}",
+        differences.join("\n")
+    );
 }
 
 /// async-graphql's parser reports every directive definition as repeatable.

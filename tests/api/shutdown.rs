@@ -89,65 +89,115 @@ async fn sigterm_lets_requests_in_flight_finish_and_refuses_new_ones() {
     assert!(exit.success(), "{exit:?}\n{log}");
 }
 
-on_both_databases! {
-    async fn at_the_deadline_the_process_exits_and_tells_its_subscribers(backend: Backend) {
-        // A request stuck in the database (on the test's lock) must not hold the process
-        // past its grace period; subscribers hear `complete`, then a close frame.
-        let database = TestDatabase::create(backend).await;
-        let args = ["--listen", "127.0.0.1:0", "--database-url", &database.url, "--shutdown-grace-secs", "1"];
-        let server = ServerProcess::start(&args, &[]).await;
-        let user = uuid(&server.post(r#"mutation { createUser(input: { email: "s@example.com", name: "S" }) { id } }"#).await["data"]["createUser"]["id"]);
-        let plan = uuid(&server.post(r#"mutation { createPlan(input: { name: "P" }) { id } }"#).await["data"]["createPlan"]["id"]);
-        let mut subscriber = WsClient::connect(&server.address, Protocol::TransportWs, json!({})).await;
-        subscriber.start("sub", "subscription { membershipChanged { kind } }", json!({})).await;
-        // Live once it has seen one of these toggles.
-        let mut live = false;
-        for attempt in 0..40 {
-            let field = ["addPlansToUser", "removePlansFromUser"][attempt % 2];
-            server.post(&format!(r#"mutation {{ {field}(userId: "{user}", planIds: ["{plan}"]) {{ addedPlanIds }} }}"#)).await;
-            if subscriber.next_of_within("sub", Duration::from_millis(250)).await.is_some() {
-                live = true;
-                break;
-            }
+on_both_databases!(at_the_deadline_the_process_exits_and_tells_its_subscribers);
+async fn at_the_deadline_the_process_exits_and_tells_its_subscribers(backend: Backend) {
+    // A request stuck in the database (on the test's lock) must not hold the process
+    // past its grace period; subscribers hear `complete`, then a close frame.
+    let database = TestDatabase::create(backend).await;
+    let args = [
+        "--listen",
+        "127.0.0.1:0",
+        "--database-url",
+        &database.url,
+        "--shutdown-grace-secs",
+        "1",
+    ];
+    let server = ServerProcess::start(&args, &[]).await;
+    let user = uuid(
+        &server
+            .post(r#"mutation { createUser(input: { email: "s@example.com", name: "S" }) { id } }"#)
+            .await["data"]["createUser"]["id"],
+    );
+    let plan = uuid(
+        &server
+            .post(r#"mutation { createPlan(input: { name: "P" }) { id } }"#)
+            .await["data"]["createPlan"]["id"],
+    );
+    let mut subscriber = WsClient::connect(&server.address, Protocol::TransportWs, json!({})).await;
+    subscriber
+        .start(
+            "sub",
+            "subscription { membershipChanged { kind } }",
+            json!({}),
+        )
+        .await;
+    // Live once it has seen one of these toggles.
+    let mut live = false;
+    for attempt in 0..40 {
+        let field = ["addPlansToUser", "removePlansFromUser"][attempt % 2];
+        server.post(&format!(r#"mutation {{ {field}(userId: "{user}", planIds: ["{plan}"]) {{ addedPlanIds }} }}"#)).await;
+        if subscriber
+            .next_of_within("sub", Duration::from_millis(250))
+            .await
+            .is_some()
+        {
+            live = true;
+            break;
         }
-        assert!(live, "the subscription never delivered an event");
+    }
+    assert!(live, "the subscription never delivered an event");
 
-        let db = userplan::db::connect(&database.url, None).await.unwrap();
-        let lock = db
-            .begin_with_options(TransactionOptions {
-                sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
-                ..Default::default()
-            })
+    let db = userplan::db::connect(&database.url, None).await.unwrap();
+    let lock = db
+        .begin_with_options(TransactionOptions {
+            sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    if backend == Backend::Postgres {
+        lock.execute_unprepared("LOCK TABLE plans IN ACCESS EXCLUSIVE MODE")
             .await
             .unwrap();
-        if backend == Backend::Postgres {
-            lock.execute_unprepared("LOCK TABLE plans IN ACCESS EXCLUSIVE MODE").await.unwrap();
-        }
-        let (client, url) = (reqwest::Client::new(), server.url("/graphql"));
-        let stuck = tokio::spawn(async move {
-            let query = r#"mutation { createPlan(input: { name: "Stuck" }) { id } }"#;
-            client.post(url).json(&json!({ "query": query })).send().await
-        });
-        let metrics = server.url("/metrics");
-        eventually("the write holding a connection while it waits", Duration::from_secs(10), async || {
-            let text = reqwest::get(&metrics).await.unwrap().text().await.unwrap();
-            text.lines().any(|line| line.starts_with("userplan_db_connections{state=\"in_use\"}") && !line.ends_with(" 0"))
-        })
-        .await;
-
-        let signalled = Instant::now();
-        server.terminate();
-        assert_eq!(subscriber.next_of("sub").await, Reply::Complete, "the subscription is told it ended");
-        match subscriber.frame(Duration::from_secs(5)).await {
-            Some(Err(Some(frame))) => assert_eq!(u16::from(frame.code), 1001, "{frame:?}"),
-            other => panic!("a close frame saying the server goes away, not {other:?}"),
-        }
-        let (status, log) = server.exited(Duration::from_secs(10)).await;
-        let took = signalled.elapsed();
-        assert!(took < Duration::from_secs(3), "exited {took:?} after SIGTERM with a 1 s grace period");
-        assert!(status.success(), "{status:?}\n{log}");
-        assert!(!log.contains("cannot LISTEN"), "the LISTEN task stops with the server:\n{log}");
-        lock.rollback().await.unwrap();
-        assert!(stuck.await.unwrap().is_err(), "the stuck request was cut off with the process");
     }
+    let (client, url) = (reqwest::Client::new(), server.url("/graphql"));
+    let stuck = tokio::spawn(async move {
+        let query = r#"mutation { createPlan(input: { name: "Stuck" }) { id } }"#;
+        client
+            .post(url)
+            .json(&json!({ "query": query }))
+            .send()
+            .await
+    });
+    let metrics = server.url("/metrics");
+    eventually(
+        "the write holding a connection while it waits",
+        Duration::from_secs(10),
+        async || {
+            let text = reqwest::get(&metrics).await.unwrap().text().await.unwrap();
+            text.lines().any(|line| {
+                line.starts_with("userplan_db_connections{state=\"in_use\"}")
+                    && !line.ends_with(" 0")
+            })
+        },
+    )
+    .await;
+
+    let signalled = Instant::now();
+    server.terminate();
+    assert_eq!(
+        subscriber.next_of("sub").await,
+        Reply::Complete,
+        "the subscription is told it ended"
+    );
+    match subscriber.frame(Duration::from_secs(5)).await {
+        Some(Err(Some(frame))) => assert_eq!(u16::from(frame.code), 1001, "{frame:?}"),
+        other => panic!("a close frame saying the server goes away, not {other:?}"),
+    }
+    let (status, log) = server.exited(Duration::from_secs(10)).await;
+    let took = signalled.elapsed();
+    assert!(
+        took < Duration::from_secs(3),
+        "exited {took:?} after SIGTERM with a 1 s grace period"
+    );
+    assert!(status.success(), "{status:?}\n{log}");
+    assert!(
+        !log.contains("cannot LISTEN"),
+        "the LISTEN task stops with the server:\n{log}"
+    );
+    lock.rollback().await.unwrap();
+    assert!(
+        stuck.await.unwrap().is_err(),
+        "the stuck request was cut off with the process"
+    );
 }

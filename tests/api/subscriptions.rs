@@ -152,149 +152,249 @@ fn assert_event(event: &Value, kind: &str, user: Uuid, plan: Uuid, role: Option<
     );
 }
 
-on_both_databases! {
-    async fn each_link_change_is_announced_once_committed(app: TestApp) {
-        let user = app.create_user("live@example.com", "Live").await;
-        let (marker, plan, other) = (app.create_plan("marker").await, app.create_plan("P").await, app.create_plan("Q").await);
-        let mut subscriber = Subscriber::connect(&app, false, json!({})).await;
-        subscriber.sync(&app, user, marker).await;
+on_both_databases!(each_link_change_is_announced_once_committed);
+async fn each_link_change_is_announced_once_committed(app: TestApp) {
+    let user = app.create_user("live@example.com", "Live").await;
+    let (marker, plan, other) = (
+        app.create_plan("marker").await,
+        app.create_plan("P").await,
+        app.create_plan("Q").await,
+    );
+    let mut subscriber = Subscriber::connect(&app, false, json!({})).await;
+    subscriber.sync(&app, user, marker).await;
 
-        let link = "mutation($u: UUID!, $p: UUID!) { createUserPlan(input: { userId: $u, planId: $p, role: ADMIN }) { role } }";
-        app.data(link, json!({ "u": user, "p": plan })).await;
-        assert_event(&subscriber.event_not_about(marker).await, "ADDED", user, plan, Some("ADMIN"));
-        let update = "mutation($u: UUID!, $p: UUID!) { updateUserPlan(userId: $u, planId: $p, role: OWNER) { role } }";
-        app.data(update, json!({ "u": user, "p": plan })).await;
-        assert_event(&subscriber.event_not_about(marker).await, "UPDATED", user, plan, Some("OWNER"));
-        let delete = "mutation($u: UUID!, $p: UUID!) { deleteUserPlan(userId: $u, planId: $p) { role } }";
-        app.data(delete, json!({ "u": user, "p": plan })).await;
-        assert_event(&subscriber.event_not_about(marker).await, "REMOVED", user, plan, None);
+    let link = "mutation($u: UUID!, $p: UUID!) { createUserPlan(input: { userId: $u, planId: $p, role: ADMIN }) { role } }";
+    app.data(link, json!({ "u": user, "p": plan })).await;
+    assert_event(
+        &subscriber.event_not_about(marker).await,
+        "ADDED",
+        user,
+        plan,
+        Some("ADMIN"),
+    );
+    let update = "mutation($u: UUID!, $p: UUID!) { updateUserPlan(userId: $u, planId: $p, role: OWNER) { role } }";
+    app.data(update, json!({ "u": user, "p": plan })).await;
+    assert_event(
+        &subscriber.event_not_about(marker).await,
+        "UPDATED",
+        user,
+        plan,
+        Some("OWNER"),
+    );
+    let delete =
+        "mutation($u: UUID!, $p: UUID!) { deleteUserPlan(userId: $u, planId: $p) { role } }";
+    app.data(delete, json!({ "u": user, "p": plan })).await;
+    assert_event(
+        &subscriber.event_not_about(marker).await,
+        "REMOVED",
+        user,
+        plan,
+        None,
+    );
 
-        // Two links appended: two events. Then a no-op append, then one real removal: the
-        // next event is the removal, so the no-op announced nothing.
-        app.data(ADD_PLANS, json!({ "u": user, "p": [plan, other] })).await;
-        let mut added = vec![
-            uuid(&subscriber.event_not_about(marker).await["planId"]),
-            uuid(&subscriber.event_not_about(marker).await["planId"]),
-        ];
-        added.sort();
-        assert_eq!(added, sorted([plan, other]));
-        app.data(ADD_PLANS, json!({ "u": user, "p": [plan] })).await;
-        app.data(REMOVE_PLANS, json!({ "u": user, "p": [other] })).await;
-        assert_event(&subscriber.event_not_about(marker).await, "REMOVED", user, other, None);
+    // Two links appended: two events. Then a no-op append, then one real removal: the
+    // next event is the removal, so the no-op announced nothing.
+    app.data(ADD_PLANS, json!({ "u": user, "p": [plan, other] }))
+        .await;
+    let mut added = vec![
+        uuid(&subscriber.event_not_about(marker).await["planId"]),
+        uuid(&subscriber.event_not_about(marker).await["planId"]),
+    ];
+    added.sort();
+    assert_eq!(added, sorted([plan, other]));
+    app.data(ADD_PLANS, json!({ "u": user, "p": [plan] })).await;
+    app.data(REMOVE_PLANS, json!({ "u": user, "p": [other] }))
+        .await;
+    assert_event(
+        &subscriber.event_not_about(marker).await,
+        "REMOVED",
+        user,
+        other,
+        None,
+    );
 
-        // A failed call (an unknown plan) announces nothing either: what it would have
-        // announced (other added as ADMIN) differs from the next real event (as MEMBER).
-        let before = app.snapshot().await;
-        let add_admin = "mutation($u: UUID!, $p: [UUID!]!) { addPlansToUser(userId: $u, planIds: $p, role: ADMIN) { addedPlanIds } }";
-        let code = app.error_code(add_admin, json!({ "u": user, "p": [other, Uuid::now_v7()] })).await;
-        assert_eq!(code, "NOT_FOUND");
-        assert_eq!(app.snapshot().await, before);
-        let set = "mutation($u: UUID!, $p: [UUID!]!) { setUserPlans(userId: $u, planIds: $p, role: MEMBER) { addedPlanIds } }";
-        app.data(set, json!({ "u": user, "p": [plan, other, marker] })).await;
-        let event = subscriber.event_not_about(marker).await;
-        assert_event(&event, "ADDED", user, other, Some("MEMBER"));
-    }
+    // A failed call (an unknown plan) announces nothing either: what it would have
+    // announced (other added as ADMIN) differs from the next real event (as MEMBER).
+    let before = app.snapshot().await;
+    let add_admin = "mutation($u: UUID!, $p: [UUID!]!) { addPlansToUser(userId: $u, planIds: $p, role: ADMIN) { addedPlanIds } }";
+    let code = app
+        .error_code(
+            add_admin,
+            json!({ "u": user, "p": [other, Uuid::now_v7()] }),
+        )
+        .await;
+    assert_eq!(code, "NOT_FOUND");
+    assert_eq!(app.snapshot().await, before);
+    let set = "mutation($u: UUID!, $p: [UUID!]!) { setUserPlans(userId: $u, planIds: $p, role: MEMBER) { addedPlanIds } }";
+    app.data(set, json!({ "u": user, "p": [plan, other, marker] }))
+        .await;
+    let event = subscriber.event_not_about(marker).await;
+    assert_event(&event, "ADDED", user, other, Some("MEMBER"));
+}
 
-    async fn filters_keep_one_user_or_one_plan(app: TestApp) {
-        let (mine, theirs) = (app.create_user("mine@example.com", "Mine").await, app.create_user("theirs@example.com", "Theirs").await);
-        let (marker, plan, other) = (app.create_plan("marker").await, app.create_plan("P").await, app.create_plan("Q").await);
+on_both_databases!(filters_keep_one_user_or_one_plan);
+async fn filters_keep_one_user_or_one_plan(app: TestApp) {
+    let (mine, theirs) = (
+        app.create_user("mine@example.com", "Mine").await,
+        app.create_user("theirs@example.com", "Theirs").await,
+    );
+    let (marker, plan, other) = (
+        app.create_plan("marker").await,
+        app.create_plan("P").await,
+        app.create_plan("Q").await,
+    );
 
-        let mut by_user = Subscriber::connect(&app, false, json!({ "u": mine })).await;
-        by_user.sync(&app, mine, marker).await;
-        app.data(ADD_PLANS, json!({ "u": theirs, "p": [plan] })).await;
-        app.data(ADD_PLANS, json!({ "u": mine, "p": [plan] })).await;
-        assert_event(&by_user.event_not_about(marker).await, "ADDED", mine, plan, Some("MEMBER"));
+    let mut by_user = Subscriber::connect(&app, false, json!({ "u": mine })).await;
+    by_user.sync(&app, mine, marker).await;
+    app.data(ADD_PLANS, json!({ "u": theirs, "p": [plan] }))
+        .await;
+    app.data(ADD_PLANS, json!({ "u": mine, "p": [plan] })).await;
+    assert_event(
+        &by_user.event_not_about(marker).await,
+        "ADDED",
+        mine,
+        plan,
+        Some("MEMBER"),
+    );
 
-        let mut by_plan = Subscriber::connect(&app, false, json!({ "p": marker })).await;
-        by_plan.sync(&app, theirs, marker).await;
-        let mut by_link = Subscriber::connect(&app, false, json!({ "u": theirs, "p": other })).await;
-        // The pair filter lets only (theirs, other) through: sync on exactly that link.
-        by_link.sync(&app, theirs, other).await;
-        // Whatever state the syncs left: both of their links exist, then both go.
-        app.data(ADD_PLANS, json!({ "u": theirs, "p": [other, marker] })).await;
-        app.data(ADD_PLANS, json!({ "u": mine, "p": [other] })).await;
-        app.data(REMOVE_PLANS, json!({ "u": theirs, "p": [other, marker] })).await;
-        for (subscriber, plan) in [(&mut by_link, other), (&mut by_plan, marker)] {
-            loop {
-                let event = subscriber.event().await;
-                assert_eq!(uuid(&event["userId"]), theirs, "{event}");
-                assert_eq!(uuid(&event["planId"]), plan, "{event}");
-                if event["kind"] == "REMOVED" {
-                    break;
-                }
-            }
-        }
-    }
-
-    async fn deleting_a_user_announces_each_of_its_links(app: TestApp) {
-        let (user, bystander) = (app.create_user("gone@example.com", "Gone").await, app.create_user("stays@example.com", "Stays").await);
-        let (marker, plan, other) = (app.create_plan("marker").await, app.create_plan("P").await, app.create_plan("Q").await);
-        app.data(ADD_PLANS, json!({ "u": user, "p": [plan, other] })).await;
-        let mut subscriber = Subscriber::connect(&app, false, json!({})).await;
-        subscriber.sync(&app, bystander, marker).await;
-        app.data("mutation($id: UUID!) { deleteUser(id: $id) }", json!({ "id": user })).await;
-        let mut removed = Vec::new();
-        for _ in 0..2 {
-            let event = subscriber.event_not_about(marker).await;
-            assert_eq!(event["kind"], "REMOVED");
-            assert_eq!(uuid(&event["userId"]), user);
-            removed.push(uuid(&event["planId"]));
-        }
-        removed.sort();
-        assert_eq!(removed, sorted([plan, other]));
-        app.data("mutation($id: UUID!) { deletePlan(id: $id) }", json!({ "id": marker })).await;
-        // The plan's links are announced as well (the bystander's marker link, if the sync
-        // left it in place), and nothing about the deleted user comes again.
-        app.data(ADD_PLANS, json!({ "u": bystander, "p": [plan] })).await;
+    let mut by_plan = Subscriber::connect(&app, false, json!({ "p": marker })).await;
+    by_plan.sync(&app, theirs, marker).await;
+    let mut by_link = Subscriber::connect(&app, false, json!({ "u": theirs, "p": other })).await;
+    // The pair filter lets only (theirs, other) through: sync on exactly that link.
+    by_link.sync(&app, theirs, other).await;
+    // Whatever state the syncs left: both of their links exist, then both go.
+    app.data(ADD_PLANS, json!({ "u": theirs, "p": [other, marker] }))
+        .await;
+    app.data(ADD_PLANS, json!({ "u": mine, "p": [other] }))
+        .await;
+    app.data(REMOVE_PLANS, json!({ "u": theirs, "p": [other, marker] }))
+        .await;
+    for (subscriber, plan) in [(&mut by_link, other), (&mut by_plan, marker)] {
         loop {
             let event = subscriber.event().await;
-            assert_ne!(uuid(&event["userId"]), user, "{event}");
-            if uuid(&event["planId"]) == plan {
-                assert_event(&event, "ADDED", bystander, plan, Some("MEMBER"));
-                break;
-            }
-            assert_event(&event, "REMOVED", bystander, marker, None);
-        }
-    }
-
-    async fn the_legacy_graphql_ws_protocol_works_too(app: TestApp) {
-        let user = app.create_user("old@example.com", "Old").await;
-        let (marker, plan) = (app.create_plan("marker").await, app.create_plan("P").await);
-        let mut subscriber = Subscriber::connect(&app, true, json!({ "u": user })).await;
-        subscriber.sync(&app, user, marker).await;
-        app.data(ADD_PLANS, json!({ "u": user, "p": [plan] })).await;
-        assert_event(&subscriber.event_not_about(marker).await, "ADDED", user, plan, Some("MEMBER"));
-    }
-
-    async fn a_change_of_ten_thousand_links_arrives_whole(app: TestApp) {
-        let seed = userplan::config::SeedArgs { users: 10_000, plans: 1, links_per_user: 0, seed: 5 };
-        userplan::service::seed::run(&app.db, &seed).await.unwrap();
-        let users = app.data("{ users(first: 1000) { totalCount nodes { id } } plans { nodes { id } } }", json!({})).await;
-        assert_eq!(users["users"]["totalCount"], 10_000);
-        let plan = node_ids(&users["plans"]["nodes"])[0];
-        let someone = node_ids(&users["users"]["nodes"])[0];
-        let mut subscriber = Subscriber::connect(&app, false, json!({ "p": plan })).await;
-        // Sync on the plan itself (its filter hides the marker plan), then clear it.
-        subscriber.sync(&app, someone, plan).await;
-        app.data("mutation($p: UUID!) { setPlanUsers(planId: $p, userIds: []) { removedUserIds } }", json!({ "p": plan })).await;
-
-        let ids = app.ids("users").await;
-        let set = "mutation($p: UUID!, $u: [UUID!]!) { setPlanUsers(planId: $p, userIds: $u) { addedUserIds } }";
-        let added = app.data(set, json!({ "p": plan, "u": ids })).await;
-        assert_eq!(added["setPlanUsers"]["addedUserIds"].as_array().unwrap().len(), 10_000);
-        // The sync's and the clearing's events may still be ahead of the big change's.
-        let mut announced = std::collections::BTreeSet::new();
-        for _ in 0..10_100 {
-            let event = subscriber.event().await;
-            if event["kind"] == "ADDED" {
-                announced.insert(uuid(&event["userId"]));
-            }
-            if announced.len() == 10_000 {
+            assert_eq!(uuid(&event["userId"]), theirs, "{event}");
+            assert_eq!(uuid(&event["planId"]), plan, "{event}");
+            if event["kind"] == "REMOVED" {
                 break;
             }
         }
-        assert_eq!(announced.len(), 10_000, "every link announced");
     }
+}
+
+on_both_databases!(deleting_a_user_announces_each_of_its_links);
+async fn deleting_a_user_announces_each_of_its_links(app: TestApp) {
+    let (user, bystander) = (
+        app.create_user("gone@example.com", "Gone").await,
+        app.create_user("stays@example.com", "Stays").await,
+    );
+    let (marker, plan, other) = (
+        app.create_plan("marker").await,
+        app.create_plan("P").await,
+        app.create_plan("Q").await,
+    );
+    app.data(ADD_PLANS, json!({ "u": user, "p": [plan, other] }))
+        .await;
+    let mut subscriber = Subscriber::connect(&app, false, json!({})).await;
+    subscriber.sync(&app, bystander, marker).await;
+    app.data(
+        "mutation($id: UUID!) { deleteUser(id: $id) }",
+        json!({ "id": user }),
+    )
+    .await;
+    let mut removed = Vec::new();
+    for _ in 0..2 {
+        let event = subscriber.event_not_about(marker).await;
+        assert_eq!(event["kind"], "REMOVED");
+        assert_eq!(uuid(&event["userId"]), user);
+        removed.push(uuid(&event["planId"]));
+    }
+    removed.sort();
+    assert_eq!(removed, sorted([plan, other]));
+    app.data(
+        "mutation($id: UUID!) { deletePlan(id: $id) }",
+        json!({ "id": marker }),
+    )
+    .await;
+    // The plan's links are announced as well (the bystander's marker link, if the sync
+    // left it in place), and nothing about the deleted user comes again.
+    app.data(ADD_PLANS, json!({ "u": bystander, "p": [plan] }))
+        .await;
+    loop {
+        let event = subscriber.event().await;
+        assert_ne!(uuid(&event["userId"]), user, "{event}");
+        if uuid(&event["planId"]) == plan {
+            assert_event(&event, "ADDED", bystander, plan, Some("MEMBER"));
+            break;
+        }
+        assert_event(&event, "REMOVED", bystander, marker, None);
+    }
+}
+
+on_both_databases!(the_legacy_graphql_ws_protocol_works_too);
+async fn the_legacy_graphql_ws_protocol_works_too(app: TestApp) {
+    let user = app.create_user("old@example.com", "Old").await;
+    let (marker, plan) = (app.create_plan("marker").await, app.create_plan("P").await);
+    let mut subscriber = Subscriber::connect(&app, true, json!({ "u": user })).await;
+    subscriber.sync(&app, user, marker).await;
+    app.data(ADD_PLANS, json!({ "u": user, "p": [plan] })).await;
+    assert_event(
+        &subscriber.event_not_about(marker).await,
+        "ADDED",
+        user,
+        plan,
+        Some("MEMBER"),
+    );
+}
+
+on_both_databases!(a_change_of_ten_thousand_links_arrives_whole);
+async fn a_change_of_ten_thousand_links_arrives_whole(app: TestApp) {
+    let seed = userplan::config::SeedArgs {
+        users: 10_000,
+        plans: 1,
+        links_per_user: 0,
+        seed: 5,
+    };
+    userplan::service::seed::run(&app.db, &seed).await.unwrap();
+    let users = app
+        .data(
+            "{ users(first: 1000) { totalCount nodes { id } } plans { nodes { id } } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(users["users"]["totalCount"], 10_000);
+    let plan = node_ids(&users["plans"]["nodes"])[0];
+    let someone = node_ids(&users["users"]["nodes"])[0];
+    let mut subscriber = Subscriber::connect(&app, false, json!({ "p": plan })).await;
+    // Sync on the plan itself (its filter hides the marker plan), then clear it.
+    subscriber.sync(&app, someone, plan).await;
+    app.data(
+        "mutation($p: UUID!) { setPlanUsers(planId: $p, userIds: []) { removedUserIds } }",
+        json!({ "p": plan }),
+    )
+    .await;
+
+    let ids = app.ids("users").await;
+    let set = "mutation($p: UUID!, $u: [UUID!]!) { setPlanUsers(planId: $p, userIds: $u) { addedUserIds } }";
+    let added = app.data(set, json!({ "p": plan, "u": ids })).await;
+    assert_eq!(
+        added["setPlanUsers"]["addedUserIds"]
+            .as_array()
+            .unwrap()
+            .len(),
+        10_000
+    );
+    // The sync's and the clearing's events may still be ahead of the big change's.
+    let mut announced = std::collections::BTreeSet::new();
+    for _ in 0..10_100 {
+        let event = subscriber.event().await;
+        if event["kind"] == "ADDED" {
+            announced.insert(uuid(&event["userId"]));
+        }
+        if announced.len() == 10_000 {
+            break;
+        }
+    }
+    assert_eq!(announced.len(), 10_000, "every link announced");
 }
 
 /// Two instances on one PostgreSQL: a change made through B reaches a subscriber of A.

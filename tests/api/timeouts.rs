@@ -27,40 +27,53 @@ async fn sqlite_write_lock(app: &TestApp) -> DatabaseTransaction {
         .unwrap()
 }
 
-on_both_databases! {
-    async fn a_request_past_its_time_is_stopped_and_writes_nothing(app: TestApp) {
-        let app = app.restarted_with(&["--request-timeout-secs", "1"]).await;
-        let backend = app.db.get_database_backend();
-        // Our own write lock: the server's insert has to wait for it.
-        let lock = sqlite_write_lock(&app).await;
-        if backend == DbBackend::Postgres {
-            lock.execute_unprepared("LOCK TABLE plans IN ACCESS EXCLUSIVE MODE").await.unwrap();
-        }
-        let started = Instant::now();
-        let code = app.error_code(CREATE_PLAN, json!({})).await;
-        assert_eq!(code, "TIMEOUT");
-        assert!(started.elapsed() < Duration::from_secs(4), "stopped at its time, not the lock's: {:?}", started.elapsed());
-        if backend == DbBackend::Postgres {
-            // PostgreSQL itself cancelled the statement (statement_timeout): nothing of the
-            // server's waits on our lock any more.
-            let waiting = Statement::from_string(
-                backend,
-                "SELECT count(*) AS n FROM pg_stat_activity \
-                 WHERE datname = current_database() AND wait_event_type = 'Lock'",
-            );
-            eventually("the cancelled statement leaving", Duration::from_secs(5), async || {
+on_both_databases!(a_request_past_its_time_is_stopped_and_writes_nothing);
+async fn a_request_past_its_time_is_stopped_and_writes_nothing(app: TestApp) {
+    let app = app.restarted_with(&["--request-timeout-secs", "1"]).await;
+    let backend = app.db.get_database_backend();
+    // Our own write lock: the server's insert has to wait for it.
+    let lock = sqlite_write_lock(&app).await;
+    if backend == DbBackend::Postgres {
+        lock.execute_unprepared("LOCK TABLE plans IN ACCESS EXCLUSIVE MODE")
+            .await
+            .unwrap();
+    }
+    let started = Instant::now();
+    let code = app.error_code(CREATE_PLAN, json!({})).await;
+    assert_eq!(code, "TIMEOUT");
+    assert!(
+        started.elapsed() < Duration::from_secs(4),
+        "stopped at its time, not the lock's: {:?}",
+        started.elapsed()
+    );
+    if backend == DbBackend::Postgres {
+        // PostgreSQL itself cancelled the statement (statement_timeout): nothing of the
+        // server's waits on our lock any more.
+        let waiting = Statement::from_string(
+            backend,
+            "SELECT count(*) AS n FROM pg_stat_activity \
+             WHERE datname = current_database() AND wait_event_type = 'Lock'",
+        );
+        eventually(
+            "the cancelled statement leaving",
+            Duration::from_secs(5),
+            async || {
                 let row = lock.query_one_raw(waiting.clone()).await.unwrap().unwrap();
                 row.try_get::<i64>("", "n").unwrap() == 0
-            })
-            .await;
-        }
-        lock.rollback().await.unwrap();
-        assert!(app.snapshot().await.is_empty(), "nothing was written");
-        // The server serves on, and the same write goes through once nothing blocks it.
-        let data = app.data(CREATE_PLAN, json!({})).await;
-        assert!(data["createPlan"]["id"].is_string());
-        assert_eq!(app.snapshot().await.len(), 1, "the stopped write never landed");
+            },
+        )
+        .await;
     }
+    lock.rollback().await.unwrap();
+    assert!(app.snapshot().await.is_empty(), "nothing was written");
+    // The server serves on, and the same write goes through once nothing blocks it.
+    let data = app.data(CREATE_PLAN, json!({})).await;
+    assert!(data["createPlan"]["id"].is_string());
+    assert_eq!(
+        app.snapshot().await.len(),
+        1,
+        "the stopped write never landed"
+    );
 }
 
 /// Another process holding SQLite's write lock past the busy timeout: the database is

@@ -355,20 +355,22 @@ async fn transcript_of(app: &TestApp, protocol: Protocol, over_socket: bool) -> 
     script(&mut session).await
 }
 
-on_both_databases! {
-    async fn every_operation_over_the_socket_answers_as_over_http(app: TestApp) {
-        let over_http = transcript_of(&app, Protocol::TransportWs, false).await;
-        let events = over_http.last().unwrap()["events"].as_array().unwrap().len();
-        // 1 + 1 + 2 + 1 (bob leaves team) + 2 (ada: pro out, team in) + 2 + 1 + 1 + 1, and
-        // deleting bob and team removes nothing more: the model of the script.
-        assert_eq!(events, 12, "{:#}", over_http.last().unwrap());
-        for protocol in Protocol::BOTH {
-            let other = app.on_a_fresh_database().await;
-            let over_socket = transcript_of(&other, protocol, true).await;
-            assert_eq!(over_socket.len(), over_http.len());
-            for (step, (ws, http)) in over_socket.iter().zip(&over_http).enumerate() {
-                assert_eq!(ws, http, "{protocol:?}, step {step}");
-            }
+on_both_databases!(every_operation_over_the_socket_answers_as_over_http);
+async fn every_operation_over_the_socket_answers_as_over_http(app: TestApp) {
+    let over_http = transcript_of(&app, Protocol::TransportWs, false).await;
+    let events = over_http.last().unwrap()["events"]
+        .as_array()
+        .unwrap()
+        .len();
+    // 1 + 1 + 2 + 1 (bob leaves team) + 2 (ada: pro out, team in) + 2 + 1 + 1 + 1, and
+    // deleting bob and team removes nothing more: the model of the script.
+    assert_eq!(events, 12, "{:#}", over_http.last().unwrap());
+    for protocol in Protocol::BOTH {
+        let other = app.on_a_fresh_database().await;
+        let over_socket = transcript_of(&other, protocol, true).await;
+        assert_eq!(over_socket.len(), over_http.len());
+        for (step, (ws, http)) in over_socket.iter().zip(&over_http).enumerate() {
+            assert_eq!(ws, http, "{protocol:?}, step {step}");
         }
     }
 }
