@@ -3,9 +3,16 @@
 
 use std::net::SocketAddr;
 
-use sea_orm::{ConnectionTrait, DatabaseConnection, Statement};
+use sea_orm::{DatabaseConnection, Statement};
 use serde_json::{Value, json};
 use uuid::Uuid;
+
+mod database;
+mod responses;
+mod tables;
+
+pub use database::TestDatabase;
+pub use responses::*;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Backend {
@@ -300,76 +307,6 @@ impl TestApp {
         )
         .await;
     }
-
-    /// Every row of the three tables, every column (timestamps and folded copies too), read
-    /// straight from the database: tests compare it before and after a failing call to
-    /// prove nothing was written, not even half.
-    pub async fn snapshot(&self) -> Vec<String> {
-        let mut rows = Vec::new();
-        for (table, columns) in [
-            (
-                "users",
-                "id, email, email_key, name, name_folded, inserted_at, updated_at",
-            ),
-            (
-                "plans",
-                "id, name, name_folded, description, inserted_at, updated_at",
-            ),
-            ("user_plans", "user_id, plan_id, role, inserted_at"),
-        ] {
-            let sql = format!("SELECT {columns} FROM {table} ORDER BY 1, 2");
-            let stmt = Statement::from_string(self.db.get_database_backend(), sql);
-            for row in self.db.query_all_raw(stmt).await.expect("snapshot") {
-                let values: Vec<String> = (0..columns.split(", ").count())
-                    .map(|n| {
-                        if let Ok(id) = row.try_get_by_index::<Uuid>(n) {
-                            id.to_string()
-                        } else if let Ok(at) =
-                            row.try_get_by_index::<chrono::DateTime<chrono::Utc>>(n)
-                        {
-                            at.to_rfc3339()
-                        } else {
-                            let text: Option<String> = row.try_get_by_index(n).expect("text");
-                            format!("{text:?}")
-                        }
-                    })
-                    .collect();
-                rows.push(format!("{table} {}", values.join(" ")));
-            }
-        }
-        rows
-    }
-
-    /// All ids of a table, in id order, read straight from the database.
-    pub async fn ids(&self, table: &str) -> Vec<Uuid> {
-        let sql = format!("SELECT id FROM {table} ORDER BY id");
-        let stmt = Statement::from_string(self.db.get_database_backend(), sql);
-        let rows = self.db.query_all_raw(stmt).await.expect("ids");
-        rows.iter()
-            .map(|row| row.try_get("", "id").unwrap())
-            .collect()
-    }
-
-    /// The (user, plan, role) links in the database.
-    pub async fn links(&self) -> Vec<(Uuid, Uuid, String)> {
-        let stmt = Statement::from_string(
-            self.db.get_database_backend(),
-            "SELECT user_id, plan_id, role FROM user_plans ORDER BY user_id, plan_id",
-        );
-        self.db
-            .query_all_raw(stmt)
-            .await
-            .expect("links")
-            .iter()
-            .map(|row| {
-                (
-                    row.try_get("", "user_id").unwrap(),
-                    row.try_get("", "plan_id").unwrap(),
-                    row.try_get("", "role").unwrap(),
-                )
-            })
-            .collect()
-    }
 }
 
 /// POSTs a GraphQL request that must be answered within `within`. `Err` is a failure of
@@ -402,15 +339,6 @@ pub async fn post_within(
     tokio::time::timeout(within, answer)
         .await
         .map_err(|_| format!("no answer within {within:?}: {query}"))?
-}
-
-/// The `extensions.code` of a response's first error; `None` when it succeeded.
-pub fn error_code(response: &Value) -> Option<&str> {
-    response.get("errors").map(|errors| {
-        errors[0]["extensions"]["code"]
-            .as_str()
-            .unwrap_or("(no code)")
-    })
 }
 
 /// Shows the server's warnings and errors in the test's output (`RUST_LOG` overrides), for
@@ -457,125 +385,5 @@ pub fn run_cases<S: proptest::strategy::Strategy>(
     });
     if let Err(failure) = result {
         panic!("{failure}");
-    }
-}
-
-pub fn uuid(value: &Value) -> Uuid {
-    value
-        .as_str()
-        .and_then(|text| text.parse().ok())
-        .unwrap_or_else(|| panic!("not a UUID: {value}"))
-}
-
-/// A `DateTime` in a response.
-pub fn time(value: &Value) -> chrono::DateTime<chrono::Utc> {
-    value
-        .as_str()
-        .and_then(|text| text.parse().ok())
-        .unwrap_or_else(|| panic!("not a DateTime: {value}"))
-}
-
-/// A list of ids in a response, as UUIDs.
-pub fn uuids(value: &Value) -> Vec<Uuid> {
-    value
-        .as_array()
-        .unwrap_or_else(|| panic!("not a list: {value}"))
-        .iter()
-        .map(uuid)
-        .collect()
-}
-
-/// The `id`s of a list of objects (`[{ "id": ... }]`).
-pub fn node_ids(value: &Value) -> Vec<Uuid> {
-    value
-        .as_array()
-        .unwrap_or_else(|| panic!("not a list: {value}"))
-        .iter()
-        .map(|node| uuid(&node["id"]))
-        .collect()
-}
-
-/// Ids sorted, as the link payloads report them.
-pub fn sorted(ids: impl IntoIterator<Item = Uuid>) -> Vec<Uuid> {
-    let mut ids: Vec<Uuid> = ids.into_iter().collect();
-    ids.sort();
-    ids.dedup();
-    ids
-}
-
-/// A database that exists for one test: a SQLite file in a temporary directory, or a
-/// PostgreSQL database created for the test and dropped after it.
-pub struct TestDatabase {
-    pub url: String,
-    kind: DatabaseKind,
-}
-
-enum DatabaseKind {
-    Sqlite(#[allow(dead_code)] tempfile::TempDir),
-    Postgres { admin_url: String, name: String },
-}
-
-impl TestDatabase {
-    pub async fn create(backend: Backend) -> Self {
-        match backend {
-            Backend::Sqlite => {
-                let dir = tempfile::tempdir().expect("temp dir");
-                let url = format!("sqlite://{}?mode=rwc", dir.path().join("test.db").display());
-                TestDatabase {
-                    url,
-                    kind: DatabaseKind::Sqlite(dir),
-                }
-            }
-            Backend::Postgres => {
-                let admin_url = postgres_url().expect("TEST_POSTGRES_URL");
-                let name = format!("userplan_test_{}", Uuid::new_v4().simple());
-                let admin = sea_orm::Database::connect(&admin_url)
-                    .await
-                    .expect("TEST_POSTGRES_URL must reach PostgreSQL");
-                admin
-                    .execute_unprepared(&format!("CREATE DATABASE {name}"))
-                    .await
-                    .expect("create test database");
-                admin.close().await.ok();
-                let (base, query) = match admin_url.split_once('?') {
-                    Some((base, query)) => (base, format!("?{query}")),
-                    None => (admin_url.as_str(), String::new()),
-                };
-                let server = base.rsplit_once('/').map_or(base, |(server, _)| server);
-                TestDatabase {
-                    url: format!("{server}/{name}{query}"),
-                    kind: DatabaseKind::Postgres { admin_url, name },
-                }
-            }
-        }
-    }
-}
-
-impl Drop for TestDatabase {
-    fn drop(&mut self) {
-        if let DatabaseKind::Postgres { admin_url, name } = &self.kind {
-            let (admin_url, database) = (admin_url.clone(), name.clone());
-            // Drop runs inside the test's runtime, which cannot block on a future; a thread
-            // with a runtime of its own can.
-            let dropped = std::thread::spawn(move || {
-                tokio::runtime::Builder::new_current_thread()
-                    .enable_all()
-                    .build()
-                    .expect("runtime")
-                    .block_on(async {
-                        let admin = sea_orm::Database::connect(&admin_url).await?;
-                        admin
-                            .execute_unprepared(&format!(
-                                "DROP DATABASE IF EXISTS {database} WITH (FORCE)"
-                            ))
-                            .await?;
-                        admin.close().await
-                    })
-            })
-            .join();
-            if !matches!(dropped, Ok(Ok(()))) {
-                eprintln!("could not drop test database {name}");
-            }
-        }
     }
 }
