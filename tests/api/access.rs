@@ -9,6 +9,7 @@ use serde_json::{Value, json};
 use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 
+use crate::documents::{ADD_PLANS_TO_USER, CREATE_PLAN, CREATE_USER, REMOVE_PLANS_FROM_USER};
 use crate::helpers::*;
 
 const TOKEN: &str = "s3cret-token";
@@ -151,11 +152,11 @@ async fn subscriptions_need_the_token_in_connection_init() {
     // its first message.
     let right = json!({ "authorization": format!("Bearer {TOKEN}") });
     let mut subscriber = tokio::spawn(subscribe(app.address, right, SUBSCRIPTION));
-    let write = async |query: String| {
+    let write = async |query: &str, variables: Value| {
         app.client()
             .post(app.url("/graphql"))
             .bearer_auth(TOKEN)
-            .json(&json!({ "query": query }))
+            .json(&json!({ "query": query, "variables": variables }))
             .send()
             .await
             .unwrap()
@@ -163,25 +164,16 @@ async fn subscriptions_need_the_token_in_connection_init() {
             .await
             .unwrap()
     };
-    let created = write(
-        r#"mutation { createUser(input: { email: "ws@example.com", name: "Ws" }) { id } }"#.into(),
-    )
-    .await;
+    let input = json!({ "email": "ws@example.com", "name": "Ws" });
+    let created = write(CREATE_USER, json!({ "input": input })).await;
     let user = uuid(&created["data"]["createUser"]["id"]);
-    let created = write(r#"mutation { createPlan(input: { name: "Ws" }) { id } }"#.into()).await;
+    let created = write(CREATE_PLAN, json!({ "input": { "name": "Ws" } })).await;
     let plan = uuid(&created["data"]["createPlan"]["id"]);
-    // Toggle the link until the subscriber, connecting meanwhile, has seen an event.
+    // Toggle the membership until the subscriber, connecting meanwhile, has seen an event.
     let mut event = None;
     for attempt in 0..40 {
-        let field = if attempt % 2 == 0 {
-            "addPlansToUser"
-        } else {
-            "removePlansFromUser"
-        };
-        write(format!(
-            "mutation {{ {field}(userId: \"{user}\", planIds: [\"{plan}\"]) {{ user {{ id }} }} }}"
-        ))
-        .await;
+        let toggle = [ADD_PLANS_TO_USER, REMOVE_PLANS_FROM_USER][attempt % 2];
+        write(toggle, json!({ "userId": user, "planIds": [plan] })).await;
         if let Ok(received) =
             tokio::time::timeout(Duration::from_millis(250), &mut subscriber).await
         {

@@ -8,6 +8,7 @@ mod text;
 use serde_json::{Value, json};
 use uuid::Uuid;
 
+use crate::documents::*;
 use crate::helpers::TestApp;
 use crate::on_both_databases;
 
@@ -54,11 +55,15 @@ fn case(
     }
 }
 
-const CREATE_USER: &str =
-    "mutation($e: String!, $n: String!) { createUser(input: { email: $e, name: $n }) { id } }";
-const CREATE_PLAN: &str =
-    "mutation($n: String!, $d: String) { createPlan(input: { name: $n, description: $d }) { id } }";
-const ADD_PLANS: &str = "mutation($u: UUID!, $p: [UUID!]!) { addPlansToUser(userId: $u, planIds: $p) { addedPlanIds } }";
+/// createUser's variables.
+fn new_user(email: &str, name: &str) -> Value {
+    json!({ "input": { "email": email, "name": name } })
+}
+
+/// createPlan's variables.
+fn new_plan(name: &str) -> Value {
+    json!({ "input": { "name": name } })
+}
 
 fn cases(
     user: Uuid,
@@ -133,8 +138,8 @@ fn cases(
         ),
         case(
             "uuid in a list malformed",
-            ADD_PLANS,
-            json!({ "u": user, "p": ["bad"] }),
+            ADD_PLANS_TO_USER,
+            json!({ "userId": user, "planIds": ["bad"] }),
             "BAD_USER_INPUT",
         ),
         case(
@@ -206,7 +211,7 @@ fn cases(
         case(
             "null for a required input",
             CREATE_USER,
-            json!({ "e": null, "n": "x" }),
+            json!({ "input": { "email": null, "name": "x" } }),
             "BAD_USER_INPUT",
         ),
         // Unknown enum values.
@@ -244,42 +249,42 @@ fn cases(
         case(
             "empty user name",
             CREATE_USER,
-            json!({ "e": "new@example.com", "n": "" }),
+            new_user("new@example.com", ""),
             "BAD_USER_INPUT",
         )
         .field("input.name"),
         case(
             "blank user name",
             CREATE_USER,
-            json!({ "e": "new@example.com", "n": "   " }),
+            new_user("new@example.com", "   "),
             "BAD_USER_INPUT",
         )
         .field("input.name"),
         case(
             "user name too long",
             CREATE_USER,
-            json!({ "e": "new@example.com", "n": long(201) }),
+            new_user("new@example.com", &long(201)),
             "BAD_USER_INPUT",
         )
         .field("input.name"),
         case(
             "empty plan name",
             CREATE_PLAN,
-            json!({ "n": "" }),
+            new_plan(""),
             "BAD_USER_INPUT",
         )
         .field("input.name"),
         case(
             "plan name too long",
             CREATE_PLAN,
-            json!({ "n": long(201) }),
+            new_plan(&long(201)),
             "BAD_USER_INPUT",
         )
         .field("input.name"),
         case(
             "description too long",
             CREATE_PLAN,
-            json!({ "n": "ok", "d": long(2001) }),
+            json!({ "input": { "name": "ok", "description": long(2001) } }),
             "BAD_USER_INPUT",
         )
         .field("input.description"),
@@ -292,15 +297,15 @@ fn cases(
         .field("input.name"),
         case(
             "update plan name too long",
-            "mutation($p: UUID!, $n: String!) { updatePlan(id: $p, input: { name: $n }) { id } }",
-            json!({ "p": plan, "n": long(201) }),
+            UPDATE_PLAN,
+            json!({ "id": plan, "input": { "name": long(201) } }),
             "BAD_USER_INPUT",
         )
         .field("input.name"),
         case(
             "email too long",
             CREATE_USER,
-            json!({ "e": format!("{}@example.com", long(320)), "n": "x" }),
+            new_user(&format!("{}@example.com", long(320)), "x"),
             "BAD_USER_INPUT",
         )
         .field("input.email"),
@@ -308,35 +313,35 @@ fn cases(
         case(
             "email without @",
             CREATE_USER,
-            json!({ "e": "plain", "n": "x" }),
+            new_user("plain", "x"),
             "BAD_USER_INPUT",
         )
         .field("input.email"),
         case(
             "email with two @",
             CREATE_USER,
-            json!({ "e": "a@b@c", "n": "x" }),
+            new_user("a@b@c", "x"),
             "BAD_USER_INPUT",
         )
         .field("input.email"),
         case(
             "email with a space",
             CREATE_USER,
-            json!({ "e": "a b@c", "n": "x" }),
+            new_user("a b@c", "x"),
             "BAD_USER_INPUT",
         )
         .field("input.email"),
         case(
             "email without local part",
             CREATE_USER,
-            json!({ "e": "@x", "n": "x" }),
+            new_user("@x", "x"),
             "BAD_USER_INPUT",
         )
         .field("input.email"),
         case(
             "email without domain",
             CREATE_USER,
-            json!({ "e": "x@", "n": "x" }),
+            new_user("x@", "x"),
             "BAD_USER_INPUT",
         )
         .field("input.email"),
@@ -351,19 +356,19 @@ fn cases(
         case(
             "email taken",
             CREATE_USER,
-            json!({ "e": "ada@example.com", "n": "Other" }),
+            new_user("ada@example.com", "Other"),
             "CONFLICT",
         ),
         case(
             "email taken in another case",
             CREATE_USER,
-            json!({ "e": "ADA@Example.COM", "n": "Other" }),
+            new_user("ADA@Example.COM", "Other"),
             "CONFLICT",
         ),
         case(
-            "link exists",
-            "mutation($u: UUID!, $p: UUID!) { createUserPlan(input: { userId: $u, planId: $p }) { role } }",
-            json!({ "u": user, "p": plan }),
+            "membership exists",
+            CREATE_USER_PLAN,
+            json!({ "userId": user, "planId": plan }),
             "CONFLICT",
         ),
         case(
@@ -381,74 +386,74 @@ fn cases(
         // Unknown ids, alone and in batches.
         case(
             "unknown plan among known",
-            ADD_PLANS,
-            json!({ "u": user, "p": [plan, unknown] }),
+            ADD_PLANS_TO_USER,
+            json!({ "userId": user, "planIds": [plan, unknown] }),
             "NOT_FOUND",
         ),
         case(
             "unknown owner of an append",
-            ADD_PLANS,
-            json!({ "u": unknown, "p": [plan] }),
+            ADD_PLANS_TO_USER,
+            json!({ "userId": unknown, "planIds": [plan] }),
             "NOT_FOUND",
         ),
         case(
             "unknown user added to a plan",
-            "mutation($p: UUID!, $u: [UUID!]!) { addUsersToPlan(planId: $p, userIds: $u) { addedUserIds } }",
-            json!({ "p": plan, "u": [other_user, unknown] }),
+            ADD_USERS_TO_PLAN,
+            json!({ "planId": plan, "userIds": [other_user, unknown] }),
             "NOT_FOUND",
         ),
         case(
             "unknown user set on a plan",
-            "mutation($p: UUID!, $u: [UUID!]!) { setPlanUsers(planId: $p, userIds: $u) { addedUserIds } }",
-            json!({ "p": plan, "u": [unknown] }),
+            SET_PLAN_USERS,
+            json!({ "planId": plan, "userIds": [unknown] }),
             "NOT_FOUND",
         ),
         case(
             "unknown plan set on a user",
-            "mutation($u: UUID!, $p: [UUID!]!) { setUserPlans(userId: $u, planIds: $p) { addedPlanIds } }",
-            json!({ "u": user, "p": [unknown] }),
+            SET_USER_PLANS,
+            json!({ "userId": user, "planIds": [unknown] }),
             "NOT_FOUND",
         ),
         case(
             "unknown owner of a removal",
-            "mutation($u: UUID!, $p: [UUID!]!) { removePlansFromUser(userId: $u, planIds: $p) { removedPlanIds } }",
-            json!({ "u": unknown, "p": [plan] }),
+            REMOVE_PLANS_FROM_USER,
+            json!({ "userId": unknown, "planIds": [plan] }),
             "NOT_FOUND",
         ),
         case(
             "delete an unknown user",
-            "mutation($u: UUID!) { deleteUser(id: $u) }",
-            json!({ "u": unknown }),
+            DELETE_USER,
+            json!({ "id": unknown }),
             "NOT_FOUND",
         ),
         case(
             "delete an unknown plan",
-            "mutation($p: UUID!) { deletePlan(id: $p) }",
-            json!({ "p": unknown }),
+            DELETE_PLAN,
+            json!({ "id": unknown }),
             "NOT_FOUND",
         ),
         case(
             "update an unknown user",
-            "mutation($u: UUID!) { updateUser(id: $u, input: { name: \"x\" }) { id } }",
-            json!({ "u": unknown }),
+            UPDATE_USER,
+            json!({ "id": unknown, "input": { "name": "x" } }),
             "NOT_FOUND",
         ),
         case(
-            "update an unknown link",
-            "mutation($u: UUID!, $p: UUID!) { updateUserPlan(userId: $u, planId: $p, role: ADMIN) { role } }",
-            json!({ "u": user, "p": unknown }),
+            "update an unknown membership",
+            UPDATE_USER_PLAN,
+            json!({ "userId": user, "planId": unknown, "role": "ADMIN" }),
             "NOT_FOUND",
         ),
         case(
-            "delete an unknown link",
-            "mutation($u: UUID!, $p: UUID!) { deleteUserPlan(userId: $u, planId: $p) { role } }",
-            json!({ "u": unknown, "p": plan }),
+            "delete an unknown membership",
+            DELETE_USER_PLAN,
+            json!({ "userId": unknown, "planId": plan }),
             "NOT_FOUND",
         ),
         case(
-            "link to an unknown plan",
-            "mutation($u: UUID!, $p: UUID!) { createUserPlan(input: { userId: $u, planId: $p }) { role } }",
-            json!({ "u": user, "p": unknown }),
+            "membership of an unknown plan",
+            CREATE_USER_PLAN,
+            json!({ "userId": user, "planId": unknown }),
             "NOT_FOUND",
         ),
         // Page sizes: refused, never clamped.
@@ -512,8 +517,8 @@ fn cases(
         case("alias bomb", alias_bomb, json!({}), "BAD_USER_INPUT"),
         case(
             "too many ids",
-            ADD_PLANS,
-            json!({ "u": user, "p": too_many_ids }),
+            ADD_PLANS_TO_USER,
+            json!({ "userId": user, "planIds": too_many_ids }),
             "BAD_USER_INPUT",
         )
         .field("planIds"),
@@ -572,18 +577,29 @@ fn cases(
 
 on_both_databases!(each_bad_request_gets_its_code_and_changes_nothing);
 async fn each_bad_request_gets_its_code_and_changes_nothing(app: TestApp) {
-    let user = app.create_user("ada@example.com", "Ada").await;
-    let other_user = app.create_user("bob@example.com", "Bob").await;
-    let plan = app.create_plan("Pro").await;
-    app.create_user(text::ZOE, "Zoë").await;
-    app.link(user, plan, "OWNER").await;
+    let fixture = app
+        .fixture()
+        .user("ada@example.com", "Ada")
+        .user("bob@example.com", "Bob")
+        .plan("Pro")
+        .user(text::ZOE, "Zoë")
+        .create_user_plan(0, 0, "OWNER")
+        .build()
+        .await;
+    let (user, other_user, plan) = (fixture.users[0], fixture.users[1], fixture.plans[0]);
     let cursor = |data: &Value, root: &str| {
         data[root]["pageInfo"]["endCursor"]
             .as_str()
             .unwrap()
             .to_owned()
     };
-    let by_email = app.data("{ users(first: 1, orderBy: { field: EMAIL, direction: ASC }) { pageInfo { endCursor } } }", json!({})).await;
+    let by_email = app
+        .data(
+            "{ users(first: 1, orderBy: { field: EMAIL, direction: ASC }) { \
+             pageInfo { endCursor } } }",
+            json!({}),
+        )
+        .await;
     let by_time = app
         .data("{ users(first: 1) { pageInfo { endCursor } } }", json!({}))
         .await;

@@ -3,32 +3,22 @@
 
 use serde_json::json;
 
+use crate::documents::{ADD_PLANS_TO_USER, SET_PLAN_USERS};
 use crate::helpers::*;
 use crate::on_both_databases;
 
 /// `users` -> plans -> users -> plans: one statement per level.
-const DEEP: &str = "query($first: Int) { users(first: $first) { nodes { id plans { id users { id plans { id } } } } } }";
+const DEEP: &str = "query($first: Int) { users(first: $first) { \
+                    nodes { id plans { id users { id plans { id } } } } } }";
 
 /// 30 users in 6 plans, each user in 3 of them.
-async fn seed(app: &TestApp) -> (Vec<uuid::Uuid>, Vec<uuid::Uuid>) {
-    let mut plans = Vec::new();
-    for p in 0..6 {
-        plans.push(app.create_plan(&format!("Plan {p}")).await);
+async fn seed(app: &TestApp) -> Fixture {
+    let mut fixture = app.fixture().plans(6).users(30);
+    for user in 0..30 {
+        let chosen: Vec<usize> = (0..3).map(|k| (user + k * 2) % 6).collect();
+        fixture = fixture.add_plans_to_user(user, &chosen);
     }
-    let mut users = Vec::new();
-    for u in 0..30 {
-        let user = app
-            .create_user(&format!("u{u}@example.com"), &format!("User {u}"))
-            .await;
-        let chosen: Vec<_> = (0..3).map(|k| plans[(u + k * 2) % plans.len()]).collect();
-        app.data(
-            "mutation($u: UUID!, $p: [UUID!]!) { addPlansToUser(userId: $u, planIds: $p) { addedPlanIds } }",
-            json!({ "u": user, "p": chosen }),
-        )
-        .await;
-        users.push(user);
-    }
-    (users, plans)
+    fixture.build().await
 }
 
 /// Lifts the query cost limit for the deep queries these tests count statements of.
@@ -74,7 +64,7 @@ async fn counts_and_memberships_are_one_statement_per_level(app: TestApp) {
 
 on_both_databases!(field_arguments_are_part_of_the_batch_key);
 async fn field_arguments_are_part_of_the_batch_key(app: TestApp) {
-    let (users, plans) = seed(&app).await;
+    let Fixture { users, plans } = seed(&app).await;
     // Make user 0 an ADMIN of its first plan only.
     let first_plan = app
         .data(
@@ -83,12 +73,11 @@ async fn field_arguments_are_part_of_the_batch_key(app: TestApp) {
         )
         .await["user"]["plans"][0]["id"]
         .clone();
-    app.data(
-        "mutation($u: UUID!, $p: UUID!) { updateUserPlan(userId: $u, planId: $p, role: ADMIN) { role } }",
-        json!({ "u": users[0], "p": first_plan }),
-    )
-    .await;
-    let query = "query($ids: [UUID!]) { users(filter: { ids: $ids }) { nodes { id all: plans { id } admin: plans(role: ADMIN) { id } one: plans(first: 1) { id } } } }";
+    app.update_user_plan(users[0], uuid(&first_plan), "ADMIN")
+        .await
+        .unwrap();
+    let query = "query($ids: [UUID!]) { users(filter: { ids: $ids }) { nodes { id \
+                 all: plans { id } admin: plans(role: ADMIN) { id } one: plans(first: 1) { id } } } }";
     let data = app
         .data(query, json!({ "ids": [users[0], users[1]] }))
         .await;
@@ -147,17 +136,15 @@ async fn statement_count_is_exact_under_concurrent_load(app: TestApp) {
     assert!(background > 0, "the load ran beside the checks");
 }
 
-on_both_databases!(link_mutations_run_one_statement_and_load_only_what_is_selected);
-async fn link_mutations_run_one_statement_and_load_only_what_is_selected(app: TestApp) {
+on_both_databases!(membership_mutations_run_one_statement_and_load_only_what_is_selected);
+async fn membership_mutations_run_one_statement_and_load_only_what_is_selected(app: TestApp) {
     let user = app.create_user("m@example.com", "M").await;
     let plan = app.create_plan("P").await;
-    let add = "mutation($u: UUID!, $p: [UUID!]!) { addPlansToUser(userId: $u, planIds: $p) { addedPlanIds } }";
     let extra = app.lock_statements() + app.notify_statements();
-    assert_eq!(
-        app.statements(add, json!({ "u": user, "p": [plan] })).await,
-        1 + extra
-    );
-    let with_user = "mutation($u: UUID!, $p: [UUID!]!) { removePlansFromUser(userId: $u, planIds: $p) { removedPlanIds user { planCount } } }";
+    let add = json!({ "userId": user, "planIds": [plan] });
+    assert_eq!(app.statements(ADD_PLANS_TO_USER, add).await, 1 + extra);
+    let with_user = "mutation($u: UUID!, $p: [UUID!]!) { \
+                     removePlansFromUser(userId: $u, planIds: $p) { removedPlanIds user { planCount } } }";
     // delete, the user, its count.
     assert_eq!(
         app.statements(with_user, json!({ "u": user, "p": [plan] }))
@@ -166,19 +153,19 @@ async fn link_mutations_run_one_statement_and_load_only_what_is_selected(app: Te
     );
 }
 
-on_both_databases!(bulk_link_mutations_run_a_constant_number_of_statements);
-async fn bulk_link_mutations_run_a_constant_number_of_statements(app: TestApp) {
-    let seed = userplan::config::SeedArgs {
+on_both_databases!(bulk_membership_mutations_run_a_constant_number_of_statements);
+async fn bulk_membership_mutations_run_a_constant_number_of_statements(app: TestApp) {
+    app.seed(Seed {
         users: 10_000,
         plans: 1_000,
-        links_per_user: 0,
-        seed: 7,
-    };
-    userplan::service::seed::run(&app.db, &seed).await.unwrap();
+        memberships_per_user: 0,
+        random_seed: 7,
+    })
+    .await;
     let (users, plans) = (app.ids("users").await, app.ids("plans").await);
 
-    let add = "mutation($u: UUID!, $p: [UUID!]!) { addPlansToUser(userId: $u, planIds: $p) { addedPlanIds } }";
-    let response = app.post(add, json!({ "u": users[0], "p": plans })).await;
+    let add = json!({ "userId": users[0], "planIds": plans });
+    let response = app.post(ADD_PLANS_TO_USER, add).await;
     let (lock, notify) = (app.lock_statements(), app.notify_statements());
     assert_eq!(
         response["extensions"]["sql"]["statements"],
@@ -190,11 +177,9 @@ async fn bulk_link_mutations_run_a_constant_number_of_statements(app: TestApp) {
         plans
     );
 
-    let set = "mutation($p: UUID!, $u: [UUID!]!) { setPlanUsers(planId: $p, userIds: $u) { addedUserIds removedUserIds } }";
-    let response = app
-        .post(set, json!({ "p": plans[0], "u": users[1..] }))
-        .await;
-    // the plan is there, delete the links not kept, insert the missing ones; on
+    let set = json!({ "planId": plans[0], "userIds": users[1..] });
+    let response = app.post(SET_PLAN_USERS, set).await;
+    // the plan is there, delete the memberships not kept, insert the missing ones; on
     // PostgreSQL the statement that takes the locks checks the plan too, and the 10,000
     // events are NOTIFYed in one statement.
     assert_eq!(
@@ -211,5 +196,8 @@ async fn bulk_link_mutations_run_a_constant_number_of_statements(app: TestApp) {
         uuids(&response["data"]["setPlanUsers"]["removedUserIds"]),
         vec![users[0]]
     );
-    assert_eq!(app.links().await.len(), plans.len() - 1 + users.len() - 1);
+    assert_eq!(
+        app.memberships().await.len(),
+        plans.len() - 1 + users.len() - 1
+    );
 }

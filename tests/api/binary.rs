@@ -132,10 +132,10 @@ impl ServerProcess {
         format!("http://{}{path}", self.address)
     }
 
-    pub async fn post(&self, query: &str) -> Value {
+    pub async fn post(&self, query: &str, variables: Value) -> Value {
         self.client
             .post(self.url("/graphql"))
-            .json(&json!({ "query": query }))
+            .json(&json!({ "query": query, "variables": variables }))
             .send()
             .await
             .expect("request")

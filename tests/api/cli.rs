@@ -4,8 +4,10 @@
 
 use migration::{Migrator, MigratorTrait};
 use sea_orm::{ConnectionTrait, Statement};
+use serde_json::json;
 
 use crate::binary::*;
+use crate::documents::{CREATE_PLAN, CREATE_USER};
 use crate::helpers::*;
 use crate::on_both_databases;
 
@@ -18,7 +20,7 @@ pub fn every_migration(status: &str) -> String {
 }
 
 async fn count_users_named(url: &str, email: &str) -> i64 {
-    let db = userplan::db::connect(url, None).await.expect("connect");
+    let db = connect(url).await;
     let backend = db.get_database_backend();
     let sql = match backend {
         sea_orm::DbBackend::Postgres => "SELECT count(*) AS n FROM users WHERE email = $1",
@@ -81,11 +83,8 @@ async fn serve_takes_options_before_or_after_the_command(backend: Backend) {
     for (form, args) in forms.iter().enumerate() {
         let server = ServerProcess::start(args, &[]).await;
         let email = format!("form{form}@example.com");
-        let created = server
-            .post(&format!(
-                r#"mutation {{ createUser(input: {{ email: "{email}", name: "F" }}) {{ id }} }}"#
-            ))
-            .await;
+        let input = json!({ "email": email, "name": "F" });
+        let created = server.post(CREATE_USER, json!({ "input": input })).await;
         assert!(created.get("errors").is_none(), "{args:?}: {created}");
         assert!(
             created["extensions"]["sql"]["statements"].is_u64(),
@@ -175,7 +174,7 @@ async fn boolean_environment_variables_take_every_usual_spelling() {
             ("NO_INTROSPECTION", value),
         ];
         let server = ServerProcess::start(&["--listen", "127.0.0.1:0"], &env).await;
-        let typename = server.post("{ __typename }").await;
+        let typename = server.post("{ __typename }", json!({})).await;
         assert_eq!(
             typename["data"]["__typename"], "Query",
             "{value}: {typename}"
@@ -185,13 +184,17 @@ async fn boolean_environment_variables_take_every_usual_spelling() {
             on,
             "SQL_STATS={value}: {typename}"
         );
-        let users = server.post("{ users(first: 1) { totalCount } }").await;
+        let users = server
+            .post("{ users(first: 1) { totalCount } }", json!({}))
+            .await;
         assert_eq!(
             users.get("errors").is_some(),
             on,
             "NO_MIGRATE={value}: {users}"
         );
-        let schema = server.post("{ __schema { queryType { name } } }").await;
+        let schema = server
+            .post("{ __schema { queryType { name } } }", json!({}))
+            .await;
         let told = schema["data"]["__schema"]["queryType"]["name"] == "Query";
         assert_eq!(told, !on, "NO_INTROSPECTION={value}: {schema}");
     }
@@ -317,7 +320,7 @@ async fn a_sqlite_url_without_a_mode_creates_the_file() {
         ServerProcess::start(&["--listen", "127.0.0.1:0", "--database-url", &url], &[]).await;
     assert!(file.exists(), "{file:?}");
     let created = server
-        .post(r#"mutation { createPlan(input: { name: "First" }) { name } }"#)
+        .post(CREATE_PLAN, json!({ "input": { "name": "First" } }))
         .await;
     assert_eq!(created["data"]["createPlan"]["name"], "First", "{created}");
     drop(server);

@@ -242,13 +242,13 @@ async fn check_request(
 /// Seeded data, fresh statistics, and ids to filter by: a user with plans and its email
 /// in capitals, a plan with users.
 async fn seeded(app: &TestApp) -> (String, Value, Value) {
-    let seed = userplan::config::SeedArgs {
+    app.seed(Seed {
         users: SEEDED_USERS as u32,
         plans: SEEDED_PLANS as u32,
-        links_per_user: 3,
-        seed: 3,
-    };
-    userplan::service::seed::run(&app.db, &seed).await.unwrap();
+        memberships_per_user: 3,
+        random_seed: 3,
+    })
+    .await;
     // Both databases say ANALYZE, so the planner knows the tables' sizes.
     app.db.execute_unprepared("ANALYZE").await.unwrap();
     let data = app

@@ -15,6 +15,7 @@ use serde_json::{Value, json};
 use tokio::time::timeout;
 use uuid::Uuid;
 
+use crate::documents::{ADD_PLANS_TO_USER, CREATE_PLAN, CREATE_USER};
 use crate::helpers::*;
 
 /// The pool waits 5 s for a connection; an answer must come well within this.
@@ -25,8 +26,6 @@ const FAIL_WITHIN: Duration = Duration::from_secs(1);
 const RECOVER_WITHIN: Duration = Duration::from_secs(15);
 
 const READ: &str = "query($u: UUID!) { user(id: $u) { id planCount plans(first: 1000) { id } } }";
-const CREATE_PLAN: &str = "mutation($input: CreatePlanInput!) { createPlan(input: $input) { id } }";
-const ADD_PLANS: &str = "mutation($u: UUID!, $p: [UUID!]!) { addPlansToUser(userId: $u, planIds: $p) { addedPlanIds unchangedPlanIds } }";
 
 /// A POST to /graphql with a deadline: `Err` when no answer came, or not a 200 with JSON.
 async fn post(
@@ -134,7 +133,7 @@ async fn killed_connections_give_retryable_errors_and_lose_no_acknowledged_write
             let graphql = app.url("/graphql");
             let mut codes: BTreeMap<String, usize> = BTreeMap::new();
             let mut failures = Vec::new();
-            let (mut acknowledged_plans, mut acknowledged_links) = (Vec::new(), Vec::new());
+            let (mut acknowledged_plans, mut acknowledged_memberships) = (Vec::new(), Vec::new());
             let mut kills = Vec::new();
             let mut failed_creates = Vec::new();
             let mut check = |what: &str, answer: &Result<Value, String>| -> bool {
@@ -188,8 +187,8 @@ async fn killed_connections_give_retryable_errors_and_lose_no_acknowledged_write
                 let added = post(
                     app.client(),
                     &graphql,
-                    ADD_PLANS,
-                    json!({ "u": user, "p": [plan] }),
+                    ADD_PLANS_TO_USER,
+                    json!({ "userId": user, "planIds": [plan] }),
                 )
                 .await;
                 if check("addPlansToUser", &added) {
@@ -198,7 +197,7 @@ async fn killed_connections_give_retryable_errors_and_lose_no_acknowledged_write
                         uuids(&added["data"]["addPlansToUser"]["addedPlanIds"]),
                         vec![plan]
                     );
-                    acknowledged_links.push(plan);
+                    acknowledged_memberships.push(plan);
                 }
             }
             for kill in kills {
@@ -208,23 +207,23 @@ async fn killed_connections_give_retryable_errors_and_lose_no_acknowledged_write
                 codes,
                 failures,
                 acknowledged_plans,
-                acknowledged_links,
+                acknowledged_memberships,
                 failed_creates,
             )
         }));
     }
     let mut codes: BTreeMap<String, usize> = BTreeMap::new();
     let mut failures = Vec::new();
-    let (mut plans, mut links, mut failed_creates) = (Vec::new(), Vec::new(), Vec::new());
+    let (mut plans, mut memberships, mut failed_creates) = (Vec::new(), Vec::new(), Vec::new());
     for worker in workers {
-        let (c, f, p, l, fc) = worker.await.expect("worker");
+        let (c, f, p, m, fc) = worker.await.expect("worker");
         failed_creates.extend(fc);
         for (code, n) in c {
             *codes.entry(code).or_default() += n;
         }
         failures.extend(f);
         plans.extend(p);
-        links.extend(l);
+        memberships.extend(m);
     }
     eprintln!(
         "answers: {codes:#?}\nconnections terminated: {}",
@@ -246,21 +245,21 @@ async fn killed_connections_give_retryable_errors_and_lose_no_acknowledged_write
             "createPlan acknowledged {plan}, which is not stored"
         );
     }
-    let stored_links: BTreeSet<Uuid> = app
-        .links()
+    let stored_memberships: BTreeSet<Uuid> = app
+        .memberships()
         .await
         .into_iter()
-        .filter(|(linked, _, _)| *linked == user)
-        .map(|(_, plan, _)| plan)
+        .filter(|membership| membership.user == user)
+        .map(|membership| membership.plan)
         .collect();
-    for plan in &links {
+    for plan in &memberships {
         assert!(
-            stored_links.contains(plan),
-            "addPlansToUser acknowledged {plan}, which is not linked"
+            stored_memberships.contains(plan),
+            "addPlansToUser acknowledged {plan}, which the user is not a member of"
         );
     }
     assert!(
-        links.len() > WORKERS * ITERATIONS / 2,
+        memberships.len() > WORKERS * ITERATIONS / 2,
         "most writes should succeed: {codes:#?}"
     );
 
@@ -310,8 +309,8 @@ async fn an_outage_answers_fast_and_the_server_recovers_without_a_restart() {
     let created = post(
         &client,
         &graphql,
-        "mutation { createUser(input: { email: \"outage@example.com\", name: \"O\" }) { id } }",
-        json!({}),
+        CREATE_USER,
+        json!({ "input": { "email": "outage@example.com", "name": "O" } }),
     )
     .await;
     let user = uuid(&created.expect("createUser")["data"]["createUser"]["id"]);
@@ -361,8 +360,8 @@ async fn an_outage_answers_fast_and_the_server_recovers_without_a_restart() {
             ),
             (
                 "addPlansToUser",
-                ADD_PLANS,
-                json!({ "u": user, "p": [plan] }),
+                ADD_PLANS_TO_USER,
+                json!({ "userId": user, "planIds": [plan] }),
             ),
         ] {
             let started = Instant::now();
@@ -423,8 +422,8 @@ async fn an_outage_answers_fast_and_the_server_recovers_without_a_restart() {
     let added = post(
         &client,
         &graphql,
-        ADD_PLANS,
-        json!({ "u": user, "p": [plan] }),
+        ADD_PLANS_TO_USER,
+        json!({ "userId": user, "planIds": [plan] }),
     )
     .await
     .expect("addPlansToUser");

@@ -7,12 +7,19 @@ use sea_orm::{DatabaseConnection, Statement};
 use serde_json::{Value, json};
 use uuid::Uuid;
 
+use crate::documents::{CREATE_PLAN, CREATE_USER};
+
 mod database;
+mod fixture;
+mod memberships;
 mod responses;
 mod tables;
 
 pub use database::TestDatabase;
+pub use fixture::Fixture;
+pub use memberships::{Changes, Membership};
 pub use responses::*;
+pub use tables::sessions_waiting_for_a_lock;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Backend {
@@ -161,6 +168,19 @@ async fn start_server(database_url: &str, options: &[&str]) -> TestApp {
     }
 }
 
+/// A server with the default options on a pool the test made (one that cannot reach its
+/// database, say), without migrating; its address.
+pub async fn serve_on_pool(db: DatabaseConnection) -> SocketAddr {
+    let args = userplan::config::ServeArgs::from_args(Vec::<String>::new()).expect("arguments");
+    let state = userplan::http::AppState::new(db, &args).expect("state");
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let address = listener.local_addr().expect("address");
+    tokio::spawn(async move { axum::serve(listener, userplan::http::router(state)).await });
+    address
+}
+
 impl TestApp {
     /// A second server instance on this app's database, as when several instances run
     /// behind a load balancer.
@@ -281,32 +301,46 @@ impl TestApp {
     }
 
     pub async fn create_user(&self, email: &str, name: &str) -> Uuid {
-        let data = self
-            .data(
-                "mutation($input: CreateUserInput!) { createUser(input: $input) { id } }",
-                json!({ "input": { "email": email, "name": name } }),
-            )
-            .await;
+        let input = json!({ "email": email, "name": name });
+        let data = self.data(CREATE_USER, json!({ "input": input })).await;
         uuid(&data["createUser"]["id"])
     }
 
     pub async fn create_plan(&self, name: &str) -> Uuid {
         let data = self
-            .data(
-                "mutation($input: CreatePlanInput!) { createPlan(input: $input) { id } }",
-                json!({ "input": { "name": name } }),
-            )
+            .data(CREATE_PLAN, json!({ "input": { "name": name } }))
             .await;
         uuid(&data["createPlan"]["id"])
     }
 
-    pub async fn link(&self, user_id: Uuid, plan_id: Uuid, role: &str) {
-        self.data(
-            "mutation($input: CreateUserPlanInput!) { createUserPlan(input: $input) { userId } }",
-            json!({ "input": { "userId": user_id, "planId": plan_id, "role": role } }),
-        )
-        .await;
+    /// Rows written by the `seed` command's generator, straight to the database: for tests
+    /// that need thousands.
+    pub async fn seed(&self, seed: Seed) {
+        let args = userplan::config::SeedArgs {
+            users: seed.users,
+            plans: seed.plans,
+            links_per_user: seed.memberships_per_user,
+            seed: seed.random_seed,
+        };
+        userplan::service::seed::run(&self.db, &args)
+            .await
+            .expect("seed");
     }
+}
+
+/// What [`TestApp::seed`] writes: the same `random_seed` gives the same rows.
+pub struct Seed {
+    pub users: u32,
+    pub plans: u32,
+    pub memberships_per_user: u32,
+    pub random_seed: u64,
+}
+
+/// A connection of the test's own to a database, opened as the server opens its own.
+pub async fn connect(database_url: &str) -> DatabaseConnection {
+    userplan::db::connect(database_url, None)
+        .await
+        .expect("connect")
 }
 
 /// POSTs a GraphQL request that must be answered within `within`. `Err` is a failure of

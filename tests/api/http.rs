@@ -153,15 +153,15 @@ async fn requests_graphql_rejects_carry_a_code(app: TestApp) {
 
 on_both_databases!(errors_never_leak_sql);
 async fn errors_never_leak_sql(app: TestApp) {
-    let user = app.create_user("leak@example.com", "Leak").await;
-    let plan = app.create_plan("Leak").await;
-    app.link(user, plan, "MEMBER").await;
-    let error = app
-        .error(
-            "mutation($u: UUID!, $p: UUID!) { createUserPlan(input: { userId: $u, planId: $p }) { role } }",
-            json!({ "u": user, "p": plan }),
-        )
+    let fixture = app
+        .fixture()
+        .user("leak@example.com", "Leak")
+        .plan("Leak")
+        .create_user_plan(0, 0, "MEMBER")
+        .build()
         .await;
+    let (user, plan) = (fixture.users[0], fixture.plans[0]);
+    let error = app.create_user_plan(user, plan).await.unwrap_err();
     assert_eq!(error["extensions"]["code"], "CONFLICT");
     let text = error.to_string().to_lowercase();
     for leak in [
@@ -211,11 +211,7 @@ async fn unreachable_database_is_service_unavailable() {
         .connect_timeout(std::time::Duration::from_secs(2))
         .acquire_timeout(std::time::Duration::from_secs(2));
     let db = sea_orm::Database::connect(options).await.unwrap();
-    let args = userplan::config::ServeArgs::from_args(Vec::<String>::new()).unwrap();
-    let state = userplan::http::AppState::new(db, &args).unwrap();
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let address = listener.local_addr().unwrap();
-    tokio::spawn(async move { axum::serve(listener, userplan::http::router(state)).await });
+    let address = serve_on_pool(db).await;
     let client = reqwest::Client::new();
 
     let started = std::time::Instant::now();

@@ -1,6 +1,7 @@
 //! Integration tests: one binary, so the suite links once. Each module drives the real
 //! server over HTTP on its own fresh database.
 
+mod documents;
 mod helpers;
 mod postgres_skips;
 

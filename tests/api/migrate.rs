@@ -55,7 +55,7 @@ async fn migrate_fresh_asks_first_and_drops_only_this_servers_tables(backend: Ba
     let database = TestDatabase::create(backend).await;
     let url = database.url.as_str();
     seed(url).await;
-    let db = userplan::db::connect(url, None).await.unwrap();
+    let db = connect(url).await;
     // Another application's table in the same database.
     db.execute_unprepared(
         "CREATE TABLE other_app_notes (id INTEGER PRIMARY KEY, body TEXT NOT NULL)",

@@ -588,10 +588,10 @@ impl Model {
         outcomes
     }
 
-    pub(crate) fn expected_links(&self) -> Vec<(Uuid, Uuid, String)> {
+    pub(crate) fn expected_links(&self) -> Vec<Membership> {
         self.links
             .iter()
-            .map(|(&(user, plan), role)| (user, plan, role.to_string()))
+            .map(|(&(user, plan), role)| Membership::new(user, plan, role))
             .collect()
     }
 }
@@ -769,6 +769,20 @@ pub(crate) fn observe(call: &Call, response: &Value) -> Outcome {
     parsed.unwrap_or_else(|| Outcome::Unexpected(format!("malformed response: {response}")))
 }
 
+/// Creates users and plans until `n` of each exist, and tells the model.
+pub(crate) async fn create_users_and_plans(app: &TestApp, model: &mut Model, n: usize) {
+    let fixture = app
+        .fixture()
+        .users(n.saturating_sub(model.users.len()))
+        .plans(n.saturating_sub(model.plans.len()))
+        .build()
+        .await;
+    model.created_users.extend(&fixture.users);
+    model.users.extend(fixture.users);
+    model.created_plans.extend(&fixture.plans);
+    model.plans.extend(fixture.plans);
+}
+
 /// Empties the tables: each case starts from nothing.
 async fn reset(app: &TestApp) {
     for table in ["user_plans", "users", "plans"] {
@@ -786,17 +800,7 @@ async fn run_case(app: &TestApp, ops: Vec<Op>) -> Result<(), TestCaseError> {
         unknown_plans: vec![Uuid::new_v4(), Uuid::new_v4()],
         ..Model::default()
     };
-    for i in 0..3 {
-        let label = Uuid::new_v4().simple().to_string();
-        let user = app
-            .create_user(&format!("{label}@example.com"), &format!("User {i}"))
-            .await;
-        model.created_users.push(user);
-        model.users.insert(user);
-        let plan = app.create_plan(&format!("Plan {i}")).await;
-        model.created_plans.push(plan);
-        model.plans.insert(plan);
-    }
+    create_users_and_plans(app, &mut model, 3).await;
     for (step, op) in ops.iter().enumerate() {
         let call = model.call(op);
         let (accepted, next) = model.predict(&call);
@@ -828,7 +832,7 @@ async fn run_case(app: &TestApp, ops: Vec<Op>) -> Result<(), TestCaseError> {
             }
             model.live_mut(kind).insert(id);
         }
-        let mut links = app.links().await;
+        let mut links = app.memberships().await;
         links.sort();
         let expected = model.expected_links();
         if links != expected {

@@ -7,6 +7,7 @@ use sea_orm::{ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, QueryFilter,
 use serde_json::{Value, json};
 use uuid::Uuid;
 
+use crate::documents::{CREATE_USER, PLANS};
 use crate::helpers::*;
 use crate::on_both_databases;
 
@@ -47,7 +48,7 @@ async fn people(app: &TestApp) -> Vec<Person> {
     for (email, name) in PEOPLE {
         let created = app
             .data(
-                "mutation($input: CreateUserInput!) { createUser(input: $input) { id insertedAt } }",
+                CREATE_USER,
                 json!({ "input": { "email": email, "name": name } }),
             )
             .await;
@@ -227,11 +228,9 @@ on_both_databases!(filters_select_and_count_the_same_rows);
 async fn filters_select_and_count_the_same_rows(app: TestApp) {
     let rows = people(&app).await;
     let plan = app.create_plan("Only").await;
-    app.data(
-        "mutation($p: UUID!, $u: [UUID!]!) { addUsersToPlan(planId: $p, userIds: $u) { addedUserIds } }",
-        json!({ "p": plan, "u": [rows[1].id, rows[4].id] }),
-    )
-    .await;
+    app.add_users_to_plan(plan, &[rows[1].id, rows[4].id])
+        .await
+        .unwrap();
     let ids_of = |data: &Value| node_ids(&data["users"]["nodes"]);
     for (filter, expected) in [
         (json!({ "email": "ALICE@EXAMPLE.COM" }), vec![rows[1].id]),
@@ -257,7 +256,6 @@ async fn filters_select_and_count_the_same_rows(app: TestApp) {
         assert_eq!(data["users"]["totalCount"], expected.len(), "{filter}");
     }
 
-    let plans = "query($f: PlanFilter) { plans(filter: $f) { totalCount nodes { id } } }";
     let other = app.create_plan("Other plan").await;
     for (filter, expected) in [
         (json!({ "userId": rows[1].id }), vec![plan]),
@@ -265,7 +263,7 @@ async fn filters_select_and_count_the_same_rows(app: TestApp) {
         (json!({ "ids": [other] }), vec![other]),
         (json!(null), vec![plan, other]),
     ] {
-        let data = app.data(plans, json!({ "f": filter })).await;
+        let data = app.data(PLANS, json!({ "filter": filter })).await;
         assert_eq!(node_ids(&data["plans"]["nodes"]), expected, "{filter}");
         assert_eq!(data["plans"]["totalCount"], expected.len());
     }

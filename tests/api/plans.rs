@@ -2,17 +2,15 @@
 
 use serde_json::json;
 
+use crate::documents::{CREATE_PLAN, DELETE_PLAN, UPDATE_PLAN};
 use crate::helpers::*;
 use crate::on_both_databases;
-
-const CREATE: &str = "mutation($input: CreatePlanInput!) { createPlan(input: $input) { id name description insertedAt updatedAt } }";
-const UPDATE: &str = "mutation($id: UUID!, $input: UpdatePlanInput!) { updatePlan(id: $id, input: $input) { id name description } }";
 
 on_both_databases!(create_and_read_back);
 async fn create_and_read_back(app: TestApp) {
     let data = app
         .data(
-            CREATE,
+            CREATE_PLAN,
             json!({ "input": { "name": " Pro ", "description": "For teams" } }),
         )
         .await;
@@ -28,7 +26,7 @@ async fn create_and_read_back(app: TestApp) {
     assert_eq!(read["plan"]["userCount"], 0);
 
     let data = app
-        .data(CREATE, json!({ "input": { "name": "Free" } }))
+        .data(CREATE_PLAN, json!({ "input": { "name": "Free" } }))
         .await;
     assert_eq!(data["createPlan"]["description"], json!(null));
 }
@@ -37,13 +35,16 @@ on_both_databases!(description_is_kept_set_or_cleared);
 async fn description_is_kept_set_or_cleared(app: TestApp) {
     let data = app
         .data(
-            CREATE,
+            CREATE_PLAN,
             json!({ "input": { "name": "Team", "description": "first" } }),
         )
         .await;
     let id = uuid(&data["createPlan"]["id"]);
     let kept = app
-        .data(UPDATE, json!({ "id": id, "input": { "name": "Team 2" } }))
+        .data(
+            UPDATE_PLAN,
+            json!({ "id": id, "input": { "name": "Team 2" } }),
+        )
         .await;
     assert_eq!(
         kept["updatePlan"],
@@ -51,7 +52,7 @@ async fn description_is_kept_set_or_cleared(app: TestApp) {
     );
     let set = app
         .data(
-            UPDATE,
+            UPDATE_PLAN,
             json!({ "id": id, "input": { "description": "second" } }),
         )
         .await;
@@ -59,7 +60,7 @@ async fn description_is_kept_set_or_cleared(app: TestApp) {
     assert_eq!(set["updatePlan"]["name"], "Team 2");
     let cleared = app
         .data(
-            UPDATE,
+            UPDATE_PLAN,
             json!({ "id": id, "input": { "description": null } }),
         )
         .await;
@@ -77,20 +78,20 @@ async fn invalid_input_is_bad_user_input(app: TestApp) {
             "input.description",
         ),
     ] {
-        let error = app.error(CREATE, json!({ "input": input })).await;
+        let error = app.error(CREATE_PLAN, json!({ "input": input })).await;
         assert_eq!(error["extensions"]["code"], "BAD_USER_INPUT", "{error}");
         assert_eq!(error["extensions"]["field"], field);
     }
     let ok = app
         .data(
-            CREATE,
+            CREATE_PLAN,
             json!({ "input": { "name": "ok", "description": "d".repeat(2000) } }),
         )
         .await;
     let id = uuid(&ok["createPlan"]["id"]);
     let before = app.snapshot().await;
     let code = app
-        .error_code(UPDATE, json!({ "id": id, "input": { "name": "   " } }))
+        .error_code(UPDATE_PLAN, json!({ "id": id, "input": { "name": "   " } }))
         .await;
     assert_eq!(code, "BAD_USER_INPUT");
     assert_eq!(app.snapshot().await, before);
@@ -106,11 +107,14 @@ async fn missing_plan_is_null_or_not_found(app: TestApp) {
         )
         .await;
     assert_eq!(data["plan"], json!(null));
-    for query in [
-        "mutation($id: UUID!) { deletePlan(id: $id) }",
-        "mutation($id: UUID!) { updatePlan(id: $id, input: { name: \"x\" }) { id } }",
+    for (query, variables) in [
+        (DELETE_PLAN, json!({ "id": missing })),
+        (
+            UPDATE_PLAN,
+            json!({ "id": missing, "input": { "name": "x" } }),
+        ),
     ] {
-        let error = app.error(query, json!({ "id": missing })).await;
+        let error = app.error(query, variables).await;
         assert_eq!(error["extensions"]["code"], "NOT_FOUND");
         assert_eq!(error["extensions"]["ids"], json!([missing]));
     }
@@ -119,12 +123,7 @@ async fn missing_plan_is_null_or_not_found(app: TestApp) {
 on_both_databases!(delete_returns_the_id);
 async fn delete_returns_the_id(app: TestApp) {
     let id = app.create_plan("Doomed").await;
-    let data = app
-        .data(
-            "mutation($id: UUID!) { deletePlan(id: $id) }",
-            json!({ "id": id }),
-        )
-        .await;
+    let data = app.data(DELETE_PLAN, json!({ "id": id })).await;
     assert_eq!(uuid(&data["deletePlan"]), id);
     let data = app
         .data(

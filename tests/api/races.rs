@@ -17,7 +17,7 @@ use tokio::time::{Instant, timeout};
 use uuid::Uuid;
 
 use crate::helpers::*;
-use crate::model::{Call, Model, Op, Outcome, Side, observe, op, request};
+use crate::model::{Call, Model, Op, Outcome, Side, create_users_and_plans, observe, op, request};
 use crate::on_both_databases;
 
 /// Generous: a request waits at most for the pool (5 s) and SQLite's busy timeout (5 s).
@@ -115,10 +115,10 @@ fn state_of(model: &Model) -> State {
 
 async fn state_in_database(app: &TestApp) -> State {
     let links = app
-        .links()
+        .memberships()
         .await
         .into_iter()
-        .map(|(user, plan, role)| ((user, plan), role))
+        .map(|membership| ((membership.user, membership.plan), membership.role))
         .collect();
     let users = app.ids("users").await.into_iter().collect();
     let plans = app.ids("plans").await.into_iter().collect();
@@ -264,23 +264,6 @@ fn judge(round: usize, start: &Model, calls: &[Answered], end: &State) -> Model 
     })
 }
 
-/// Creates users and plans until `n` of each exist.
-async fn create_users_and_plans(app: &TestApp, model: &mut Model, n: usize) {
-    while model.users.len() < n {
-        let label = Uuid::new_v4().simple().to_string();
-        let user = app
-            .create_user(&format!("{label}@example.com"), "Racer")
-            .await;
-        model.created_users.push(user);
-        model.users.insert(user);
-    }
-    while model.plans.len() < n {
-        let plan = app.create_plan("Race").await;
-        model.created_plans.push(plan);
-        model.plans.insert(plan);
-    }
-}
-
 /// The round's calls, from the model's generator (a fixed seed per round). Creating rows is
 /// left out: the model cannot know the id a concurrent create will get.
 fn calls_for(model: &Model, round: usize) -> Vec<Call> {
@@ -419,10 +402,10 @@ async fn guards_raced_from_both_sides_let_exactly_one_win(app: TestApp) {
                 (&by_user["data"]["r"], plan, "MEMBER")
             };
             let links = app
-                .links()
+                .memberships()
                 .await
                 .into_iter()
-                .filter(|(u, p, _)| (*u, *p) == (user, plan))
+                .filter(|membership| (membership.user, membership.plan) == (user, plan))
                 .collect::<Vec<_>>();
             if kind == "link" {
                 assert_eq!(
@@ -432,7 +415,7 @@ async fn guards_raced_from_both_sides_let_exactly_one_win(app: TestApp) {
                 );
                 assert_eq!(
                     links,
-                    vec![(user, plan, role.to_owned())],
+                    vec![Membership::new(user, plan, role)],
                     "round {round}: the winner's link"
                 );
             } else {

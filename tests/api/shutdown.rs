@@ -5,13 +5,12 @@
 
 use std::time::Duration;
 
-use sea_orm::{
-    ConnectionTrait, SqliteTransactionMode, Statement, TransactionOptions, TransactionTrait,
-};
+use sea_orm::{ConnectionTrait, SqliteTransactionMode, TransactionOptions, TransactionTrait};
 use serde_json::{Value, json};
 use tokio::time::Instant;
 
 use crate::binary::ServerProcess;
+use crate::documents::{ADD_PLANS_TO_USER, CREATE_PLAN, CREATE_USER, REMOVE_PLANS_FROM_USER};
 use crate::helpers::*;
 use crate::on_both_databases;
 use crate::ws_client::{Protocol, Reply, WsClient};
@@ -32,7 +31,7 @@ async fn sigterm_lets_requests_in_flight_finish_and_refuses_new_ones() {
     let client = reqwest::Client::new();
 
     // A write that has to wait for our lock: it is in flight when the signal comes.
-    let db = userplan::db::connect(&database.url, None).await.unwrap();
+    let db = connect(&database.url).await;
     let lock = db.begin().await.unwrap();
     lock.execute_unprepared("LOCK TABLE plans IN ACCESS EXCLUSIVE MODE")
         .await
@@ -50,18 +49,10 @@ async fn sigterm_lets_requests_in_flight_finish_and_refuses_new_ones() {
                 .await
         }
     });
-    let waiting = Statement::from_string(
-        db.get_database_backend(),
-        "SELECT count(*) AS n FROM pg_stat_activity \
-         WHERE datname = current_database() AND wait_event_type = 'Lock'",
-    );
     eventually(
         "the write waiting on the lock",
         Duration::from_secs(10),
-        async || {
-            let row = db.query_one_raw(waiting.clone()).await.unwrap().unwrap();
-            row.try_get::<i64>("", "n").unwrap() > 0
-        },
+        async || sessions_waiting_for_a_lock(&db).await > 0,
     )
     .await;
 
@@ -103,16 +94,12 @@ async fn at_the_deadline_the_process_exits_and_tells_its_subscribers(backend: Ba
         "1",
     ];
     let server = ServerProcess::start(&args, &[]).await;
-    let user = uuid(
-        &server
-            .post(r#"mutation { createUser(input: { email: "s@example.com", name: "S" }) { id } }"#)
-            .await["data"]["createUser"]["id"],
-    );
-    let plan = uuid(
-        &server
-            .post(r#"mutation { createPlan(input: { name: "P" }) { id } }"#)
-            .await["data"]["createPlan"]["id"],
-    );
+    let input = json!({ "email": "s@example.com", "name": "S" });
+    let created = server.post(CREATE_USER, json!({ "input": input })).await;
+    let user = uuid(&created["data"]["createUser"]["id"]);
+    let input = json!({ "name": "P" });
+    let created = server.post(CREATE_PLAN, json!({ "input": input })).await;
+    let plan = uuid(&created["data"]["createPlan"]["id"]);
     let mut subscriber = WsClient::connect(&server.address, Protocol::TransportWs, json!({})).await;
     subscriber
         .start(
@@ -124,8 +111,10 @@ async fn at_the_deadline_the_process_exits_and_tells_its_subscribers(backend: Ba
     // Live once it has seen one of these toggles.
     let mut live = false;
     for attempt in 0..40 {
-        let field = ["addPlansToUser", "removePlansFromUser"][attempt % 2];
-        server.post(&format!(r#"mutation {{ {field}(userId: "{user}", planIds: ["{plan}"]) {{ addedPlanIds }} }}"#)).await;
+        let toggle = [ADD_PLANS_TO_USER, REMOVE_PLANS_FROM_USER][attempt % 2];
+        server
+            .post(toggle, json!({ "userId": user, "planIds": [plan] }))
+            .await;
         if subscriber
             .next_of_within("sub", Duration::from_millis(250))
             .await
@@ -137,7 +126,7 @@ async fn at_the_deadline_the_process_exits_and_tells_its_subscribers(backend: Ba
     }
     assert!(live, "the subscription never delivered an event");
 
-    let db = userplan::db::connect(&database.url, None).await.unwrap();
+    let db = connect(&database.url).await;
     let lock = db
         .begin_with_options(TransactionOptions {
             sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),

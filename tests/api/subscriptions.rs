@@ -1,4 +1,4 @@
-//! `membershipChanged` over a real WebSocket: the events of every kind of link change, the
+//! `membershipChanged` over a real WebSocket: the events of every kind of membership change, the
 //! filters, no event for a no-op, cascades, the legacy protocol, large changes, and (on
 //! PostgreSQL) events crossing from one server instance to another.
 
@@ -10,10 +10,12 @@ use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 use uuid::Uuid;
 
+use crate::documents::{DELETE_PLAN, DELETE_USER};
 use crate::helpers::*;
 use crate::on_both_databases;
 
-const SUBSCRIBE: &str = "subscription($u: UUID, $p: UUID) { membershipChanged(userId: $u, planId: $p) { kind userId planId role at } }";
+const SUBSCRIBE: &str = "subscription($u: UUID, $p: UUID) { \
+                         membershipChanged(userId: $u, planId: $p) { kind userId planId role at } }";
 
 type Socket =
     tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
@@ -110,18 +112,16 @@ impl Subscriber {
 
     /// Waits until the subscription is live. A subscription starts after the WebSocket
     /// messages that ask for it, and the protocol does not say when: so `writer` toggles
-    /// the link (user, marker plan) until one of its events arrives, and everything before
+    /// the membership (user, marker plan) until one of its events arrives, and everything before
     /// it is read. Later marker events are skipped by [`Subscriber::event_not_about`].
     async fn sync(&mut self, writer: &TestApp, user: Uuid, marker_plan: Uuid) {
         for attempt in 0..40 {
-            let mutation = if attempt % 2 == 0 {
-                ADD_PLANS
+            let toggled = if attempt % 2 == 0 {
+                writer.add_plans_to_user(user, &[marker_plan]).await
             } else {
-                REMOVE_PLANS
+                writer.remove_plans_from_user(user, &[marker_plan]).await
             };
-            writer
-                .data(mutation, json!({ "u": user, "p": [marker_plan] }))
-                .await;
+            toggled.unwrap();
             // Changes committed just before the subscription started may still be on their way
             // (on PostgreSQL they travel through LISTEN); they come before the marker's
             // event, which therefore closes the sync.
@@ -138,9 +138,6 @@ impl Subscriber {
     }
 }
 
-const ADD_PLANS: &str = "mutation($u: UUID!, $p: [UUID!]!) { addPlansToUser(userId: $u, planIds: $p) { addedPlanIds } }";
-const REMOVE_PLANS: &str = "mutation($u: UUID!, $p: [UUID!]!) { removePlansFromUser(userId: $u, planIds: $p) { removedPlanIds } }";
-
 fn assert_event(event: &Value, kind: &str, user: Uuid, plan: Uuid, role: Option<&str>) {
     assert_eq!(event["kind"], kind, "{event}");
     assert_eq!(uuid(&event["userId"]), user, "{event}");
@@ -152,8 +149,8 @@ fn assert_event(event: &Value, kind: &str, user: Uuid, plan: Uuid, role: Option<
     );
 }
 
-on_both_databases!(each_link_change_is_announced_once_committed);
-async fn each_link_change_is_announced_once_committed(app: TestApp) {
+on_both_databases!(each_membership_change_is_announced_once_committed);
+async fn each_membership_change_is_announced_once_committed(app: TestApp) {
     let user = app.create_user("live@example.com", "Live").await;
     let (marker, plan, other) = (
         app.create_plan("marker").await,
@@ -163,8 +160,10 @@ async fn each_link_change_is_announced_once_committed(app: TestApp) {
     let mut subscriber = Subscriber::connect(&app, false, json!({})).await;
     subscriber.sync(&app, user, marker).await;
 
-    let link = "mutation($u: UUID!, $p: UUID!) { createUserPlan(input: { userId: $u, planId: $p, role: ADMIN }) { role } }";
-    app.data(link, json!({ "u": user, "p": plan })).await;
+    app.create_user_plan(user, plan)
+        .role("ADMIN")
+        .await
+        .unwrap();
     assert_event(
         &subscriber.event_not_about(marker).await,
         "ADDED",
@@ -172,8 +171,7 @@ async fn each_link_change_is_announced_once_committed(app: TestApp) {
         plan,
         Some("ADMIN"),
     );
-    let update = "mutation($u: UUID!, $p: UUID!) { updateUserPlan(userId: $u, planId: $p, role: OWNER) { role } }";
-    app.data(update, json!({ "u": user, "p": plan })).await;
+    app.update_user_plan(user, plan, "OWNER").await.unwrap();
     assert_event(
         &subscriber.event_not_about(marker).await,
         "UPDATED",
@@ -181,9 +179,7 @@ async fn each_link_change_is_announced_once_committed(app: TestApp) {
         plan,
         Some("OWNER"),
     );
-    let delete =
-        "mutation($u: UUID!, $p: UUID!) { deleteUserPlan(userId: $u, planId: $p) { role } }";
-    app.data(delete, json!({ "u": user, "p": plan })).await;
+    app.delete_user_plan(user, plan).await.unwrap();
     assert_event(
         &subscriber.event_not_about(marker).await,
         "REMOVED",
@@ -192,19 +188,17 @@ async fn each_link_change_is_announced_once_committed(app: TestApp) {
         None,
     );
 
-    // Two links appended: two events. Then a no-op append, then one real removal: the
+    // Two memberships added: two events. Then a no-op append, then one real removal: the
     // next event is the removal, so the no-op announced nothing.
-    app.data(ADD_PLANS, json!({ "u": user, "p": [plan, other] }))
-        .await;
+    app.add_plans_to_user(user, &[plan, other]).await.unwrap();
     let mut added = vec![
         uuid(&subscriber.event_not_about(marker).await["planId"]),
         uuid(&subscriber.event_not_about(marker).await["planId"]),
     ];
     added.sort();
     assert_eq!(added, sorted([plan, other]));
-    app.data(ADD_PLANS, json!({ "u": user, "p": [plan] })).await;
-    app.data(REMOVE_PLANS, json!({ "u": user, "p": [other] }))
-        .await;
+    app.add_plans_to_user(user, &[plan]).await.unwrap();
+    app.remove_plans_from_user(user, &[other]).await.unwrap();
     assert_event(
         &subscriber.event_not_about(marker).await,
         "REMOVED",
@@ -216,18 +210,17 @@ async fn each_link_change_is_announced_once_committed(app: TestApp) {
     // A failed call (an unknown plan) announces nothing either: what it would have
     // announced (other added as ADMIN) differs from the next real event (as MEMBER).
     let before = app.snapshot().await;
-    let add_admin = "mutation($u: UUID!, $p: [UUID!]!) { addPlansToUser(userId: $u, planIds: $p, role: ADMIN) { addedPlanIds } }";
-    let code = app
-        .error_code(
-            add_admin,
-            json!({ "u": user, "p": [other, Uuid::now_v7()] }),
-        )
-        .await;
-    assert_eq!(code, "NOT_FOUND");
+    let error = app
+        .add_plans_to_user(user, &[other, Uuid::now_v7()])
+        .role("ADMIN")
+        .await
+        .unwrap_err();
+    assert_eq!(error["extensions"]["code"], "NOT_FOUND");
     assert_eq!(app.snapshot().await, before);
-    let set = "mutation($u: UUID!, $p: [UUID!]!) { setUserPlans(userId: $u, planIds: $p, role: MEMBER) { addedPlanIds } }";
-    app.data(set, json!({ "u": user, "p": [plan, other, marker] }))
-        .await;
+    app.set_user_plans(user, &[plan, other, marker])
+        .role("MEMBER")
+        .await
+        .unwrap();
     let event = subscriber.event_not_about(marker).await;
     assert_event(&event, "ADDED", user, other, Some("MEMBER"));
 }
@@ -246,9 +239,8 @@ async fn filters_keep_one_user_or_one_plan(app: TestApp) {
 
     let mut by_user = Subscriber::connect(&app, false, json!({ "u": mine })).await;
     by_user.sync(&app, mine, marker).await;
-    app.data(ADD_PLANS, json!({ "u": theirs, "p": [plan] }))
-        .await;
-    app.data(ADD_PLANS, json!({ "u": mine, "p": [plan] })).await;
+    app.add_plans_to_user(theirs, &[plan]).await.unwrap();
+    app.add_plans_to_user(mine, &[plan]).await.unwrap();
     assert_event(
         &by_user.event_not_about(marker).await,
         "ADDED",
@@ -259,17 +251,18 @@ async fn filters_keep_one_user_or_one_plan(app: TestApp) {
 
     let mut by_plan = Subscriber::connect(&app, false, json!({ "p": marker })).await;
     by_plan.sync(&app, theirs, marker).await;
-    let mut by_link = Subscriber::connect(&app, false, json!({ "u": theirs, "p": other })).await;
-    // The pair filter lets only (theirs, other) through: sync on exactly that link.
-    by_link.sync(&app, theirs, other).await;
-    // Whatever state the syncs left: both of their links exist, then both go.
-    app.data(ADD_PLANS, json!({ "u": theirs, "p": [other, marker] }))
-        .await;
-    app.data(ADD_PLANS, json!({ "u": mine, "p": [other] }))
-        .await;
-    app.data(REMOVE_PLANS, json!({ "u": theirs, "p": [other, marker] }))
-        .await;
-    for (subscriber, plan) in [(&mut by_link, other), (&mut by_plan, marker)] {
+    let mut by_pair = Subscriber::connect(&app, false, json!({ "u": theirs, "p": other })).await;
+    // The pair filter lets only (theirs, other) through: sync on exactly that membership.
+    by_pair.sync(&app, theirs, other).await;
+    // Whatever state the syncs left: both of their memberships exist, then both go.
+    app.add_plans_to_user(theirs, &[other, marker])
+        .await
+        .unwrap();
+    app.add_plans_to_user(mine, &[other]).await.unwrap();
+    app.remove_plans_from_user(theirs, &[other, marker])
+        .await
+        .unwrap();
+    for (subscriber, plan) in [(&mut by_pair, other), (&mut by_plan, marker)] {
         loop {
             let event = subscriber.event().await;
             assert_eq!(uuid(&event["userId"]), theirs, "{event}");
@@ -281,8 +274,8 @@ async fn filters_keep_one_user_or_one_plan(app: TestApp) {
     }
 }
 
-on_both_databases!(deleting_a_user_announces_each_of_its_links);
-async fn deleting_a_user_announces_each_of_its_links(app: TestApp) {
+on_both_databases!(deleting_a_user_announces_each_of_its_memberships);
+async fn deleting_a_user_announces_each_of_its_memberships(app: TestApp) {
     let (user, bystander) = (
         app.create_user("gone@example.com", "Gone").await,
         app.create_user("stays@example.com", "Stays").await,
@@ -292,15 +285,10 @@ async fn deleting_a_user_announces_each_of_its_links(app: TestApp) {
         app.create_plan("P").await,
         app.create_plan("Q").await,
     );
-    app.data(ADD_PLANS, json!({ "u": user, "p": [plan, other] }))
-        .await;
+    app.add_plans_to_user(user, &[plan, other]).await.unwrap();
     let mut subscriber = Subscriber::connect(&app, false, json!({})).await;
     subscriber.sync(&app, bystander, marker).await;
-    app.data(
-        "mutation($id: UUID!) { deleteUser(id: $id) }",
-        json!({ "id": user }),
-    )
-    .await;
+    app.data(DELETE_USER, json!({ "id": user })).await;
     let mut removed = Vec::new();
     for _ in 0..2 {
         let event = subscriber.event_not_about(marker).await;
@@ -310,15 +298,10 @@ async fn deleting_a_user_announces_each_of_its_links(app: TestApp) {
     }
     removed.sort();
     assert_eq!(removed, sorted([plan, other]));
-    app.data(
-        "mutation($id: UUID!) { deletePlan(id: $id) }",
-        json!({ "id": marker }),
-    )
-    .await;
-    // The plan's links are announced as well (the bystander's marker link, if the sync
+    app.data(DELETE_PLAN, json!({ "id": marker })).await;
+    // The plan's memberships are announced as well (the bystander's marker membership, if the sync
     // left it in place), and nothing about the deleted user comes again.
-    app.data(ADD_PLANS, json!({ "u": bystander, "p": [plan] }))
-        .await;
+    app.add_plans_to_user(bystander, &[plan]).await.unwrap();
     loop {
         let event = subscriber.event().await;
         assert_ne!(uuid(&event["userId"]), user, "{event}");
@@ -336,7 +319,7 @@ async fn the_legacy_graphql_ws_protocol_works_too(app: TestApp) {
     let (marker, plan) = (app.create_plan("marker").await, app.create_plan("P").await);
     let mut subscriber = Subscriber::connect(&app, true, json!({ "u": user })).await;
     subscriber.sync(&app, user, marker).await;
-    app.data(ADD_PLANS, json!({ "u": user, "p": [plan] })).await;
+    app.add_plans_to_user(user, &[plan]).await.unwrap();
     assert_event(
         &subscriber.event_not_about(marker).await,
         "ADDED",
@@ -346,15 +329,15 @@ async fn the_legacy_graphql_ws_protocol_works_too(app: TestApp) {
     );
 }
 
-on_both_databases!(a_change_of_ten_thousand_links_arrives_whole);
-async fn a_change_of_ten_thousand_links_arrives_whole(app: TestApp) {
-    let seed = userplan::config::SeedArgs {
+on_both_databases!(a_change_of_ten_thousand_memberships_arrives_whole);
+async fn a_change_of_ten_thousand_memberships_arrives_whole(app: TestApp) {
+    app.seed(Seed {
         users: 10_000,
         plans: 1,
-        links_per_user: 0,
-        seed: 5,
-    };
-    userplan::service::seed::run(&app.db, &seed).await.unwrap();
+        memberships_per_user: 0,
+        random_seed: 5,
+    })
+    .await;
     let users = app
         .data(
             "{ users(first: 1000) { totalCount nodes { id } } plans { nodes { id } } }",
@@ -367,22 +350,11 @@ async fn a_change_of_ten_thousand_links_arrives_whole(app: TestApp) {
     let mut subscriber = Subscriber::connect(&app, false, json!({ "p": plan })).await;
     // Sync on the plan itself (its filter hides the marker plan), then clear it.
     subscriber.sync(&app, someone, plan).await;
-    app.data(
-        "mutation($p: UUID!) { setPlanUsers(planId: $p, userIds: []) { removedUserIds } }",
-        json!({ "p": plan }),
-    )
-    .await;
+    app.set_plan_users(plan, &[]).await.unwrap();
 
     let ids = app.ids("users").await;
-    let set = "mutation($p: UUID!, $u: [UUID!]!) { setPlanUsers(planId: $p, userIds: $u) { addedUserIds } }";
-    let added = app.data(set, json!({ "p": plan, "u": ids })).await;
-    assert_eq!(
-        added["setPlanUsers"]["addedUserIds"]
-            .as_array()
-            .unwrap()
-            .len(),
-        10_000
-    );
+    let set = app.set_plan_users(plan, &ids).await.unwrap();
+    assert_eq!(set.added.len(), 10_000);
     // The sync's and the clearing's events may still be ahead of the big change's.
     let mut announced = std::collections::BTreeSet::new();
     for _ in 0..10_100 {
@@ -394,7 +366,7 @@ async fn a_change_of_ten_thousand_links_arrives_whole(app: TestApp) {
             break;
         }
     }
-    assert_eq!(announced.len(), 10_000, "every link announced");
+    assert_eq!(announced.len(), 10_000, "every membership announced");
 }
 
 /// Two instances on one PostgreSQL: a change made through B reaches a subscriber of A.
@@ -409,7 +381,7 @@ async fn events_cross_instances_on_postgres() {
     let (marker, plan) = (b.create_plan("marker").await, b.create_plan("P").await);
     let mut on_a = Subscriber::connect(&a, false, json!({ "u": user })).await;
     on_a.sync(&b, user, marker).await;
-    b.data(ADD_PLANS, json!({ "u": user, "p": [plan] })).await;
+    b.add_plans_to_user(user, &[plan]).await.unwrap();
     assert_event(
         &on_a.event_not_about(marker).await,
         "ADDED",
@@ -417,11 +389,7 @@ async fn events_cross_instances_on_postgres() {
         plan,
         Some("MEMBER"),
     );
-    b.data(
-        "mutation($id: UUID!) { deletePlan(id: $id) }",
-        json!({ "id": plan }),
-    )
-    .await;
+    b.data(DELETE_PLAN, json!({ "id": plan })).await;
     assert_event(
         &on_a.event_not_about(marker).await,
         "REMOVED",

@@ -9,17 +9,9 @@ use sea_orm::sea_query::Query;
 use serde_json::{Value, json};
 use uuid::Uuid;
 
+use crate::documents::*;
 use crate::helpers::*;
 use crate::on_both_databases;
-
-const CREATE_USER: &str = "mutation($input: CreateUserInput!) { createUser(input: $input) { id } }";
-const UPDATE_USER: &str =
-    "mutation($id: UUID!, $input: UpdateUserInput!) { updateUser(id: $id, input: $input) { id } }";
-const CREATE_PLAN: &str = "mutation($input: CreatePlanInput!) { createPlan(input: $input) { id } }";
-const UPDATE_PLAN: &str =
-    "mutation($id: UUID!, $input: UpdatePlanInput!) { updatePlan(id: $id, input: $input) { id } }";
-const USERS: &str = "query($f: UserFilter) { users(filter: $f) { totalCount nodes { id } } }";
-const PLANS: &str = "query($f: PlanFilter) { plans(filter: $f) { totalCount nodes { id } } }";
 
 /// The one spelling of Zoë's address the first account is made with, and others that are
 /// the same address ignoring case: another case, all capitals, `ë` written as `e` and a
@@ -33,20 +25,19 @@ const ZOE_TOO: [&str; 3] = [
 
 /// The ids of the users (or plans) a filter selects, after checking `totalCount` agrees.
 async fn selected(app: &TestApp, query: &str, root: &str, filter: Value) -> Vec<Uuid> {
-    let data = app.data(query, json!({ "f": filter })).await;
+    let data = app.data(query, json!({ "filter": filter })).await;
     let ids = node_ids(&data[root]["nodes"]);
     assert_eq!(data[root]["totalCount"], ids.len(), "{filter}");
     ids
 }
 
-/// Users and plans named `names`, created through the API, in order.
-async fn named(app: &TestApp, names: &[&str]) -> (Vec<Uuid>, Vec<Uuid>) {
-    let (mut users, mut plans) = (Vec::new(), Vec::new());
+/// A user and a plan named each of `names`, created through the API, in order.
+async fn named(app: &TestApp, names: &[&str]) -> Fixture {
+    let mut fixture = app.fixture();
     for (n, name) in names.iter().enumerate() {
-        users.push(app.create_user(&format!("u{n}@example.com"), name).await);
-        plans.push(app.create_plan(name).await);
+        fixture = fixture.user(&format!("u{n}@example.com"), name).plan(name);
     }
-    (users, plans)
+    fixture.build().await
 }
 
 /// Checks `nameContains` on both connections: each needle selects the rows whose names
@@ -122,17 +113,17 @@ async fn nul_is_refused_naming_the_field(app: TestApp) {
         ),
         (
             USERS,
-            json!({ "f": { "email": nul("nul@example.com0") } }),
+            json!({ "filter": { "email": nul("nul@example.com0") } }),
             "filter.email",
         ),
         (
             USERS,
-            json!({ "f": { "nameContains": nul("N0l") } }),
+            json!({ "filter": { "nameContains": nul("N0l") } }),
             "filter.nameContains",
         ),
         (
             PLANS,
-            json!({ "f": { "nameContains": nul("N0") } }),
+            json!({ "filter": { "nameContains": nul("N0") } }),
             "filter.nameContains",
         ),
     ] {
@@ -232,7 +223,7 @@ async fn name_contains_ignores_case_in_every_script(app: TestApp) {
         "a_b!c",
         "plain",
     ];
-    let (users, plans) = named(&app, &names).await;
+    let Fixture { users, plans } = named(&app, &names).await;
     assert_name_matches(
         &app,
         &users,
@@ -274,7 +265,7 @@ async fn rows_written_before_the_folded_keys_are_found_once_migrated(backend: Ba
     let (user, plan) = (Uuid::now_v7(), Uuid::now_v7());
     {
         // Written through SQL at the schema of the first migration, as an older server did.
-        let db = userplan::db::connect(&database.url, None).await.unwrap();
+        let db = connect(&database.url).await;
         migration::Migrator::up(&db, Some(1)).await.unwrap();
         let now = chrono::Utc::now();
         let users = Query::insert()

@@ -5,15 +5,19 @@
 use std::time::{Duration, Instant};
 
 use sea_orm::{
-    ConnectionTrait, DatabaseTransaction, DbBackend, SqliteTransactionMode, Statement,
-    TransactionOptions, TransactionTrait,
+    ConnectionTrait, DatabaseTransaction, DbBackend, SqliteTransactionMode, TransactionOptions,
+    TransactionTrait,
 };
 use serde_json::json;
 
+use crate::documents::CREATE_PLAN;
 use crate::helpers::*;
 use crate::on_both_databases;
 
-const CREATE_PLAN: &str = r#"mutation { createPlan(input: { name: "Slow" }) { id } }"#;
+/// The write the tests make wait.
+fn slow_plan() -> serde_json::Value {
+    json!({ "input": { "name": "Slow" } })
+}
 
 /// A transaction of the test's own that holds SQLite's write lock (`BEGIN IMMEDIATE`); on
 /// PostgreSQL a plain transaction, which takes no lock by itself.
@@ -39,7 +43,7 @@ async fn a_request_past_its_time_is_stopped_and_writes_nothing(app: TestApp) {
             .unwrap();
     }
     let started = Instant::now();
-    let code = app.error_code(CREATE_PLAN, json!({})).await;
+    let code = app.error_code(CREATE_PLAN, slow_plan()).await;
     assert_eq!(code, "TIMEOUT");
     assert!(
         started.elapsed() < Duration::from_secs(4),
@@ -49,25 +53,17 @@ async fn a_request_past_its_time_is_stopped_and_writes_nothing(app: TestApp) {
     if backend == DbBackend::Postgres {
         // PostgreSQL itself cancelled the statement (statement_timeout): nothing of the
         // server's waits on our lock any more.
-        let waiting = Statement::from_string(
-            backend,
-            "SELECT count(*) AS n FROM pg_stat_activity \
-             WHERE datname = current_database() AND wait_event_type = 'Lock'",
-        );
         eventually(
             "the cancelled statement leaving",
             Duration::from_secs(5),
-            async || {
-                let row = lock.query_one_raw(waiting.clone()).await.unwrap().unwrap();
-                row.try_get::<i64>("", "n").unwrap() == 0
-            },
+            async || sessions_waiting_for_a_lock(&lock).await == 0,
         )
         .await;
     }
     lock.rollback().await.unwrap();
     assert!(app.snapshot().await.is_empty(), "nothing was written");
     // The server serves on, and the same write goes through once nothing blocks it.
-    let data = app.data(CREATE_PLAN, json!({})).await;
+    let data = app.data(CREATE_PLAN, slow_plan()).await;
     assert!(data["createPlan"]["id"].is_string());
     assert_eq!(
         app.snapshot().await.len(),
@@ -83,7 +79,7 @@ async fn a_request_past_its_time_is_stopped_and_writes_nothing(app: TestApp) {
 async fn a_write_locked_out_of_sqlite_is_unavailable_until_the_lock_is_gone() {
     let app = spawn_app(Backend::Sqlite).await;
     let lock = sqlite_write_lock(&app).await;
-    let error = app.error(CREATE_PLAN, json!({})).await;
+    let error = app.error(CREATE_PLAN, slow_plan()).await;
     assert_eq!(
         error["extensions"]["code"], "SERVICE_UNAVAILABLE",
         "{error}"
@@ -92,7 +88,7 @@ async fn a_write_locked_out_of_sqlite_is_unavailable_until_the_lock_is_gone() {
     assert!(!message.contains("locked"), "no driver text: {message}");
     lock.rollback().await.unwrap();
     assert!(app.snapshot().await.is_empty(), "nothing was written");
-    let data = app.data(CREATE_PLAN, json!({})).await;
+    let data = app.data(CREATE_PLAN, slow_plan()).await;
     assert!(data["createPlan"]["id"].is_string());
     assert_eq!(app.snapshot().await.len(), 1);
 }

@@ -3,18 +3,16 @@
 use chrono::{SubsecRound, Utc};
 use serde_json::json;
 
+use crate::documents::{CREATE_USER, DELETE_USER, UPDATE_USER};
 use crate::helpers::*;
 use crate::on_both_databases;
-
-const CREATE: &str = "mutation($input: CreateUserInput!) { createUser(input: $input) { id email name insertedAt updatedAt } }";
-const UPDATE: &str = "mutation($id: UUID!, $input: UpdateUserInput!) { updateUser(id: $id, input: $input) { id email name insertedAt updatedAt } }";
 
 on_both_databases!(create_and_read_back);
 async fn create_and_read_back(app: TestApp) {
     let before = chrono::Utc::now() - chrono::Duration::milliseconds(1);
     let data = app
         .data(
-            CREATE,
+            CREATE_USER,
             json!({ "input": { "email": " Ada@Example.com ", "name": "  Ada Lovelace " } }),
         )
         .await;
@@ -61,7 +59,7 @@ async fn email_is_unique_ignoring_case(app: TestApp) {
     let before = app.snapshot().await;
     let error = app
         .error(
-            CREATE,
+            CREATE_USER,
             json!({ "input": { "email": "GRACE@example.COM", "name": "Other" } }),
         )
         .await;
@@ -88,7 +86,10 @@ async fn invalid_input_is_bad_user_input_naming_the_field(app: TestApp) {
         ("ok@example.com", long_name.as_str(), "input.name"),
     ] {
         let error = app
-            .error(CREATE, json!({ "input": { "email": email, "name": name } }))
+            .error(
+                CREATE_USER,
+                json!({ "input": { "email": email, "name": name } }),
+            )
             .await;
         assert_eq!(
             error["extensions"]["code"], "BAD_USER_INPUT",
@@ -106,7 +107,7 @@ async fn update_changes_only_given_fields(app: TestApp) {
     let bystander_before = app.data(READ, json!({ "id": bystander })).await;
     let created = app
         .data(
-            CREATE,
+            CREATE_USER,
             json!({ "input": { "email": "old@example.com", "name": "Old Name" } }),
         )
         .await["createUser"]
@@ -125,8 +126,10 @@ async fn update_changes_only_given_fields(app: TestApp) {
     ] {
         // The server writes microseconds; the clock read before the call is cut the same way.
         let before = Utc::now().trunc_subsecs(6);
-        let updated =
-            app.data(UPDATE, json!({ "id": id, "input": input })).await["updateUser"].clone();
+        let updated = app
+            .data(UPDATE_USER, json!({ "id": id, "input": input }))
+            .await["updateUser"]
+            .clone();
         let after = Utc::now();
         assert_eq!(
             (updated["email"].as_str(), updated["name"].as_str()),
@@ -168,7 +171,7 @@ async fn update_to_a_taken_email_conflicts(app: TestApp) {
     let before = app.snapshot().await;
     let code = app
         .error_code(
-            UPDATE,
+            UPDATE_USER,
             json!({ "id": id, "input": { "email": "Taken@Example.com" } }),
         )
         .await;
@@ -177,7 +180,7 @@ async fn update_to_a_taken_email_conflicts(app: TestApp) {
     // The user's own email in another case is not a conflict.
     let data = app
         .data(
-            UPDATE,
+            UPDATE_USER,
             json!({ "id": id, "input": { "email": "FREE@example.com" } }),
         )
         .await;
@@ -188,13 +191,16 @@ on_both_databases!(update_validates_and_finds);
 async fn update_validates_and_finds(app: TestApp) {
     let id = app.create_user("v@example.com", "V").await;
     let error = app
-        .error(UPDATE, json!({ "id": id, "input": { "name": " " } }))
+        .error(UPDATE_USER, json!({ "id": id, "input": { "name": " " } }))
         .await;
     assert_eq!(error["extensions"]["code"], "BAD_USER_INPUT");
     assert_eq!(error["extensions"]["field"], "input.name");
     let missing = uuid::Uuid::now_v7();
     let error = app
-        .error(UPDATE, json!({ "id": missing, "input": { "name": "X" } }))
+        .error(
+            UPDATE_USER,
+            json!({ "id": missing, "input": { "name": "X" } }),
+        )
         .await;
     assert_eq!(error["extensions"]["code"], "NOT_FOUND");
     assert_eq!(error["extensions"]["ids"], json!([missing]));
@@ -203,19 +209,9 @@ async fn update_validates_and_finds(app: TestApp) {
 on_both_databases!(delete_returns_the_id_then_not_found);
 async fn delete_returns_the_id_then_not_found(app: TestApp) {
     let id = app.create_user("gone@example.com", "Gone").await;
-    let data = app
-        .data(
-            "mutation($id: UUID!) { deleteUser(id: $id) }",
-            json!({ "id": id }),
-        )
-        .await;
+    let data = app.data(DELETE_USER, json!({ "id": id })).await;
     assert_eq!(uuid(&data["deleteUser"]), id);
-    let error = app
-        .error(
-            "mutation($id: UUID!) { deleteUser(id: $id) }",
-            json!({ "id": id }),
-        )
-        .await;
+    let error = app.error(DELETE_USER, json!({ "id": id })).await;
     assert_eq!(error["extensions"]["code"], "NOT_FOUND");
     assert_eq!(error["extensions"]["ids"], json!([id]));
     // The email is free again.

@@ -9,6 +9,7 @@ use std::time::Duration;
 use serde_json::{Value, json};
 use uuid::Uuid;
 
+use crate::documents::{ADD_PLANS_TO_USER, REMOVE_PLANS_FROM_USER};
 use crate::helpers::*;
 use crate::on_both_databases;
 use crate::ws_client::{Protocol, Reply, WsClient};
@@ -54,11 +55,10 @@ impl Session<'_> {
     async fn until_marker(&mut self, user: Uuid, plan: Uuid) -> Vec<Value> {
         let mut before = Vec::new();
         for attempt in 0..40 {
-            let field = ["addPlansToUser", "removePlansFromUser"][attempt % 2];
-            let toggle = format!(
-                "mutation($u: UUID!, $p: [UUID!]!) {{ {field}(userId: $u, planIds: $p) {{ addedPlanIds }} }}"
-            );
-            let toggled = self.run(&toggle, json!({ "u": user, "p": [plan] })).await;
+            let toggle = [ADD_PLANS_TO_USER, REMOVE_PLANS_FROM_USER][attempt % 2];
+            let toggled = self
+                .run(toggle, json!({ "userId": user, "planIds": [plan] }))
+                .await;
             assert!(toggled.get("errors").is_none(), "{toggled}");
             while let Some(event) = self.event(Duration::from_millis(250)).await {
                 if uuid(&event["planId"]) == plan {

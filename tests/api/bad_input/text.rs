@@ -5,20 +5,15 @@
 use serde_json::json;
 use uuid::Uuid;
 
-use super::{CREATE_PLAN, CREATE_USER, Case, case};
+use super::{Case, case, new_plan, new_user};
+use crate::documents::*;
 
 /// The address of a user the runner creates; the cases below spell it otherwise.
 pub const ZOE: &str = "zoë@example.com";
 
-const UPDATE_USER: &str = "mutation($u: UUID!, $e: String, $n: String) { updateUser(id: $u, input: { email: $e, name: $n }) { id } }";
-const UPDATE_PLAN: &str = "mutation($p: UUID!, $n: String, $d: String) { updatePlan(id: $p, input: { name: $n, description: $d }) { id } }";
-const USERS: &str = "query($f: UserFilter) { users(filter: $f) { totalCount } }";
-const PLANS: &str = "query($f: PlanFilter) { plans(filter: $f) { totalCount } }";
-
 /// `user` is not Zoë; `plan` exists.
 pub fn cases(user: Uuid, plan: Uuid) -> Vec<Case> {
     let bad = "BAD_USER_INPUT";
-    let new_user = |email: &str, name: &str| json!({ "e": email, "n": name });
     vec![
         // NUL, in every text argument.
         case(
@@ -38,49 +33,49 @@ pub fn cases(user: Uuid, plan: Uuid) -> Vec<Case> {
         case(
             "NUL in a description",
             CREATE_PLAN,
-            json!({ "n": "P", "d": "line\u{0}" }),
+            json!({ "input": { "name": "P", "description": "line\u{0}" } }),
             bad,
         )
         .field("input.description"),
         case(
             "NUL in a new email",
             UPDATE_USER,
-            json!({ "u": user, "e": "\u{0}b@example.com" }),
+            json!({ "id": user, "input": { "email": "\u{0}b@example.com" } }),
             bad,
         )
         .field("input.email"),
         case(
             "NUL in a new plan name",
             UPDATE_PLAN,
-            json!({ "p": plan, "n": "\u{0}" }),
+            json!({ "id": plan, "input": { "name": "\u{0}" } }),
             bad,
         )
         .field("input.name"),
         case(
             "NUL in a new description",
             UPDATE_PLAN,
-            json!({ "p": plan, "d": "\u{0}" }),
+            json!({ "id": plan, "input": { "description": "\u{0}" } }),
             bad,
         )
         .field("input.description"),
         case(
             "NUL in the email filter",
             USERS,
-            json!({ "f": { "email": "ada@example.com\u{0}" } }),
+            json!({ "filter": { "email": "ada@example.com\u{0}" } }),
             bad,
         )
         .field("filter.email"),
         case(
             "NUL in a user name filter",
             USERS,
-            json!({ "f": { "nameContains": "A\u{0}x" } }),
+            json!({ "filter": { "nameContains": "A\u{0}x" } }),
             bad,
         )
         .field("filter.nameContains"),
         case(
             "NUL in a plan name filter",
             PLANS,
-            json!({ "f": { "nameContains": "\u{0}" } }),
+            json!({ "filter": { "nameContains": "\u{0}" } }),
             bad,
         )
         .field("filter.nameContains"),
@@ -95,14 +90,14 @@ pub fn cases(user: Uuid, plan: Uuid) -> Vec<Case> {
         case(
             "terminal escape in a name",
             CREATE_PLAN,
-            json!({ "n": "\u{1b}[31mRed" }),
+            new_plan("\u{1b}[31mRed"),
             bad,
         )
         .field("input.name"),
         case(
             "line break in a name",
             UPDATE_USER,
-            json!({ "u": user, "n": "two\nlines" }),
+            json!({ "id": user, "input": { "name": "two\nlines" } }),
             bad,
         )
         .field("input.name"),
@@ -123,7 +118,7 @@ pub fn cases(user: Uuid, plan: Uuid) -> Vec<Case> {
         case(
             "vertical tab in a description",
             CREATE_PLAN,
-            json!({ "n": "P", "d": "a\u{b}b" }),
+            json!({ "input": { "name": "P", "description": "a\u{b}b" } }),
             bad,
         )
         .field("input.description"),
@@ -143,7 +138,7 @@ pub fn cases(user: Uuid, plan: Uuid) -> Vec<Case> {
         case(
             "update to a taken email in another case",
             UPDATE_USER,
-            json!({ "u": user, "e": "Zoë@example.COM" }),
+            json!({ "id": user, "input": { "email": "Zoë@example.COM" } }),
             "CONFLICT",
         ),
         case(
@@ -156,7 +151,7 @@ pub fn cases(user: Uuid, plan: Uuid) -> Vec<Case> {
         case(
             "plan name of 201 emoji",
             CREATE_PLAN,
-            json!({ "n": "😀".repeat(201) }),
+            new_plan(&"😀".repeat(201)),
             bad,
         )
         .field("input.name"),
@@ -180,7 +175,7 @@ pub fn cases(user: Uuid, plan: Uuid) -> Vec<Case> {
         case(
             "email domain ending in a dot",
             UPDATE_USER,
-            json!({ "u": user, "e": "a@example.com." }),
+            json!({ "id": user, "input": { "email": "a@example.com." } }),
             bad,
         )
         .field("input.email"),

@@ -3,7 +3,7 @@
 use sea_orm::{ConnectionTrait, Statement};
 use uuid::Uuid;
 
-use super::TestApp;
+use super::{Membership, TestApp};
 
 impl TestApp {
     /// Every row of the three tables, every column (timestamps and folded copies too), read
@@ -55,8 +55,8 @@ impl TestApp {
             .collect()
     }
 
-    /// The (user, plan, role) links in the database.
-    pub async fn links(&self) -> Vec<(Uuid, Uuid, String)> {
+    /// The rows of `user_plans`, by user and plan.
+    pub async fn memberships(&self) -> Vec<Membership> {
         let stmt = Statement::from_string(
             self.db.get_database_backend(),
             "SELECT user_id, plan_id, role FROM user_plans ORDER BY user_id, plan_id",
@@ -64,15 +64,25 @@ impl TestApp {
         self.db
             .query_all_raw(stmt)
             .await
-            .expect("links")
+            .expect("memberships")
             .iter()
-            .map(|row| {
-                (
-                    row.try_get("", "user_id").unwrap(),
-                    row.try_get("", "plan_id").unwrap(),
-                    row.try_get("", "role").unwrap(),
-                )
+            .map(|row| Membership {
+                user: row.try_get("", "user_id").unwrap(),
+                plan: row.try_get("", "plan_id").unwrap(),
+                role: row.try_get("", "role").unwrap(),
             })
             .collect()
     }
+}
+
+/// How many sessions on the current PostgreSQL database wait for a lock, asked over `db`:
+/// whether a statement of the server's is stuck behind a lock the test holds.
+pub async fn sessions_waiting_for_a_lock(db: &impl ConnectionTrait) -> i64 {
+    let waiting = Statement::from_string(
+        db.get_database_backend(),
+        "SELECT count(*) AS n FROM pg_stat_activity \
+         WHERE datname = current_database() AND wait_event_type = 'Lock'",
+    );
+    let row = db.query_one_raw(waiting).await.unwrap().expect("a row");
+    row.try_get("", "n").unwrap()
 }
