@@ -410,8 +410,8 @@ async fn name_contains_walks_the_page_order_and_stops_at_the_page(app: TestApp) 
     .unwrap();
 }
 
-on_both_databases!(nested_lists_read_the_link_indexes_and_rows_by_key);
-async fn nested_lists_read_the_link_indexes_and_rows_by_key(app: TestApp) {
+on_both_databases!(nested_lists_read_the_membership_indexes_and_rows_by_key);
+async fn nested_lists_read_the_membership_indexes_and_rows_by_key(app: TestApp) {
     let (_, user, plan) = seeded(&app).await;
     let [users_pk, plans_pk, user_plans_pk] = primary_keys(&app);
     use Read::{Range, Walk};

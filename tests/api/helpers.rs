@@ -217,13 +217,13 @@ impl TestApp {
         format!("http://{}{path}", self.address)
     }
 
-    /// The statement with which a link write on PostgreSQL takes its locks (SQLite's write
+    /// The statement with which a membership write on PostgreSQL takes its locks (SQLite's write
     /// lock covers the whole database).
     pub fn lock_statements(&self) -> u64 {
         u64::from(self.backend() == Backend::Postgres)
     }
 
-    /// The statement with which a link write on PostgreSQL NOTIFYs its events to every
+    /// The statement with which a membership write on PostgreSQL NOTIFYs its events to every
     /// instance.
     pub fn notify_statements(&self) -> u64 {
         u64::from(self.backend() == Backend::Postgres)

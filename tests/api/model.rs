@@ -1,5 +1,5 @@
-//! A model check of the link mutations: random sequences of them run against the real
-//! server and against a plain in-memory model (the links as a map, the existing users and
+//! A model check of the membership mutations: random sequences of them run against the real
+//! server and against a plain in-memory model (the memberships as a map, the existing users and
 //! plans as sets), which must agree after every step on what the call answered (the
 //! added/removed/unchanged ids, or the error code and, for NOT_FOUND, the unknown ids) and
 //! on what the database holds.
@@ -23,7 +23,7 @@ const MAX_STEPS: usize = 30;
 const ROLES: [&str; 3] = ["OWNER", "ADMIN", "MEMBER"];
 const DEFAULT_ROLE: &str = "MEMBER";
 
-/// The owner's side of a link mutation (or the kind of row a create/delete is about).
+/// The owner's side of a membership mutation (or the kind of row a create/delete is about).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum Side {
     User,
@@ -54,7 +54,7 @@ pub(crate) enum Ref {
     Unknown(usize),
 }
 
-/// The pair of a join-resource call: usually an existing link (the i-th, when there is one),
+/// The pair of a join-resource call: usually an existing membership (the i-th, when there is one),
 /// or any two ids.
 #[derive(Clone, Copy, Debug)]
 pub(crate) enum Pair {
@@ -91,15 +91,15 @@ pub(crate) enum Op {
         role: Option<&'static str>,
         expected: Option<Expect>,
     },
-    CreateLink {
+    CreateUserPlan {
         pair: Pair,
         role: Option<&'static str>,
     },
-    UpdateLink {
+    UpdateUserPlan {
         pair: Pair,
         role: &'static str,
     },
-    DeleteLink {
+    DeleteUserPlan {
         pair: Pair,
     },
     Delete {
@@ -132,17 +132,17 @@ pub(crate) enum Call {
         role: Option<&'static str>,
         expected: Option<Vec<Uuid>>,
     },
-    CreateLink {
+    CreateUserPlan {
         user: Uuid,
         plan: Uuid,
         role: Option<&'static str>,
     },
-    UpdateLink {
+    UpdateUserPlan {
         user: Uuid,
         plan: Uuid,
         role: &'static str,
     },
-    DeleteLink {
+    DeleteUserPlan {
         user: Uuid,
         plan: Uuid,
     },
@@ -159,9 +159,9 @@ pub(crate) enum Call {
 /// What a call answered, in a form the model can predict.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub(crate) enum Outcome {
-    /// A link mutation's payload, lists as the server sent them (the model's are sorted),
-    /// with the owner's id and link count as the payload read them after the write.
-    Links {
+    /// An add*/remove*/set* payload, lists as the server sent them (the model's are sorted),
+    /// with the owner's id and membership count as the payload read them after the write.
+    Changes {
         added: Vec<Uuid>,
         removed: Vec<Uuid>,
         unchanged: Vec<Uuid>,
@@ -169,7 +169,7 @@ pub(crate) enum Outcome {
         count: i64,
     },
     /// createUserPlan / updateUserPlan / deleteUserPlan: the row.
-    Link {
+    Membership {
         user: Uuid,
         plan: Uuid,
         role: String,
@@ -231,9 +231,9 @@ pub(crate) fn op() -> impl Strategy<Value = Op> {
         4 => (side(), id_ref(), id_list(), maybe_role(), expectation()).prop_map(
             |(side, owner, others, role, expected)| Op::Set { side, owner, others, role, expected }
         ),
-        2 => (pair_ref(), maybe_role()).prop_map(|(pair, role)| Op::CreateLink { pair, role }),
-        2 => (pair_ref(), role()).prop_map(|(pair, role)| Op::UpdateLink { pair, role }),
-        2 => pair_ref().prop_map(|pair| Op::DeleteLink { pair }),
+        2 => (pair_ref(), maybe_role()).prop_map(|(pair, role)| Op::CreateUserPlan { pair, role }),
+        2 => (pair_ref(), role()).prop_map(|(pair, role)| Op::UpdateUserPlan { pair, role }),
+        2 => pair_ref().prop_map(|pair| Op::DeleteUserPlan { pair }),
         1 => (side(), id_ref()).prop_map(|(kind, id)| Op::Delete { kind, id }),
         1 => side().prop_map(|kind| Op::Create { kind }),
     ]
@@ -249,7 +249,7 @@ pub(crate) struct Model {
     pub(crate) users: BTreeSet<Uuid>,
     pub(crate) plans: BTreeSet<Uuid>,
     /// (user, plan) → role.
-    pub(crate) links: BTreeMap<(Uuid, Uuid), &'static str>,
+    pub(crate) memberships: BTreeMap<(Uuid, Uuid), &'static str>,
     /// Ids that never name a row, a few per side (an id unknown on both sides at once is
     /// `an_id_unknown_on_both_sides_is_listed_once`'s business).
     pub(crate) unknown_users: Vec<Uuid>,
@@ -307,9 +307,11 @@ impl Model {
 
     fn resolve_pair(&self, pair: Pair) -> (Uuid, Uuid) {
         match pair {
-            Pair::Existing(index) if !self.links.is_empty() => {
-                *self.links.keys().nth(index % self.links.len()).unwrap()
-            }
+            Pair::Existing(index) if !self.memberships.is_empty() => *self
+                .memberships
+                .keys()
+                .nth(index % self.memberships.len())
+                .unwrap(),
             Pair::Existing(index) => (
                 self.resolve(Side::User, Ref::Known(index)),
                 self.resolve(Side::Plan, Ref::Known(index)),
@@ -321,9 +323,9 @@ impl Model {
         }
     }
 
-    /// The ids `owner` is linked to.
-    fn linked(&self, side: Side, owner: Uuid) -> BTreeSet<Uuid> {
-        self.links
+    /// The ids at the other end of `owner`'s memberships.
+    fn memberships_of(&self, side: Side, owner: Uuid) -> BTreeSet<Uuid> {
+        self.memberships
             .keys()
             .filter_map(|&(user, plan)| match side {
                 Side::User => (user == owner).then_some(plan),
@@ -378,7 +380,7 @@ impl Model {
                 let expected = expected.as_ref().map(|expected| match expected {
                     Expect::Current { scrambled } => {
                         let mut current: Vec<Uuid> =
-                            self.linked(*side, owner).into_iter().collect();
+                            self.memberships_of(*side, owner).into_iter().collect();
                         if *scrambled {
                             current.reverse();
                             if let Some(&first) = current.first() {
@@ -397,21 +399,21 @@ impl Model {
                     expected,
                 }
             }
-            Op::CreateLink { pair, role } => {
+            Op::CreateUserPlan { pair, role } => {
                 let (user, plan) = self.resolve_pair(*pair);
-                Call::CreateLink {
+                Call::CreateUserPlan {
                     user,
                     plan,
                     role: *role,
                 }
             }
-            Op::UpdateLink { pair, role } => {
+            Op::UpdateUserPlan { pair, role } => {
                 let (user, plan) = self.resolve_pair(*pair);
-                Call::UpdateLink { user, plan, role }
+                Call::UpdateUserPlan { user, plan, role }
             }
-            Op::DeleteLink { pair } => {
+            Op::DeleteUserPlan { pair } => {
                 let (user, plan) = self.resolve_pair(*pair);
-                Call::DeleteLink { user, plan }
+                Call::DeleteUserPlan { user, plan }
             }
             Op::Delete { kind, id } => Call::Delete {
                 kind: *kind,
@@ -441,18 +443,18 @@ impl Model {
                 if !unknown.is_empty() {
                     vec![Outcome::NotFound(unknown)]
                 } else {
-                    let current = self.linked(side, owner);
+                    let current = self.memberships_of(side, owner);
                     let added: Vec<Uuid> = given.difference(&current).copied().collect();
                     for &other in &added {
-                        next.links
+                        next.memberships
                             .insert(pair(side, owner, other), role.unwrap_or(DEFAULT_ROLE));
                     }
-                    vec![Outcome::Links {
+                    vec![Outcome::Changes {
                         unchanged: given.intersection(&current).copied().collect(),
                         added,
                         removed: vec![],
                         owner,
-                        count: next.linked(side, owner).len() as i64,
+                        count: next.memberships_of(side, owner).len() as i64,
                     }]
                 }
             }
@@ -464,20 +466,20 @@ impl Model {
                 let (side, owner) = (*side, *owner);
                 let given: BTreeSet<Uuid> = others.iter().copied().collect();
                 if !self.live(side).contains(&owner) {
-                    // Only the owner must exist: listed ids that name no row are "not linked".
+                    // Only the owner must exist: listed ids that name no row are "not members".
                     vec![Outcome::NotFound(vec![owner])]
                 } else {
-                    let current = self.linked(side, owner);
+                    let current = self.memberships_of(side, owner);
                     let removed: Vec<Uuid> = given.intersection(&current).copied().collect();
                     for &other in &removed {
-                        next.links.remove(&pair(side, owner, other));
+                        next.memberships.remove(&pair(side, owner, other));
                     }
-                    vec![Outcome::Links {
+                    vec![Outcome::Changes {
                         added: vec![],
                         unchanged: given.difference(&current).copied().collect(),
                         removed,
                         owner,
-                        count: next.linked(side, owner).len() as i64,
+                        count: next.memberships_of(side, owner).len() as i64,
                     }]
                 }
             }
@@ -491,7 +493,7 @@ impl Model {
                 let (side, owner) = (*side, *owner);
                 let given: BTreeSet<Uuid> = others.iter().copied().collect();
                 let unknown = self.unknown_among(side, owner, &given);
-                let current = self.linked(side, owner);
+                let current = self.memberships_of(side, owner);
                 let stale = expected.as_ref().is_some_and(|expected| {
                     expected.iter().copied().collect::<BTreeSet<Uuid>>() != current
                 });
@@ -505,54 +507,56 @@ impl Model {
                         let added: Vec<Uuid> = given.difference(&current).copied().collect();
                         let removed: Vec<Uuid> = current.difference(&given).copied().collect();
                         for &other in &removed {
-                            next.links.remove(&pair(side, owner, other));
+                            next.memberships.remove(&pair(side, owner, other));
                         }
                         for &other in &added {
-                            next.links
+                            next.memberships
                                 .insert(pair(side, owner, other), role.unwrap_or(DEFAULT_ROLE));
                         }
-                        vec![Outcome::Links {
+                        vec![Outcome::Changes {
                             unchanged: given.intersection(&current).copied().collect(),
                             added,
                             removed,
                             owner,
-                            count: next.linked(side, owner).len() as i64,
+                            count: next.memberships_of(side, owner).len() as i64,
                         }]
                     }
                 }
             }
-            Call::CreateLink { user, plan, role } => {
+            Call::CreateUserPlan { user, plan, role } => {
                 let unknown = self.unknown_among(Side::User, *user, &BTreeSet::from([*plan]));
                 if !unknown.is_empty() {
                     vec![Outcome::NotFound(unknown)]
-                } else if self.links.contains_key(&(*user, *plan)) {
+                } else if self.memberships.contains_key(&(*user, *plan)) {
                     vec![Outcome::Conflict]
                 } else {
                     let role = role.unwrap_or(DEFAULT_ROLE);
-                    next.links.insert((*user, *plan), role);
-                    vec![Outcome::Link {
+                    next.memberships.insert((*user, *plan), role);
+                    vec![Outcome::Membership {
                         user: *user,
                         plan: *plan,
                         role: role.to_owned(),
                     }]
                 }
             }
-            Call::UpdateLink { user, plan, role } => match self.links.get(&(*user, *plan)) {
-                None => self.link_not_found(*user, *plan),
-                Some(_) => {
-                    next.links.insert((*user, *plan), role);
-                    vec![Outcome::Link {
-                        user: *user,
-                        plan: *plan,
-                        role: role.to_string(),
-                    }]
+            Call::UpdateUserPlan { user, plan, role } => {
+                match self.memberships.get(&(*user, *plan)) {
+                    None => self.membership_not_found(*user, *plan),
+                    Some(_) => {
+                        next.memberships.insert((*user, *plan), role);
+                        vec![Outcome::Membership {
+                            user: *user,
+                            plan: *plan,
+                            role: role.to_string(),
+                        }]
+                    }
                 }
-            },
-            Call::DeleteLink { user, plan } => match self.links.get(&(*user, *plan)) {
-                None => self.link_not_found(*user, *plan),
+            }
+            Call::DeleteUserPlan { user, plan } => match self.memberships.get(&(*user, *plan)) {
+                None => self.membership_not_found(*user, *plan),
                 Some(role) => {
-                    next.links.remove(&(*user, *plan));
-                    vec![Outcome::Link {
+                    next.memberships.remove(&(*user, *plan));
+                    vec![Outcome::Membership {
                         user: *user,
                         plan: *plan,
                         role: role.to_string(),
@@ -564,7 +568,7 @@ impl Model {
                     vec![Outcome::NotFound(vec![*id])]
                 } else {
                     next.live_mut(*kind).remove(id);
-                    next.links.retain(|&(user, plan), _| match kind {
+                    next.memberships.retain(|&(user, plan), _| match kind {
                         Side::User => user != *id,
                         Side::Plan => plan != *id,
                     });
@@ -577,9 +581,9 @@ impl Model {
         (outcomes, next)
     }
 
-    /// updateUserPlan / deleteUserPlan of a pair that is not linked: the existing tests
+    /// updateUserPlan / deleteUserPlan of a pair that is no membership: the existing tests
     /// expect both ids; listing only the ones that name no row (when some do) is as good.
-    fn link_not_found(&self, user: Uuid, plan: Uuid) -> Vec<Outcome> {
+    fn membership_not_found(&self, user: Uuid, plan: Uuid) -> Vec<Outcome> {
         let mut outcomes = vec![Outcome::NotFound(sorted([user, plan]))];
         let unknown = self.unknown_among(Side::User, user, &BTreeSet::from([plan]));
         if !unknown.is_empty() && unknown.len() < 2 {
@@ -588,8 +592,8 @@ impl Model {
         outcomes
     }
 
-    pub(crate) fn expected_links(&self) -> Vec<Membership> {
-        self.links
+    pub(crate) fn expected_memberships(&self) -> Vec<Membership> {
+        self.memberships
             .iter()
             .map(|(&(user, plan), role)| Membership::new(user, plan, role))
             .collect()
@@ -598,7 +602,7 @@ impl Model {
 
 /// add*/remove*/set* from either side, the payload's fields aliased alike. `role` and
 /// `expected` are `Some` for the calls that take the argument (its value may be absent).
-fn link_request(
+fn membership_request(
     vars: &mut Map<String, Value>,
     action: &str,
     side: Side,
@@ -648,19 +652,19 @@ pub(crate) fn request(call: &Call) -> (String, Value) {
             owner,
             others,
             role,
-        } => link_request(&mut vars, "add", *side, *owner, others, Some(*role), None),
+        } => membership_request(&mut vars, "add", *side, *owner, others, Some(*role), None),
         Call::Remove {
             side,
             owner,
             others,
-        } => link_request(&mut vars, "remove", *side, *owner, others, None, None),
+        } => membership_request(&mut vars, "remove", *side, *owner, others, None, None),
         Call::Set {
             side,
             owner,
             others,
             role,
             expected,
-        } => link_request(
+        } => membership_request(
             &mut vars,
             "set",
             *side,
@@ -669,7 +673,7 @@ pub(crate) fn request(call: &Call) -> (String, Value) {
             Some(*role),
             Some(expected),
         ),
-        Call::CreateLink { user, plan, role } => {
+        Call::CreateUserPlan { user, plan, role } => {
             vars.insert("u".into(), json!(user));
             vars.insert("p".into(), json!(plan));
             if let Some(role) = role {
@@ -677,13 +681,13 @@ pub(crate) fn request(call: &Call) -> (String, Value) {
             }
             "mutation($u: UUID!, $p: UUID!, $r: MembershipRole) { r: createUserPlan(input: { userId: $u, planId: $p, role: $r }) { userId planId role } }".to_owned()
         }
-        Call::UpdateLink { user, plan, role } => {
+        Call::UpdateUserPlan { user, plan, role } => {
             vars.insert("u".into(), json!(user));
             vars.insert("p".into(), json!(plan));
             vars.insert("r".into(), json!(role));
             "mutation($u: UUID!, $p: UUID!, $r: MembershipRole!) { r: updateUserPlan(userId: $u, planId: $p, role: $r) { userId planId role } }".to_owned()
         }
-        Call::DeleteLink { user, plan } => {
+        Call::DeleteUserPlan { user, plan } => {
             vars.insert("u".into(), json!(user));
             vars.insert("p".into(), json!(plan));
             "mutation($u: UUID!, $p: UUID!) { r: deleteUserPlan(userId: $u, planId: $p) { userId planId role } }".to_owned()
@@ -742,7 +746,7 @@ pub(crate) fn observe(call: &Call, response: &Value) -> Outcome {
     let r = &response["data"]["r"];
     let parsed = match call {
         Call::Add { .. } | Call::Remove { .. } | Call::Set { .. } => (|| {
-            Some(Outcome::Links {
+            Some(Outcome::Changes {
                 added: id_list_of(&r["added"])?,
                 removed: id_list_of(&r["removed"])?,
                 unchanged: id_list_of(&r["unchanged"])?,
@@ -750,13 +754,15 @@ pub(crate) fn observe(call: &Call, response: &Value) -> Outcome {
                 count: r["owner"]["count"].as_i64()?,
             })
         })(),
-        Call::CreateLink { .. } | Call::UpdateLink { .. } | Call::DeleteLink { .. } => (|| {
-            Some(Outcome::Link {
-                user: r["userId"].as_str()?.parse().ok()?,
-                plan: r["planId"].as_str()?.parse().ok()?,
-                role: r["role"].as_str()?.to_owned(),
-            })
-        })(),
+        Call::CreateUserPlan { .. } | Call::UpdateUserPlan { .. } | Call::DeleteUserPlan { .. } => {
+            (|| {
+                Some(Outcome::Membership {
+                    user: r["userId"].as_str()?.parse().ok()?,
+                    plan: r["planId"].as_str()?.parse().ok()?,
+                    role: r["role"].as_str()?.to_owned(),
+                })
+            })()
+        }
         Call::Delete { .. } => r
             .as_str()
             .and_then(|id| id.parse().ok())
@@ -810,8 +816,8 @@ async fn run_case(app: &TestApp, ops: Vec<Op>) -> Result<(), TestCaseError> {
         if !accepted.contains(&observed) {
             return Err(TestCaseError::fail(format!(
                 "step {step}: {call:?}\n  the model expects one of {accepted:?}\n  the server answered {observed:?}\n  \
-                 full response: {response}\n  links before: {:?}",
-                model.expected_links()
+                 full response: {response}\n  memberships before: {:?}",
+                model.expected_memberships()
             )));
         }
         model = if matches!(observed, Outcome::NotFound(_) | Outcome::Conflict) {
@@ -832,12 +838,12 @@ async fn run_case(app: &TestApp, ops: Vec<Op>) -> Result<(), TestCaseError> {
             }
             model.live_mut(kind).insert(id);
         }
-        let mut links = app.memberships().await;
-        links.sort();
-        let expected = model.expected_links();
-        if links != expected {
+        let mut memberships = app.memberships().await;
+        memberships.sort();
+        let expected = model.expected_memberships();
+        if memberships != expected {
             return Err(TestCaseError::fail(format!(
-                "step {step}: after {call:?} (answered {observed:?})\n  the database holds {links:?}\n  the model holds    {expected:?}"
+                "step {step}: after {call:?} (answered {observed:?})\n  the database holds {memberships:?}\n  the model holds    {expected:?}"
             )));
         }
         for side in [Side::User, Side::Plan] {
@@ -870,8 +876,8 @@ pub(crate) fn config() -> Config {
     }
 }
 
-on_both_databases!(link_mutations_agree_with_the_model);
-async fn link_mutations_agree_with_the_model(app: TestApp) {
+on_both_databases!(membership_mutations_agree_with_the_model);
+async fn membership_mutations_agree_with_the_model(app: TestApp) {
     run_cases(
         config(),
         proptest::collection::vec(op(), 5..=MAX_STEPS),

@@ -1,9 +1,9 @@
-//! Concurrent link mutations must be serializable: whatever runs at once, every answer and
+//! Concurrent membership mutations must be serializable: whatever runs at once, every answer and
 //! the tables afterwards must be what some one-after-the-other order of the same calls
 //! gives. Each round's calls go out over HTTP from several clients at once; then a search
 //! looks for such an order with the model of `model.rs` (the contract's semantics), and
 //! finding none is a failure.
-//! The guards (`expected…Ids`) are raced from both sides of one link too: exactly one of
+//! The guards (`expected…Ids`) are raced from both sides of one membership too: exactly one of
 //! two calls that each expect the state before the other may win.
 
 use std::collections::{BTreeMap, BTreeSet, HashSet};
@@ -76,17 +76,17 @@ async fn race(app: &TestApp, calls: Vec<Call>) -> Vec<Answered> {
     join_all(clients).await.into_iter().flatten().collect()
 }
 
-/// The link count in a payload is read after the write's commit, when concurrent calls
+/// The membership count in a payload is read after the write's commit, when concurrent calls
 /// may already have changed it: no serial order can be asked to explain it.
 fn comparable(outcome: Outcome) -> Outcome {
     match outcome {
-        Outcome::Links {
+        Outcome::Changes {
             added,
             removed,
             unchanged,
             owner,
             ..
-        } => Outcome::Links {
+        } => Outcome::Changes {
             added,
             removed,
             unchanged,
@@ -97,7 +97,7 @@ fn comparable(outcome: Outcome) -> Outcome {
     }
 }
 
-/// What the tables hold: the links with their roles, and the users and plans that exist.
+/// What the tables hold: the memberships with their roles, and the users and plans that exist.
 type State = (
     BTreeMap<(Uuid, Uuid), String>,
     BTreeSet<Uuid>,
@@ -105,16 +105,16 @@ type State = (
 );
 
 fn state_of(model: &Model) -> State {
-    let links = model
-        .links
+    let memberships = model
+        .memberships
         .iter()
         .map(|(&pair, role)| (pair, role.to_string()))
         .collect();
-    (links, model.users.clone(), model.plans.clone())
+    (memberships, model.users.clone(), model.plans.clone())
 }
 
 async fn state_in_database(app: &TestApp) -> State {
-    let links = app
+    let memberships = app
         .memberships()
         .await
         .into_iter()
@@ -122,7 +122,7 @@ async fn state_in_database(app: &TestApp) -> State {
         .collect();
     let users = app.ids("users").await.into_iter().collect();
     let plans = app.ids("plans").await.into_iter().collect();
-    (links, users, plans)
+    (memberships, users, plans)
 }
 
 /// The model after `call` answered `observed`, if some state of the contract allows it.
@@ -285,8 +285,8 @@ fn calls_for(model: &Model, round: usize) -> Vec<Call> {
         .collect()
 }
 
-on_both_databases!(every_mix_of_link_mutations_is_serializable);
-async fn every_mix_of_link_mutations_is_serializable(app: TestApp) {
+on_both_databases!(every_mix_of_membership_mutations_is_serializable);
+async fn every_mix_of_membership_mutations_is_serializable(app: TestApp) {
     show_server_logs();
     let mut model = Model {
         unknown_users: vec![Uuid::new_v4()],
@@ -357,9 +357,9 @@ async fn one_owner_raced_by_adds_removes_and_sets_is_serializable(app: TestApp) 
 on_both_databases!(guards_raced_from_both_sides_let_exactly_one_win);
 async fn guards_raced_from_both_sides_let_exactly_one_win(app: TestApp) {
     // setPlanUsers(p, [u], expectedUserIds: []) against setUserPlans(u, [p],
-    // expectedPlanIds: []) on an unlinked pair: each guard says "nothing linked yet",
-    // so whichever runs second must see the first's link and refuse. Then the same for
-    // two guarded removals of the link.
+    // expectedPlanIds: []) on a pair that is no membership: each guard says "no membership yet",
+    // so whichever runs second must see the first's membership and refuse. Then the same
+    // for two guarded removals of the membership.
     let set_users = "mutation($p: UUID!, $u: [UUID!]!, $e: [UUID!]) { r: setPlanUsers(planId: $p, userIds: $u, role: OWNER, expectedUserIds: $e) { added: addedUserIds removed: removedUserIds unchanged: unchangedUserIds } }";
     let set_plans = "mutation($u: UUID!, $p: [UUID!]!, $e: [UUID!]) { r: setUserPlans(userId: $u, planIds: $p, role: MEMBER, expectedPlanIds: $e) { added: addedPlanIds removed: removedPlanIds unchanged: unchangedPlanIds } }";
     for round in 0..30 {
@@ -371,12 +371,12 @@ async fn guards_raced_from_both_sides_let_exactly_one_win(app: TestApp) {
             (
                 (json!([user]), json!([plan])),
                 (json!([]), json!([])),
-                "link",
+                "add",
             ),
             (
                 (json!([]), json!([])),
                 (json!([user]), json!([plan])),
-                "unlink",
+                "remove",
             ),
         ] {
             let (by_plan, by_user) = tokio::join!(
@@ -401,22 +401,22 @@ async fn guards_raced_from_both_sides_let_exactly_one_win(app: TestApp) {
             } else {
                 (&by_user["data"]["r"], plan, "MEMBER")
             };
-            let links = app
+            let memberships = app
                 .memberships()
                 .await
                 .into_iter()
                 .filter(|membership| (membership.user, membership.plan) == (user, plan))
                 .collect::<Vec<_>>();
-            if kind == "link" {
+            if kind == "add" {
                 assert_eq!(
                     *winner,
                     json!({ "added": [other], "removed": [], "unchanged": [] }),
                     "round {round}"
                 );
                 assert_eq!(
-                    links,
+                    memberships,
                     vec![Membership::new(user, plan, role)],
-                    "round {round}: the winner's link"
+                    "round {round}: the winner's membership"
                 );
             } else {
                 assert_eq!(
@@ -424,16 +424,16 @@ async fn guards_raced_from_both_sides_let_exactly_one_win(app: TestApp) {
                     json!({ "added": [], "removed": [other], "unchanged": [] }),
                     "round {round}"
                 );
-                assert!(links.is_empty(), "round {round}: {links:?}");
+                assert!(memberships.is_empty(), "round {round}: {memberships:?}");
             }
         }
     }
 }
 
-on_both_databases!(sets_from_both_sides_over_the_same_links_all_succeed);
-async fn sets_from_both_sides_over_the_same_links_all_succeed(app: TestApp) {
+on_both_databases!(sets_from_both_sides_over_the_same_memberships_all_succeed);
+async fn sets_from_both_sides_over_the_same_memberships_all_succeed(app: TestApp) {
     // setUserPlans(u, …) and setPlanUsers(p, …) write the same pairs from opposite ends,
-    // each call dropping one link and adding another: no call may fail (a deadlock is
+    // each call dropping one membership and adding another: no call may fail (a deadlock is
     // retried), and the answers must be serializable.
     let mut model = Model::default();
     let side = 4;
@@ -471,7 +471,7 @@ async fn sets_from_both_sides_over_the_same_links_all_succeed(app: TestApp) {
             .expect("no hang");
         for Answered { call, outcome, .. } in &observed {
             assert!(
-                matches!(outcome, Outcome::Links { .. }),
+                matches!(outcome, Outcome::Changes { .. }),
                 "round {round}: {call:?} failed: {outcome:?}"
             );
         }

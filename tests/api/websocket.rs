@@ -47,7 +47,7 @@ impl Session<'_> {
         }
     }
 
-    /// Toggles the marker link until the subscription reports it, and returns the events
+    /// Toggles the marker membership until the subscription reports it, and returns the events
     /// that came before (the marker's own left out): at the start, proof that the
     /// subscription is live (a subscription starts some time after it is asked for, and
     /// the protocol does not say when: a toggle it missed is simply repeated); at the end,

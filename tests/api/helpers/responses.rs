@@ -47,7 +47,7 @@ pub fn node_ids(value: &Value) -> Vec<Uuid> {
         .collect()
 }
 
-/// Ids sorted, as the link payloads report them.
+/// Ids sorted, as the membership mutations' payloads report them.
 pub fn sorted(ids: impl IntoIterator<Item = Uuid>) -> Vec<Uuid> {
     let mut ids: Vec<Uuid> = ids.into_iter().collect();
     ids.sort();
