@@ -109,7 +109,9 @@ async fn subscribe(address: SocketAddr, payload: Value, query: &'static str) -> 
                 let message: Value = serde_json::from_str(&text).unwrap();
                 if message["type"] == "connection_ack" && !subscribed {
                     subscribed = true;
-                    socket.send(send(json!({ "id": "1", "type": "subscribe", "payload": { "query": query } }))).await.unwrap();
+                    let start =
+                        json!({ "id": "1", "type": "subscribe", "payload": { "query": query } });
+                    socket.send(send(start)).await.unwrap();
                 } else if message["type"] != "ping" {
                     return message;
                 }

@@ -144,7 +144,8 @@ fn cases(
         ),
         case(
             "expected ids malformed",
-            "mutation($u: UUID!) { setUserPlans(userId: $u, planIds: [], expectedPlanIds: [\"x\"]) { addedPlanIds } }",
+            "mutation($u: UUID!) { \
+             setUserPlans(userId: $u, planIds: [], expectedPlanIds: [\"x\"]) { addedPlanIds } }",
             u.clone(),
             "BAD_USER_INPUT",
         ),
@@ -165,7 +166,8 @@ fn cases(
         .field("before"),
         case(
             "cursor of another ordering",
-            "query($c: String!) { users(after: $c, orderBy: { field: INSERTED_AT, direction: ASC }) { totalCount } }",
+            "query($c: String!) { users(after: $c, orderBy: { \
+             field: INSERTED_AT, direction: ASC }) { totalCount } }",
             json!({ "c": emails_cursor }),
             "BAD_USER_INPUT",
         )
@@ -229,7 +231,8 @@ fn cases(
         ),
         case(
             "unknown role",
-            "mutation($u: UUID!, $p: UUID!) { createUserPlan(input: { userId: $u, planId: $p, role: KING }) { role } }",
+            "mutation($u: UUID!, $p: UUID!) { createUserPlan(input: { \
+             userId: $u, planId: $p, role: KING }) { role } }",
             json!({ "u": other_user, "p": plan }),
             "BAD_USER_INPUT",
         ),
@@ -373,13 +376,15 @@ fn cases(
         ),
         case(
             "update to a taken email",
-            "mutation($u: UUID!) { updateUser(id: $u, input: { email: \"ada@example.com\" }) { id } }",
+            "mutation($u: UUID!) { \
+             updateUser(id: $u, input: { email: \"ada@example.com\" }) { id } }",
             json!({ "u": other_user }),
             "CONFLICT",
         ),
         case(
             "expected set differs",
-            "mutation($u: UUID!) { setUserPlans(userId: $u, planIds: [], expectedPlanIds: []) { removedPlanIds } }",
+            "mutation($u: UUID!) { \
+             setUserPlans(userId: $u, planIds: [], expectedPlanIds: []) { removedPlanIds } }",
             u.clone(),
             "CONFLICT",
         ),
@@ -501,7 +506,8 @@ fn cases(
         ),
         case(
             "fragment cycle",
-            "query($u: UUID!) { user(id: $u) { ...A } } fragment A on User { plans { users { ...B } } } fragment B on User { ...A }",
+            "query($u: UUID!) { user(id: $u) { ...A } } \
+             fragment A on User { plans { users { ...B } } } fragment B on User { ...A }",
             u.clone(),
             "BAD_USER_INPUT",
         ),

@@ -77,7 +77,8 @@ async fn field_arguments_are_part_of_the_batch_key(app: TestApp) {
         .await
         .unwrap();
     let query = "query($ids: [UUID!]) { users(filter: { ids: $ids }) { nodes { id \
-                 all: plans { id } admin: plans(role: ADMIN) { id } one: plans(first: 1) { id } } } }";
+                 all: plans { id } admin: plans(role: ADMIN) { id } \
+                 one: plans(first: 1) { id } } } }";
     let data = app
         .data(query, json!({ "ids": [users[0], users[1]] }))
         .await;
@@ -144,7 +145,8 @@ async fn membership_mutations_run_one_statement_and_load_only_what_is_selected(a
     let add = json!({ "userId": user, "planIds": [plan] });
     assert_eq!(app.statements(ADD_PLANS_TO_USER, add).await, 1 + extra);
     let with_user = "mutation($u: UUID!, $p: [UUID!]!) { \
-                     removePlansFromUser(userId: $u, planIds: $p) { removedPlanIds user { planCount } } }";
+                     removePlansFromUser(userId: $u, planIds: $p) { \
+                     removedPlanIds user { planCount } } }";
     // delete, the user, its count.
     assert_eq!(
         app.statements(with_user, json!({ "u": user, "p": [plan] }))

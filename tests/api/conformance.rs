@@ -70,7 +70,8 @@ async fn a_field_error_nulls_its_field_and_keeps_the_others(app: TestApp) {
     // (here its parent: `plans` is non-null, and `bad` is the nearest nullable field);
     // every other field keeps its value, and the error says where and why.
     let user = app.create_user("ada@example.com", "Ada").await;
-    let query = "query($u: UUID!) { ok: user(id: $u) { name } bad: user(id: $u) { name plans(first: 5000) { id } } users { totalCount } }";
+    let query = "query($u: UUID!) { ok: user(id: $u) { name } bad: user(id: $u) { \
+                 name plans(first: 5000) { id } } users { totalCount } }";
     let (status, _, body) = post(
         &app,
         GRAPHQL_RESPONSE,
@@ -194,7 +195,10 @@ async fn trusted_documents_run_and_nothing_else() {
         .iter()
         .find(|(_, text)| text.contains("mutation CreateUser("))
         .expect("CreateUser");
-    let by_hash = |hash: &str, variables: Value| json!({ "variables": variables, "extensions": { "persistedQuery": { "version": 1, "sha256Hash": hash } } });
+    let by_hash = |hash: &str, variables: Value| {
+        let persisted = json!({ "version": 1, "sha256Hash": hash });
+        json!({ "variables": variables, "extensions": { "persistedQuery": persisted } })
+    };
     let (_, _, created) = post(
         &app,
         "application/json",
@@ -324,7 +328,8 @@ async fn introspection_can_be_switched_off_and_the_playground_with_it() {
         body["data"]["__schema"]["queryType"]["name"], "Query",
         "{body}"
     );
-    let deep = "{ __schema { types { fields { type { ofType { ofType { ofType { ofType { ofType { ofType { ofType { ofType { name } } } } } } } } } } } } }";
+    let deep = "{ __schema { types { fields { type { ofType { ofType { ofType { ofType { ofType { \
+                ofType { ofType { ofType { name } } } } } } } } } } } } }";
     let (_, _, body) = post(&open, "application/json", json!({ "query": deep })).await;
     assert!(body.get("errors").is_none(), "{body}");
     assert!(

@@ -300,7 +300,8 @@ async fn connection_orderings_and_filters_read_bounded_index_ranges(app: TestApp
     ] {
         for direction in ["ASC", "DESC"] {
             let query = format!(
-                "{{ users(first: {PAGE}, orderBy: {{ field: {field}, direction: {direction} }}) {{ nodes {{ id }} }} }}"
+                "{{ users(first: {PAGE}, orderBy: {{ field: {field}, direction: {direction} }}) \
+                 {{ nodes {{ id }} }} }}"
             );
             check_request(&app, &query, json!({}), &[&[Walk(index)]])
                 .await
@@ -313,7 +314,8 @@ async fn connection_orderings_and_filters_read_bounded_index_ranges(app: TestApp
     ] {
         for direction in ["ASC", "DESC"] {
             let query = format!(
-                "{{ plans(first: {PAGE}, orderBy: {{ field: {field}, direction: {direction} }}) {{ nodes {{ id }} }} }}"
+                "{{ plans(first: {PAGE}, orderBy: {{ field: {field}, direction: {direction} }}) \
+                 {{ nodes {{ id }} }} }}"
             );
             check_request(&app, &query, json!({}), &[&[Walk(index)]])
                 .await
@@ -334,7 +336,8 @@ async fn connection_orderings_and_filters_read_bounded_index_ranges(app: TestApp
 
     let email_key: &[Read] = &[Range("users_email_key_key", "email_key")];
     let users = format!(
-        "query($f: UserFilter) {{ users(first: {PAGE}, filter: $f) {{ totalCount nodes {{ id }} }} }}"
+        "query($f: UserFilter) {{ \
+         users(first: {PAGE}, filter: $f) {{ totalCount nodes {{ id }} }} }}"
     );
     // Each filter is checked on the page and on its count.
     check_request(
@@ -367,7 +370,8 @@ async fn connection_orderings_and_filters_read_bounded_index_ranges(app: TestApp
     .await
     .unwrap();
     let plans = format!(
-        "query($f: PlanFilter) {{ plans(first: {PAGE}, filter: $f) {{ totalCount nodes {{ id }} }} }}"
+        "query($f: PlanFilter) {{ \
+         plans(first: {PAGE}, filter: $f) {{ totalCount nodes {{ id }} }} }}"
     );
     let of_user: &[Read] = &[Range(user_plans_pk, "user_id"), Range(plans_pk, "id")];
     check_request(
@@ -398,7 +402,8 @@ async fn name_contains_walks_the_page_order_and_stops_at_the_page(app: TestApp) 
     .await
     .unwrap();
     let plans = format!(
-        "{{ plans(first: {PAGE}, filter: {{ nameContains: \"plan 9\" }}, orderBy: {{ field: NAME, direction: DESC }}) {{ nodes {{ id }} }} }}"
+        "{{ plans(first: {PAGE}, filter: {{ nameContains: \"plan 9\" }}, orderBy: {{ \
+         field: NAME, direction: DESC }}) {{ nodes {{ id }} }} }}"
     );
     check_request(
         &app,
@@ -485,7 +490,8 @@ async fn the_checks_fail_when_an_index_is_missing(app: TestApp) {
         // A needle no name contains walks to the end of the index: only PostgreSQL
         // reports how many rows a walk read.
         let nowhere = format!(
-            "{{ users(first: {PAGE}, filter: {{ nameContains: \"nobody\" }}) {{ nodes {{ id }} }} }}"
+            "{{ users(first: {PAGE}, filter: {{ nameContains: \"nobody\" }}) \
+             {{ nodes {{ id }} }} }}"
         );
         let why = check_request(&app, &nowhere, json!({}), &[walk])
             .await

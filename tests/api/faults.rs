@@ -387,7 +387,8 @@ async fn an_outage_answers_fast_and_the_server_recovers_without_a_restart() {
         slowest = slowest.max(took);
         if status != Ok(503) || took >= FAIL_WITHIN {
             failures.push(format!(
-                "/ready during the outage (attempt {attempt}): {status:?} in {took:?}, expected 503 within {FAIL_WITHIN:?}"
+                "/ready during the outage (attempt {attempt}): {status:?} \
+                 in {took:?}, expected 503 within {FAIL_WITHIN:?}"
             ));
         }
     }

@@ -62,7 +62,8 @@ const TOKENS: &[&str] = &[
 
 const VALID: &[&str] = &[
     "query($v: Int) { users(first: $v) { totalCount nodes { id email plans { id name } } } }",
-    "{ plans(first: 5, orderBy: { field: NAME, direction: DESC }) { edges { cursor node { id users { id } } } } }",
+    "{ plans(first: 5, orderBy: { field: NAME, direction: DESC }) { \
+     edges { cursor node { id users { id } } } } }",
     r#"mutation($v: String!) { createPlan(input: { name: $v }) { id userCount } }"#,
     "query($v: UUID!) { user(id: $v) { id memberships { role plan { id } } } }",
 ];

@@ -636,9 +636,11 @@ fn membership_request(
         }
     }
     format!(
-        "mutation($o: UUID!, $l: [UUID!]!{params}) {{ r: {field}({owner_lower}Id: $o, {other_lower}Ids: $l{args}) {{ \
-           added: added{other_name}Ids removed: removed{other_name}Ids unchanged: unchanged{other_name}Ids \
-           owner: {owner_lower} {{ id count: {other_lower}Count }} }} }}"
+        "mutation($o: UUID!, $l: [UUID!]!{params}) {{ \
+         r: {field}({owner_lower}Id: $o, {other_lower}Ids: $l{args}) {{ \
+         added: added{other_name}Ids removed: removed{other_name}Ids \
+         unchanged: unchanged{other_name}Ids \
+         owner: {owner_lower} {{ id count: {other_lower}Count }} }} }}"
     )
 }
 
@@ -679,18 +681,25 @@ pub(crate) fn request(call: &Call) -> (String, Value) {
             if let Some(role) = role {
                 vars.insert("r".into(), json!(role));
             }
-            "mutation($u: UUID!, $p: UUID!, $r: MembershipRole) { r: createUserPlan(input: { userId: $u, planId: $p, role: $r }) { userId planId role } }".to_owned()
+            "mutation($u: UUID!, $p: UUID!, $r: MembershipRole) { \
+             r: createUserPlan(input: { userId: $u, planId: $p, role: $r }) { \
+             userId planId role } }"
+                .to_owned()
         }
         Call::UpdateUserPlan { user, plan, role } => {
             vars.insert("u".into(), json!(user));
             vars.insert("p".into(), json!(plan));
             vars.insert("r".into(), json!(role));
-            "mutation($u: UUID!, $p: UUID!, $r: MembershipRole!) { r: updateUserPlan(userId: $u, planId: $p, role: $r) { userId planId role } }".to_owned()
+            "mutation($u: UUID!, $p: UUID!, $r: MembershipRole!) { \
+             r: updateUserPlan(userId: $u, planId: $p, role: $r) { userId planId role } }"
+                .to_owned()
         }
         Call::DeleteUserPlan { user, plan } => {
             vars.insert("u".into(), json!(user));
             vars.insert("p".into(), json!(plan));
-            "mutation($u: UUID!, $p: UUID!) { r: deleteUserPlan(userId: $u, planId: $p) { userId planId role } }".to_owned()
+            "mutation($u: UUID!, $p: UUID!) { \
+             r: deleteUserPlan(userId: $u, planId: $p) { userId planId role } }"
+                .to_owned()
         }
         Call::Delete { kind, id } => {
             vars.insert("id".into(), json!(id));
@@ -815,8 +824,11 @@ async fn run_case(app: &TestApp, ops: Vec<Op>) -> Result<(), TestCaseError> {
         let observed = observe(&call, &response);
         if !accepted.contains(&observed) {
             return Err(TestCaseError::fail(format!(
-                "step {step}: {call:?}\n  the model expects one of {accepted:?}\n  the server answered {observed:?}\n  \
-                 full response: {response}\n  memberships before: {:?}",
+                "step {step}: {call:?}\
+                 \n  the model expects one of {accepted:?}\
+                 \n  the server answered {observed:?}\
+                 \n  full response: {response}\
+                 \n  memberships before: {:?}",
                 model.expected_memberships()
             )));
         }
@@ -843,7 +855,9 @@ async fn run_case(app: &TestApp, ops: Vec<Op>) -> Result<(), TestCaseError> {
         let expected = model.expected_memberships();
         if memberships != expected {
             return Err(TestCaseError::fail(format!(
-                "step {step}: after {call:?} (answered {observed:?})\n  the database holds {memberships:?}\n  the model holds    {expected:?}"
+                "step {step}: after {call:?} (answered {observed:?})\
+                 \n  the database holds {memberships:?}\
+                 \n  the model holds    {expected:?}"
             )));
         }
         for side in [Side::User, Side::Plan] {
@@ -852,7 +866,8 @@ async fn run_case(app: &TestApp, ops: Vec<Op>) -> Result<(), TestCaseError> {
             let expected: Vec<Uuid> = model.live(side).iter().copied().collect();
             if ids != expected {
                 return Err(TestCaseError::fail(format!(
-                    "step {step}: after {call:?}: {table} in the database {ids:?}, in the model {expected:?}"
+                    "step {step}: after {call:?}: {table} \
+                     in the database {ids:?}, in the model {expected:?}"
                 )));
             }
         }
@@ -891,15 +906,18 @@ async fn an_id_unknown_on_both_sides_is_listed_once(app: TestApp) {
     let unknown = Uuid::new_v4();
     for (query, what) in [
         (
-            "mutation($o: UUID!, $l: [UUID!]!) { addPlansToUser(userId: $o, planIds: $l) { addedPlanIds } }",
+            "mutation($o: UUID!, $l: [UUID!]!) { \
+             addPlansToUser(userId: $o, planIds: $l) { addedPlanIds } }",
             "addPlansToUser",
         ),
         (
-            "mutation($o: UUID!, $l: [UUID!]!) { setPlanUsers(planId: $o, userIds: $l) { addedUserIds } }",
+            "mutation($o: UUID!, $l: [UUID!]!) { \
+             setPlanUsers(planId: $o, userIds: $l) { addedUserIds } }",
             "setPlanUsers",
         ),
         (
-            "mutation($o: UUID!, $l: UUID!) { createUserPlan(input: { userId: $o, planId: $l }) { role } }",
+            "mutation($o: UUID!, $l: UUID!) { \
+             createUserPlan(input: { userId: $o, planId: $l }) { role } }",
             "createUserPlan",
         ),
     ] {

@@ -11,8 +11,10 @@ use crate::documents::{CREATE_USER, PLANS};
 use crate::helpers::*;
 use crate::on_both_databases;
 
-const USERS: &str = "query($first: Int, $after: String, $last: Int, $before: String, $filter: UserFilter, $order: UserOrder) {
-  users(first: $first, after: $after, last: $last, before: $before, filter: $filter, orderBy: $order) {
+const USERS: &str = "query($first: Int, $after: String, $last: Int, $before: String, \
+                     $filter: UserFilter, $order: UserOrder) {
+  users(first: $first, after: $after, last: $last, before: $before, filter: $filter, \
+        orderBy: $order) {
     totalCount
     nodes { id email name }
     edges { cursor node { id } }
@@ -275,7 +277,10 @@ async fn plans_page_both_ways(app: TestApp) {
     for name in ["b", "a", "d", "c"] {
         ids.push(app.create_plan(name).await);
     }
-    let query = "query($first: Int, $after: String, $last: Int, $before: String) { plans(first: $first, after: $after, last: $last, before: $before, orderBy: { field: NAME, direction: DESC }) { nodes { name } pageInfo { endCursor startCursor hasNextPage } } }";
+    let query = "query($first: Int, $after: String, $last: Int, $before: String) { \
+                 plans(first: $first, after: $after, last: $last, before: $before, \
+                 orderBy: { field: NAME, direction: DESC }) { \
+                 nodes { name } pageInfo { endCursor startCursor hasNextPage } } }";
     let page = app.data(query, json!({ "first": 2 })).await;
     assert_eq!(
         page["plans"]["nodes"],
@@ -335,7 +340,13 @@ async fn cursor_and_size_rules(app: TestApp) {
         assert_eq!(error["extensions"]["field"], field, "{variables}");
     }
     // The same cursor is fine with the ordering it was made for.
-    let next = app.data(USERS, json!({ "first": 1, "after": by_name, "order": { "field": "NAME", "direction": "ASC" } })).await;
+    let order = json!({ "field": "NAME", "direction": "ASC" });
+    let next = app
+        .data(
+            USERS,
+            json!({ "first": 1, "after": by_name, "order": order }),
+        )
+        .await;
     assert_eq!(next["users"]["nodes"].as_array().unwrap().len(), 1);
     let max = app.data(USERS, json!({ "first": 1000 })).await;
     assert_eq!(

@@ -19,7 +19,11 @@ async fn create_and_read_back(app: TestApp) {
     assert_eq!(created["description"], "For teams");
     let id = uuid(&created["id"]);
     let read = app
-        .data("query($id: UUID!) { plan(id: $id) { name description insertedAt userCount users { id } } }", json!({ "id": id }))
+        .data(
+            "query($id: UUID!) { plan(id: $id) { \
+             name description insertedAt userCount users { id } } }",
+            json!({ "id": id }),
+        )
         .await;
     assert_eq!(read["plan"]["name"], "Pro");
     assert_eq!(read["plan"]["insertedAt"], created["insertedAt"]);

@@ -360,8 +360,12 @@ async fn guards_raced_from_both_sides_let_exactly_one_win(app: TestApp) {
     // expectedPlanIds: []) on a pair that is no membership: each guard says "no membership yet",
     // so whichever runs second must see the first's membership and refuse. Then the same
     // for two guarded removals of the membership.
-    let set_users = "mutation($p: UUID!, $u: [UUID!]!, $e: [UUID!]) { r: setPlanUsers(planId: $p, userIds: $u, role: OWNER, expectedUserIds: $e) { added: addedUserIds removed: removedUserIds unchanged: unchangedUserIds } }";
-    let set_plans = "mutation($u: UUID!, $p: [UUID!]!, $e: [UUID!]) { r: setUserPlans(userId: $u, planIds: $p, role: MEMBER, expectedPlanIds: $e) { added: addedPlanIds removed: removedPlanIds unchanged: unchangedPlanIds } }";
+    let set_users = "mutation($p: UUID!, $u: [UUID!]!, $e: [UUID!]) { \
+                     r: setPlanUsers(planId: $p, userIds: $u, role: OWNER, expectedUserIds: $e) { \
+                     added: addedUserIds removed: removedUserIds unchanged: unchangedUserIds } }";
+    let set_plans = "mutation($u: UUID!, $p: [UUID!]!, $e: [UUID!]) { \
+                     r: setUserPlans(userId: $u, planIds: $p, role: MEMBER, expectedPlanIds: $e) { \
+                     added: addedPlanIds removed: removedPlanIds unchanged: unchangedPlanIds } }";
     for round in 0..30 {
         let user = app
             .create_user(&format!("guard{round}@example.com"), "Guard")

@@ -15,7 +15,8 @@ use crate::helpers::*;
 use crate::on_both_databases;
 
 const SUBSCRIBE: &str = "subscription($u: UUID, $p: UUID) { \
-                         membershipChanged(userId: $u, planId: $p) { kind userId planId role at } }";
+                         membershipChanged(userId: $u, planId: $p) { \
+                         kind userId planId role at } }";
 
 type Socket =
     tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
@@ -53,8 +54,9 @@ impl Subscriber {
             .expect("connection_ack");
         assert_eq!(ack["type"], "connection_ack", "{ack}");
         let start = if legacy { "start" } else { "subscribe" };
+        let payload = json!({ "query": SUBSCRIBE, "variables": variables });
         subscriber
-            .send(json!({ "id": "1", "type": start, "payload": { "query": SUBSCRIBE, "variables": variables } }))
+            .send(json!({ "id": "1", "type": start, "payload": payload }))
             .await;
         subscriber
     }

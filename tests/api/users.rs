@@ -25,7 +25,11 @@ async fn create_and_read_back(app: TestApp) {
     assert_eq!(id.get_version_num(), 7, "ids are UUIDv7");
 
     let read = app
-        .data("query($id: UUID!) { user(id: $id) { id email name insertedAt planCount plans { id } } }", json!({ "id": id }))
+        .data(
+            "query($id: UUID!) { user(id: $id) { \
+             id email name insertedAt planCount plans { id } } }",
+            json!({ "id": id }),
+        )
         .await;
     assert_eq!(read["user"]["email"], "Ada@Example.com");
     assert_eq!(

@@ -76,8 +76,10 @@ impl Session<'_> {
 /// servers' transcripts compare equal when they did the same thing.
 async fn script(session: &mut Session<'_>) -> Vec<Value> {
     let mut transcript = Vec::new();
-    let create_user = "mutation($e: String!, $n: String!) { createUser(input: { email: $e, name: $n }) { id email name planCount } }";
-    let create_plan = "mutation($n: String!, $d: String) { createPlan(input: { name: $n, description: $d }) { id name description userCount } }";
+    let create_user = "mutation($e: String!, $n: String!) { createUser(input: { \
+                       email: $e, name: $n }) { id email name planCount } }";
+    let create_plan = "mutation($n: String!, $d: String) { createPlan(input: { \
+                       name: $n, description: $d }) { id name description userCount } }";
     let marker_user = run(
         session,
         &mut transcript,
@@ -134,72 +136,97 @@ async fn script(session: &mut Session<'_>) -> Vec<Value> {
 
     let steps: Vec<(&str, Value, Option<&str>)> = vec![
         (
-            "mutation($id: UUID!) { updateUser(id: $id, input: { name: \"Ada L.\" }) { id name email planCount } }",
+            "mutation($id: UUID!) { updateUser(id: $id, input: { name: \"Ada L.\" }) { \
+             id name email planCount } }",
             json!({ "id": ada }),
             None,
         ),
         (
-            "mutation($id: UUID!) { updatePlan(id: $id, input: { description: null }) { id name description } }",
+            "mutation($id: UUID!) { updatePlan(id: $id, input: { description: null }) { \
+             id name description } }",
             json!({ "id": pro }),
             None,
         ),
         (
-            "mutation($u: UUID!, $p: UUID!) { createUserPlan(input: { userId: $u, planId: $p, role: OWNER }) { role user { name } plan { name users { email } } } }",
+            "mutation($u: UUID!, $p: UUID!) { \
+             createUserPlan(input: { userId: $u, planId: $p, role: OWNER }) { \
+             role user { name } plan { name users { email } } } }",
             json!({ "u": ada, "p": pro }),
             None,
         ),
         (
-            "mutation($u: UUID!, $p: UUID!) { createUserPlan(input: { userId: $u, planId: $p }) { role } }",
+            "mutation($u: UUID!, $p: UUID!) { \
+             createUserPlan(input: { userId: $u, planId: $p }) { role } }",
             json!({ "u": ada, "p": pro }),
             Some("CONFLICT"),
         ),
         (
-            "mutation($u: UUID!, $p: UUID!) { updateUserPlan(userId: $u, planId: $p, role: ADMIN) { role plan { userCount } } }",
+            "mutation($u: UUID!, $p: UUID!) { \
+             updateUserPlan(userId: $u, planId: $p, role: ADMIN) { role plan { userCount } } }",
             json!({ "u": ada, "p": pro }),
             None,
         ),
         (
-            "mutation($u: UUID!, $p: [UUID!]!) { addPlansToUser(userId: $u, planIds: $p, role: MEMBER) { addedPlanIds unchangedPlanIds user { plans { name users { email planCount } } } } }",
+            "mutation($u: UUID!, $p: [UUID!]!) { \
+             addPlansToUser(userId: $u, planIds: $p, role: MEMBER) { addedPlanIds unchangedPlanIds \
+             user { plans { name users { email planCount } } } } }",
             json!({ "u": bob, "p": [pro, team] }),
             None,
         ),
         (
-            "mutation($u: UUID!, $p: [UUID!]!) { addPlansToUser(userId: $u, planIds: $p) { addedPlanIds unchangedPlanIds } }",
+            "mutation($u: UUID!, $p: [UUID!]!) { \
+             addPlansToUser(userId: $u, planIds: $p) { addedPlanIds unchangedPlanIds } }",
             json!({ "u": bob, "p": [pro, Uuid::nil()] }),
             Some("NOT_FOUND"),
         ),
         (
-            "mutation($u: UUID!, $p: [UUID!]!) { removePlansFromUser(userId: $u, planIds: $p) { removedPlanIds unchangedPlanIds user { planCount } } }",
+            "mutation($u: UUID!, $p: [UUID!]!) { \
+             removePlansFromUser(userId: $u, planIds: $p) { \
+             removedPlanIds unchangedPlanIds user { planCount } } }",
             json!({ "u": bob, "p": [team, marker_plan] }),
             None,
         ),
         (
-            "mutation($u: UUID!, $p: [UUID!]!, $e: [UUID!]) { setUserPlans(userId: $u, planIds: $p, expectedPlanIds: $e) { addedPlanIds removedPlanIds unchangedPlanIds user { memberships { role plan { name } } } } }",
+            "mutation($u: UUID!, $p: [UUID!]!, $e: [UUID!]) { \
+             setUserPlans(userId: $u, planIds: $p, expectedPlanIds: $e) { \
+             addedPlanIds removedPlanIds unchangedPlanIds \
+             user { memberships { role plan { name } } } } }",
             json!({ "u": ada, "p": [team], "e": [] }),
             Some("CONFLICT"),
         ),
         (
-            "mutation($u: UUID!, $p: [UUID!]!, $e: [UUID!]) { setUserPlans(userId: $u, planIds: $p, role: OWNER, expectedPlanIds: $e) { addedPlanIds removedPlanIds unchangedPlanIds user { memberships { role plan { name } } } } }",
+            "mutation($u: UUID!, $p: [UUID!]!, $e: [UUID!]) { \
+             setUserPlans(userId: $u, planIds: $p, role: OWNER, expectedPlanIds: $e) { \
+             addedPlanIds removedPlanIds unchangedPlanIds \
+             user { memberships { role plan { name } } } } }",
             json!({ "u": ada, "p": [team], "e": [pro] }),
             None,
         ),
         (
-            "mutation($p: UUID!, $u: [UUID!]!) { addUsersToPlan(planId: $p, userIds: $u, role: ADMIN) { addedUserIds unchangedUserIds plan { userCount users { name memberships { role } } } } }",
+            "mutation($p: UUID!, $u: [UUID!]!) { \
+             addUsersToPlan(planId: $p, userIds: $u, role: ADMIN) { addedUserIds unchangedUserIds \
+             plan { userCount users { name memberships { role } } } } }",
             json!({ "p": pro, "u": [ada, bob] }),
             None,
         ),
         (
-            "mutation($p: UUID!, $u: [UUID!]!) { removeUsersFromPlan(planId: $p, userIds: $u) { removedUserIds unchangedUserIds plan { users { name } } } }",
+            "mutation($p: UUID!, $u: [UUID!]!) { \
+             removeUsersFromPlan(planId: $p, userIds: $u) { \
+             removedUserIds unchangedUserIds plan { users { name } } } }",
             json!({ "p": pro, "u": [bob] }),
             None,
         ),
         (
-            "mutation($p: UUID!, $u: [UUID!]!) { setPlanUsers(planId: $p, userIds: $u, role: MEMBER) { addedUserIds removedUserIds unchangedUserIds plan { memberships { role user { email } } } } }",
+            "mutation($p: UUID!, $u: [UUID!]!) { \
+             setPlanUsers(planId: $p, userIds: $u, role: MEMBER) { \
+             addedUserIds removedUserIds unchangedUserIds \
+             plan { memberships { role user { email } } } } }",
             json!({ "p": team, "u": [bob] }),
             None,
         ),
         (
-            "mutation($u: UUID!, $p: UUID!) { deleteUserPlan(userId: $u, planId: $p) { role userId planId } }",
+            "mutation($u: UUID!, $p: UUID!) { \
+             deleteUserPlan(userId: $u, planId: $p) { role userId planId } }",
             json!({ "u": bob, "p": team }),
             None,
         ),
@@ -209,22 +236,26 @@ async fn script(session: &mut Session<'_>) -> Vec<Value> {
             Some("NOT_FOUND"),
         ),
         (
-            "query($id: UUID!) { user(id: $id) { name planCount plans { name userCount users { email } } memberships { role plan { name } } } }",
+            "query($id: UUID!) { user(id: $id) { name planCount \
+             plans { name userCount users { email } } memberships { role plan { name } } } }",
             json!({ "id": ada }),
             None,
         ),
         (
-            "{ users(orderBy: { field: EMAIL, direction: ASC }) { totalCount pageInfo { hasNextPage } nodes { email plans { name } } } }",
+            "{ users(orderBy: { field: EMAIL, direction: ASC }) { \
+             totalCount pageInfo { hasNextPage } nodes { email plans { name } } } }",
             json!({}),
             None,
         ),
         (
-            "{ plans(first: 2, filter: { nameContains: \"e\" }) { totalCount edges { node { name users(first: 1) { name } } } } }",
+            "{ plans(first: 2, filter: { nameContains: \"e\" }) { \
+             totalCount edges { node { name users(first: 1) { name } } } } }",
             json!({}),
             None,
         ),
         (
-            "query($u: UUID!, $p: UUID!) { userPlan(userId: $u, planId: $p) { role user { email } plan { name } } }",
+            "query($u: UUID!, $p: UUID!) { userPlan(userId: $u, planId: $p) { \
+             role user { email } plan { name } } }",
             json!({ "u": ada, "p": pro }),
             None,
         ),
