@@ -18,6 +18,7 @@ mod faults;
 mod fuzz;
 mod http;
 mod limits;
+mod line_length;
 mod memberships;
 mod metrics;
 mod migrate;
