@@ -1,0 +1,227 @@
+//! Query plans, and whether a plan reads only a bounded part of each index.
+
+use sea_orm::{ConnectionTrait, DbBackend, Statement, TransactionTrait};
+use serde_json::Value;
+
+use super::PAGE;
+use crate::helpers::TestApp;
+
+/// The most rows a walk may read: the seeded tables are at least twice as large, so a walk
+/// that a LIMIT does not stop fails.
+const WALK_READS_AT_MOST: u64 = 10 * (PAGE + 1);
+
+/// How a statement reads one index.
+#[derive(Debug, Clone, Copy)]
+pub(super) enum Read {
+    /// The part of `index` that a condition on `column` selects.
+    Range(&'static str, &'static str),
+    /// `index` in the page's order, stopped by the LIMIT.
+    Walk(&'static str),
+}
+
+/// A plan: PostgreSQL's `EXPLAIN (ANALYZE, FORMAT JSON)`, or SQLite's query plan lines.
+#[derive(Debug)]
+pub(super) enum Plan {
+    Postgres(Value),
+    Sqlite(Vec<String>),
+}
+
+/// The plan of a statement the server ran, with its values. PostgreSQL is told to avoid
+/// sequential scans, hash joins and merge joins, which read a whole table and which it
+/// rightly prefers for tables this small: what is checked is that indexes can serve the
+/// statement with bounded reads, as the planner does once the tables are large (the
+/// benchmark's large dataset), and how much of them is read.
+pub(super) async fn explain(app: &TestApp, statement: &Statement) -> Plan {
+    let backend = app.db.get_database_backend();
+    let values = statement
+        .values
+        .clone()
+        .map(|values| values.0)
+        .unwrap_or_default();
+    let txn = app.db.begin().await.unwrap();
+    let plan = if backend == DbBackend::Postgres {
+        for setting in ["enable_seqscan", "enable_hashjoin", "enable_mergejoin"] {
+            txn.execute_unprepared(&format!("SET LOCAL {setting} = off"))
+                .await
+                .unwrap();
+        }
+        let sql = format!("EXPLAIN (ANALYZE, FORMAT JSON) {}", statement.sql);
+        let rows = txn
+            .query_all_raw(Statement::from_sql_and_values(backend, sql, values))
+            .await
+            .unwrap();
+        let row = rows[0].try_as_pg_row().expect("a PostgreSQL row");
+        // `json` arrives as its text; sqlx decodes String only from text types.
+        let text: String = sea_orm::sqlx::Row::try_get_unchecked(row, 0).unwrap();
+        let plan: Value = serde_json::from_str(&text).unwrap();
+        Plan::Postgres(plan[0]["Plan"].clone())
+    } else {
+        let sql = format!("EXPLAIN QUERY PLAN {}", statement.sql);
+        let rows = txn
+            .query_all_raw(Statement::from_sql_and_values(backend, sql, values))
+            .await
+            .unwrap();
+        Plan::Sqlite(
+            rows.iter()
+                .map(|row| row.try_get::<String>("", "detail").unwrap())
+                .collect(),
+        )
+    };
+    txn.rollback().await.unwrap();
+    plan
+}
+
+/// Every node of a PostgreSQL plan.
+fn nodes(plan: &Value) -> Vec<&Value> {
+    let mut all = vec![plan];
+    for child in plan["Plans"].as_array().into_iter().flatten() {
+        all.extend(nodes(child));
+    }
+    all
+}
+
+/// Whether the condition `cond` of a plan names `column`.
+fn names(cond: &str, column: &str) -> bool {
+    cond.split(|c: char| !(c.is_alphanumeric() || c == '_'))
+        .any(|word| word == column)
+}
+
+/// Whether `plan` reads exactly as `reads` says: each read is there, a walk is stopped by
+/// the LIMIT in its order, and nothing else reads a table without a condition.
+pub(super) fn check(plan: &Plan, reads: &[Read]) -> Result<(), String> {
+    match plan {
+        Plan::Postgres(root) => check_postgres(root, reads),
+        Plan::Sqlite(lines) => check_sqlite(lines, reads),
+    }
+}
+
+/// Whether `index` is one that `reads` walks.
+fn walks(reads: &[Read], index: &str) -> bool {
+    reads
+        .iter()
+        .any(|read| matches!(read, Read::Walk(i) if *i == index))
+}
+
+fn has_walk(reads: &[Read]) -> bool {
+    reads.iter().any(|read| matches!(read, Read::Walk(_)))
+}
+
+fn check_postgres(root: &Value, reads: &[Read]) -> Result<(), String> {
+    let nodes = nodes(root);
+    let index_nodes = || nodes.iter().filter(|node| node["Index Name"].is_string());
+    for node in &nodes {
+        let kind = node["Node Type"].as_str().unwrap_or_default();
+        if kind == "Seq Scan" {
+            return Err(format!("a sequential scan of {}", node["Relation Name"]));
+        }
+        if kind == "Sort" && has_walk(reads) {
+            return Err("a sort instead of a walk in index order".into());
+        }
+    }
+    for node in index_nodes() {
+        let index = node["Index Name"].as_str().unwrap();
+        if node["Index Cond"].is_null() && !walks(reads, index) {
+            return Err(format!("{index} is read whole (no Index Cond)"));
+        }
+    }
+    for read in reads {
+        let found = match *read {
+            Read::Range(index, column) => index_nodes().any(|node| {
+                node["Index Name"] == index
+                    && node["Index Cond"]
+                        .as_str()
+                        .is_some_and(|cond| names(cond, column))
+            }),
+            Read::Walk(index) => {
+                let walk = index_nodes()
+                    .find(|node| node["Index Name"] == index && node["Index Cond"].is_null());
+                if let Some(walk) = walk {
+                    let count = |key: &str| walk[key].as_f64().unwrap_or(0.0);
+                    let read = ((count("Actual Rows") + count("Rows Removed by Filter"))
+                        * count("Actual Loops")) as u64;
+                    if read > WALK_READS_AT_MOST {
+                        return Err(format!("the walk of {index} read {read} rows"));
+                    }
+                }
+                walk.is_some()
+            }
+        };
+        if !found {
+            return Err(format!("no {read:?}"));
+        }
+    }
+    Ok(())
+}
+
+fn check_sqlite(lines: &[String], reads: &[Read]) -> Result<(), String> {
+    for line in lines {
+        if line.starts_with("USE TEMP B-TREE") && has_walk(reads) {
+            return Err("a sort instead of a walk in index order".into());
+        }
+        let Some(scanned) = line.strip_prefix("SCAN ") else {
+            continue;
+        };
+        // Not tables: a nested list's parent ids (`VALUES … AS p`), a constant row.
+        if scanned == "p" || scanned == "CONSTANT ROW" || scanned.ends_with("-ROW VALUES CLAUSE") {
+            continue;
+        }
+        let walked = scanned
+            .split(" INDEX ")
+            .nth(1)
+            .is_some_and(|index| walks(reads, index));
+        if !walked {
+            return Err(format!("{line:?}: a table or index read whole"));
+        }
+    }
+    for read in reads {
+        let found = lines.iter().any(|line| match *read {
+            Read::Range(index, column) => {
+                line.starts_with("SEARCH ")
+                    && line.split(" INDEX ").nth(1).is_some_and(|rest| {
+                        rest.strip_prefix(index)
+                            .is_some_and(|cond| cond.starts_with(" (") && names(cond, column))
+                    })
+            }
+            Read::Walk(index) => {
+                line.starts_with("SCAN ") && line.ends_with(&format!(" INDEX {index}"))
+            }
+        });
+        if !found {
+            return Err(format!("no {read:?}"));
+        }
+    }
+    Ok(())
+}
+
+/// The statements of a request that read rows (SELECT, WITH … SELECT), in the order the
+/// server ran them.
+pub(super) async fn selects(app: &TestApp, query: &str, variables: Value) -> Vec<Statement> {
+    let statements = app.sql_of(query, variables).await;
+    statements
+        .into_iter()
+        .filter(|s| s.sql.starts_with("SELECT ") || s.sql.starts_with("WITH "))
+        .collect()
+}
+
+/// Checks each SELECT of a request against its expected reads, in order; Err says which.
+pub(super) async fn check_request(
+    app: &TestApp,
+    query: &str,
+    variables: Value,
+    expected: &[&[Read]],
+) -> Result<(), String> {
+    let statements = selects(app, query, variables.clone()).await;
+    if statements.len() != expected.len() {
+        return Err(format!(
+            "{query} {variables}: {} SELECTs, expected {}",
+            statements.len(),
+            expected.len()
+        ));
+    }
+    for (statement, reads) in statements.iter().zip(expected) {
+        let plan = explain(app, statement).await;
+        check(&plan, reads)
+            .map_err(|why| format!("{query} {variables}: {why}\n{}\n{plan:#?}", statement.sql))?;
+    }
+    Ok(())
+}
