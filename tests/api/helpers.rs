@@ -1,5 +1,10 @@
 //! `spawn_app`: a real server on 127.0.0.1 (an ephemeral port) over a fresh database of its
 //! own, so tests run in parallel. PostgreSQL tests run when `TEST_POSTGRES_URL` is set.
+//! `TestApp` sends requests (`post`, `data`, `error`, `statements`...); beside it, in
+//! `helpers/`: a method per membership mutation (`memberships`), the rows a test starts
+//! from (`fixture`), what the tables hold (`tables`), values read out of responses
+//! (`responses`), databases of a test's own (`database`) and bounded waits (`waiting`).
+//! The calls into the server's own code (config, db, service::seed, http) are all here.
 
 use std::net::SocketAddr;
 
@@ -14,12 +19,14 @@ mod fixture;
 mod memberships;
 mod responses;
 mod tables;
+mod waiting;
 
 pub use database::TestDatabase;
 pub use fixture::Fixture;
 pub use memberships::{Changes, Membership};
 pub use responses::*;
 pub use tables::sessions_waiting_for_a_lock;
+pub use waiting::{eventually, post_within};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Backend {
@@ -343,38 +350,6 @@ pub async fn connect(database_url: &str) -> DatabaseConnection {
         .expect("connect")
 }
 
-/// POSTs a GraphQL request that must be answered within `within`. `Err` is a failure of
-/// the server, for the caller to report: a hang, a transport error, a status other than 200
-/// or a body that is not JSON.
-pub async fn post_within(
-    client: &reqwest::Client,
-    url: &str,
-    query: &str,
-    variables: Value,
-    within: std::time::Duration,
-) -> Result<Value, String> {
-    let answer = async {
-        let response = client
-            .post(url)
-            .json(&json!({ "query": query, "variables": variables }))
-            .send()
-            .await
-            .map_err(|err| format!("transport: {err}"))?;
-        let status = response.status();
-        let body: Value = response
-            .json()
-            .await
-            .map_err(|err| format!("body: {err}"))?;
-        if status != 200 {
-            return Err(format!("status {status}: {body}"));
-        }
-        Ok(body)
-    };
-    tokio::time::timeout(within, answer)
-        .await
-        .map_err(|_| format!("no answer within {within:?}: {query}"))?
-}
-
 /// Shows the server's warnings and errors in the test's output (`RUST_LOG` overrides), for
 /// the detail of a failure.
 pub fn show_server_logs() {
@@ -385,23 +360,6 @@ pub fn show_server_logs() {
         )
         .with_test_writer()
         .try_init();
-}
-
-/// Polls `check` until it holds, failing the test after `within`: for what a test can
-/// observe but not be told (a statement waiting on a lock, a port closing).
-pub async fn eventually<F: AsyncFnMut() -> bool>(
-    what: &str,
-    within: std::time::Duration,
-    mut check: F,
-) {
-    let deadline = std::time::Instant::now() + within;
-    while !check().await {
-        assert!(
-            std::time::Instant::now() < deadline,
-            "{what} did not happen within {within:?}"
-        );
-        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
-    }
 }
 
 /// Runs a property test whose cases talk to the server. proptest drives cases
