@@ -15,8 +15,8 @@ use uuid::Uuid;
 
 use crate::db::{SQL_STATS, SqlStats};
 use crate::error::AppResult;
+use crate::service::keyset::{self, KeysetRow};
 use crate::service::links::{self, Side};
-use crate::service::tables::{self, KeysetRow};
 
 /// The arguments of a nested list field; part of every list key, so `plans(role: ADMIN)`
 /// and `plans` in one request are loaded separately and both right.
@@ -115,7 +115,7 @@ async fn by_ids<M: KeysetRow>(
     db: &DatabaseConnection,
     ids: Vec<Uuid>,
 ) -> AppResult<HashMap<Uuid, M>> {
-    let rows = tables::find_by_ids::<M>(db, &ids).await?;
+    let rows = keyset::find_by_ids::<M>(db, &ids).await?;
     Ok(rows.into_iter().map(|row| (row.id(), row)).collect())
 }
 

@@ -19,8 +19,8 @@ use super::loaders::{
 };
 use super::types::MembershipRole;
 use super::{db, loader};
+use crate::service::keyset::{self, KeysetRow};
 use crate::service::links::{self, Side};
-use crate::service::tables::{self, KeysetRow};
 
 /// Users already loaded (their ids), and what the query selects on them.
 pub async fn users(ctx: &Context<'_>, ids: Vec<Uuid>, selection: Lookahead<'_>) -> Result<()> {
@@ -141,7 +141,7 @@ pub async fn by_ids(
     let (db, loader) = (db(ctx)?, loader(ctx)?);
     match side {
         Side::User => {
-            let rows = tables::find_by_ids::<user::Model>(db, &ids).await?;
+            let rows = keyset::find_by_ids::<user::Model>(db, &ids).await?;
             loader
                 .feed_many(
                     rows.iter()
@@ -151,7 +151,7 @@ pub async fn by_ids(
                 .await;
         }
         Side::Plan => {
-            let rows = tables::find_by_ids::<plan::Model>(db, &ids).await?;
+            let rows = keyset::find_by_ids::<plan::Model>(db, &ids).await?;
             loader
                 .feed_many(
                     rows.iter()

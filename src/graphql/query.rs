@@ -8,8 +8,8 @@ use super::types::{
 };
 use super::{db, prefetch};
 use crate::domain::DEFAULT_CONNECTION_PAGE_SIZE;
+use crate::service::keyset::{self, Ordering, PageArgs};
 use crate::service::links::{self, Side};
-use crate::service::tables::{self, Ordering, PageArgs};
 
 pub struct QueryRoot;
 
@@ -68,7 +68,7 @@ impl QueryRoot {
             last,
             before,
         };
-        let page = tables::fetch_page::<user::Model>(db(ctx)?, &filter, ordering, &args).await?;
+        let page = keyset::fetch_page::<user::Model>(db(ctx)?, &filter, ordering, &args).await?;
         let ids = page.rows.iter().map(|row| row.id).collect();
         prefetch::users(ctx, ids, node_selection(ctx)).await?;
         Ok(Connection::new(page, filter))
@@ -101,7 +101,7 @@ impl QueryRoot {
             last,
             before,
         };
-        let page = tables::fetch_page::<plan::Model>(db(ctx)?, &filter, ordering, &args).await?;
+        let page = keyset::fetch_page::<plan::Model>(db(ctx)?, &filter, ordering, &args).await?;
         let ids = page.rows.iter().map(|row| row.id).collect();
         prefetch::plans(ctx, ids, node_selection(ctx)).await?;
         Ok(Connection::new(page, filter))

@@ -2,11 +2,11 @@
 //! concern. Resolvers call these functions, never the ORM directly.
 
 pub mod events;
+pub mod keyset;
 pub mod links;
 pub mod plans;
 pub mod rows;
 pub mod seed;
-pub mod tables;
 pub mod users;
 
 mod sql;

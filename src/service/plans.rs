@@ -4,9 +4,9 @@ use entity::plan;
 use sea_orm::{DatabaseConnection, DbBackend, Value};
 use uuid::Uuid;
 
+use super::keyset::{Filter, KeysetRow, SortKey, SortValue};
 use super::rows::{self, Row};
 use super::sql::statement;
-use super::tables::{Filter, KeysetRow, SortKey, SortValue};
 use crate::domain::{Description, Name, NameNeedle};
 use crate::error::{AppError, AppResult};
 

@@ -4,9 +4,9 @@ use entity::user;
 use sea_orm::{DatabaseConnection, DbBackend, Value};
 use uuid::Uuid;
 
+use super::keyset::{Filter, KeysetRow, SortKey, SortValue};
 use super::rows::{self, Row};
 use super::sql::statement;
-use super::tables::{Filter, KeysetRow, SortKey, SortValue};
 use crate::domain::{Email, EmailKey, Name, NameNeedle};
 use crate::error::{AppError, AppResult, is_unique_violation};
 

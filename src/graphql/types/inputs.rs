@@ -4,8 +4,8 @@ use uuid::Uuid;
 use super::{MembershipRole, PlanSortField, SortDirection, UserSortField};
 use crate::domain::{EmailKey, NameNeedle};
 use crate::error::AppResult;
+use crate::service::keyset::{Direction, Ordering, SortKey};
 use crate::service::plans::PlanFilter;
-use crate::service::tables::{Direction, Ordering, SortKey};
 use crate::service::users::UserFilter;
 
 #[derive(InputObject, Default)]

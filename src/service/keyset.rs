@@ -1,9 +1,8 @@
-//! What the `users` and `plans` tables share: keyset pages, counts, lookups and deletes by
-//! id.
+//! Keyset pagination, and what else the `users` and `plans` tables share (counts, lookups
+//! by id).
 //!
-//! Keyset pagination: every page is an index range
-//! scan from the cursor's position (sort key, then id as tie-breaker), so page 1,000 costs
-//! what page 1 costs. No OFFSET anywhere.
+//! Every page is an index range scan from the cursor's position (sort key, then id as
+//! tie-breaker), so a late page costs what the first one costs. No OFFSET anywhere.
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
