@@ -9,7 +9,7 @@ use super::types::{
 use super::{db, prefetch};
 use crate::domain::DEFAULT_CONNECTION_PAGE_SIZE;
 use crate::service::keyset::{self, Ordering, PageArgs};
-use crate::service::links::{self, Side};
+use crate::service::memberships::{self, Side};
 
 pub struct QueryRoot;
 
@@ -34,11 +34,11 @@ impl QueryRoot {
         user_id: Uuid,
         plan_id: Uuid,
     ) -> Result<Option<UserPlan>> {
-        let link = links::find_link(db(ctx)?, user_id, plan_id).await?;
-        if let Some(link) = &link {
-            prefetch::memberships(ctx, std::slice::from_ref(link), ctx.look_ahead()).await?;
+        let row = memberships::find(db(ctx)?, user_id, plan_id).await?;
+        if let Some(row) = &row {
+            prefetch::memberships(ctx, std::slice::from_ref(row), ctx.look_ahead()).await?;
         }
-        Ok(link.map(UserPlan))
+        Ok(row.map(UserPlan))
     }
 
     /// Users, a page at a time (Relay cursor connection). `first`/`last` default to 50 and

@@ -3,7 +3,7 @@
 
 pub mod events;
 pub mod keyset;
-pub mod links;
+pub mod memberships;
 pub mod plans;
 pub mod rows;
 pub mod seed;

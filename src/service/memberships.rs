@@ -1,5 +1,5 @@
 //! Memberships (`user_plans`) seen from either side: the batched reads behind the nested
-//! GraphQL fields, and the link mutations (append / remove / replace) that both directions
+//! GraphQL fields, and the membership mutations (add / remove / set) that both directions
 //! share. Every function is written once and told which side it starts from.
 
 use std::collections::{BTreeSet, HashMap};
@@ -51,7 +51,7 @@ macro_rules! write_txn {
     }};
 }
 
-/// The side a link is seen from: the owner of `user.plans` is a user, of `plan.users` a plan.
+/// The side a membership is seen from: the owner of `user.plans` is a user, of `plan.users` a plan.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Side {
     User,
@@ -81,7 +81,7 @@ impl Side {
         }
     }
 
-    /// The GraphQL field that lists this side's links.
+    /// The GraphQL field that lists the far ends of this side's memberships.
     fn list_field(self) -> &'static str {
         match self {
             Side::User => "User.plans",
@@ -97,9 +97,9 @@ impl Side {
     }
 }
 
-/// What a link mutation did, as reported by the database's RETURNING clauses. Ids sorted.
+/// What a membership mutation did, as reported by the database's RETURNING clauses. Ids sorted.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
-pub struct LinkChanges {
+pub struct MembershipChanges {
     pub added: Vec<Uuid>,
     pub removed: Vec<Uuid>,
     pub unchanged: Vec<Uuid>,
@@ -124,13 +124,13 @@ fn role_filter(role: Option<Role>, values: &mut Vec<Value>) -> &'static str {
 // Batched reads: one statement for all the parents of a GraphQL level.
 // ---------------------------------------------------------------------------------------
 
-/// The rows on the other side of each parent's links (`M` is that side's model), at most
+/// The rows at the far end of each parent's memberships (`M` is that side's model), at most
 /// `first` per parent, in the other side's id order (their creation order).
 ///
 /// The per-parent limit is applied inside the one statement: for each parent, the
 /// `(owner, other)` index is walked in order and the walk stops after `first` rows (a
 /// LATERAL subquery on PostgreSQL, a correlated subquery on SQLite).
-pub async fn linked_rows<M: Row>(
+pub async fn far_ends<M: Row>(
     db: &DatabaseConnection,
     side: Side,
     parents: &[Uuid],
@@ -142,8 +142,7 @@ pub async fn linked_rows<M: Row>(
         return Ok(by_parent);
     }
     crate::metrics::batch_loaded(side.list_field(), parents.len());
-    let statement =
-        linked_rows_statement::<M>(db.get_database_backend(), side, parents, first, role);
+    let statement = far_ends_statement::<M>(db.get_database_backend(), side, parents, first, role);
     let rows = db.query_all_raw(statement).await?;
     for mut columns in rows::columns_of(&rows) {
         let parent: Uuid = columns.get()?;
@@ -155,8 +154,8 @@ pub async fn linked_rows<M: Row>(
     Ok(by_parent)
 }
 
-/// The statement of [`linked_rows`]: each row is the parent's id, then `M`'s columns.
-pub fn linked_rows_statement<M: Row>(
+/// The statement of [`far_ends`]: each row is the parent's id, then `M`'s columns.
+pub fn far_ends_statement<M: Row>(
     backend: DbBackend,
     side: Side,
     parents: &[Uuid],
@@ -164,7 +163,7 @@ pub fn linked_rows_statement<M: Row>(
     role: Option<Role>,
 ) -> Statement {
     let (owner, other, table) = (side.column(), side.other().column(), side.other().table());
-    // Unqualified: no column of the other table shares a name with the link columns.
+    // Unqualified: no column of the other table shares a name with the join table's columns.
     let columns = M::COLUMNS;
     let mut values = Vec::new();
     let sql = match backend {
@@ -211,8 +210,8 @@ pub fn linked_rows_statement<M: Row>(
             let role_sql = role_filter(role, &mut values);
             values.push((first as i64).into());
             // SQLite has no LATERAL; a correlated `IN (... LIMIT ?)` per parent row does the
-            // same walk of the index (measured: 9x faster than numbering every link with a
-            // window function when parents have more links than `first`).
+            // same walk of the index (measured: 9x faster than numbering every membership
+            // with a window function when parents have more memberships than `first`).
             format!(
                 "SELECT p.column1 AS parent_id, {columns} FROM (VALUES {rows}) AS p \
                  JOIN {table} t ON t.id IN ( \
@@ -227,8 +226,8 @@ pub fn linked_rows_statement<M: Row>(
 }
 
 /// The join rows of each parent, newest first, at most `first` per parent; shaped like
-/// [`linked_rows`] on each database.
-pub async fn memberships(
+/// [`far_ends`] on each database.
+pub async fn join_rows(
     db: &DatabaseConnection,
     side: Side,
     parents: &[Uuid],
@@ -251,7 +250,7 @@ pub async fn memberships(
             format!(
                 "SELECT m.* FROM unnest(?::uuid[]) AS k(parent_id) \
                  CROSS JOIN LATERAL ( \
-                   SELECT {LINK_COLUMNS} FROM user_plans \
+                   SELECT {MEMBERSHIP_COLUMNS} FROM user_plans \
                    WHERE {owner} = k.parent_id{role_sql} \
                    ORDER BY inserted_at DESC, {other} DESC LIMIT ? \
                  ) m ORDER BY m.{owner}, m.inserted_at DESC, m.{other} DESC"
@@ -262,8 +261,8 @@ pub async fn memberships(
             let role_sql = role_filter(role, &mut values);
             values.push((first as i64).into());
             format!(
-                "SELECT {LINK_COLUMNS} FROM ( \
-                   SELECT {LINK_COLUMNS}, \
+                "SELECT {MEMBERSHIP_COLUMNS} FROM ( \
+                   SELECT {MEMBERSHIP_COLUMNS}, \
                      ROW_NUMBER() OVER (PARTITION BY {owner} ORDER BY inserted_at DESC, {other} DESC) AS rn \
                    FROM user_plans WHERE {parents_sql}{role_sql} \
                  ) m WHERE m.rn <= ? ORDER BY m.{owner}, m.inserted_at DESC, m.{other} DESC"
@@ -281,7 +280,7 @@ pub async fn memberships(
     Ok(by_parent)
 }
 
-/// How many links each parent has; parents without links are absent from the map.
+/// How many memberships each parent has; parents without any are absent from the map.
 pub async fn counts(
     db: &DatabaseConnection,
     side: Side,
@@ -309,14 +308,15 @@ pub async fn counts(
 // The join resource's own actions.
 // ---------------------------------------------------------------------------------------
 
-const LINK_COLUMNS: &str = user_plan::Model::COLUMNS;
+const MEMBERSHIP_COLUMNS: &str = user_plan::Model::COLUMNS;
 
-pub async fn find_link(
+pub async fn find(
     db: &DatabaseConnection,
     user_id: Uuid,
     plan_id: Uuid,
 ) -> AppResult<Option<user_plan::Model>> {
-    let sql = format!("SELECT {LINK_COLUMNS} FROM user_plans WHERE user_id = ? AND plan_id = ?");
+    let sql =
+        format!("SELECT {MEMBERSHIP_COLUMNS} FROM user_plans WHERE user_id = ? AND plan_id = ?");
     let stmt = statement(
         db.get_database_backend(),
         &sql,
@@ -325,8 +325,8 @@ pub async fn find_link(
     Ok(rows::fetch_one(db, stmt).await?)
 }
 
-/// Creates one link; CONFLICT if the pair is linked already.
-pub async fn create_link(
+/// Creates one membership; CONFLICT if the pair has one already.
+pub async fn create(
     db: &DatabaseConnection,
     events: &Events,
     user_id: Uuid,
@@ -334,9 +334,9 @@ pub async fn create_link(
     role: Role,
 ) -> AppResult<user_plan::Model> {
     let outcome = write_txn!(db, events, |txn| {
-        lock_ends(txn, Ends::Link { user_id, plan_id }).await?;
+        lock_ends(txn, Ends::JoinRow { user_id, plan_id }).await?;
         let sql = format!(
-            "INSERT INTO user_plans ({LINK_COLUMNS}) VALUES (?, ?, ?, ?) RETURNING {LINK_COLUMNS}"
+            "INSERT INTO user_plans ({MEMBERSHIP_COLUMNS}) VALUES (?, ?, ?, ?) RETURNING {MEMBERSHIP_COLUMNS}"
         );
         let values = vec![
             user_id.into(),
@@ -345,23 +345,23 @@ pub async fn create_link(
             super::now().into(),
         ];
         let stmt = statement(txn.get_database_backend(), &sql, values);
-        let link = rows::fetch_one::<user_plan::Model>(txn, stmt)
+        let row = rows::fetch_one::<user_plan::Model>(txn, stmt)
             .await
-            .map_err(LinkError::Write)?
+            .map_err(WriteError::Write)?
             .ok_or(DbErr::RecordNotInserted)?;
-        let event = link_event(EventKind::Added, &link);
-        Ok((link, vec![event]))
+        let event = row_event(EventKind::Added, &row);
+        Ok((row, vec![event]))
     });
     let ids = BTreeSet::from([plan_id]);
     match outcome {
-        Err(LinkError::Write(err)) if is_unique_violation(&err) => Err(AppError::Conflict(
+        Err(WriteError::Write(err)) if is_unique_violation(&err) => Err(AppError::Conflict(
             format!("user {user_id} is already linked to plan {plan_id}"),
         )),
         result => explain_failure(db, Side::User, user_id, &ids, result).await,
     }
 }
 
-pub async fn update_link_role(
+pub async fn update_role(
     db: &DatabaseConnection,
     events: &Events,
     user_id: Uuid,
@@ -369,10 +369,10 @@ pub async fn update_link_role(
     role: Role,
 ) -> AppResult<user_plan::Model> {
     let sql = format!(
-        "UPDATE user_plans SET role = ? WHERE user_id = ? AND plan_id = ? RETURNING {LINK_COLUMNS}"
+        "UPDATE user_plans SET role = ? WHERE user_id = ? AND plan_id = ? RETURNING {MEMBERSHIP_COLUMNS}"
     );
     let values = vec![role_value(role), user_id.into(), plan_id.into()];
-    change_one_link(
+    change_one(
         db,
         events,
         EventKind::Updated,
@@ -384,18 +384,18 @@ pub async fn update_link_role(
     .await
 }
 
-/// Removes one link and returns the row as it was.
-pub async fn delete_link(
+/// Removes one membership and returns the row as it was.
+pub async fn delete(
     db: &DatabaseConnection,
     events: &Events,
     user_id: Uuid,
     plan_id: Uuid,
 ) -> AppResult<user_plan::Model> {
     let sql = format!(
-        "DELETE FROM user_plans WHERE user_id = ? AND plan_id = ? RETURNING {LINK_COLUMNS}"
+        "DELETE FROM user_plans WHERE user_id = ? AND plan_id = ? RETURNING {MEMBERSHIP_COLUMNS}"
     );
     let values = vec![user_id.into(), plan_id.into()];
-    change_one_link(
+    change_one(
         db,
         events,
         EventKind::Removed,
@@ -407,9 +407,9 @@ pub async fn delete_link(
     .await
 }
 
-/// An UPDATE or DELETE of one link with RETURNING, and its event; NOT_FOUND if there is no
-/// such link.
-async fn change_one_link(
+/// An UPDATE or DELETE of one membership with RETURNING, and its event; NOT_FOUND if there
+/// is no such membership.
+async fn change_one(
     db: &DatabaseConnection,
     events: &Events,
     kind: EventKind,
@@ -419,28 +419,28 @@ async fn change_one_link(
     plan_id: Uuid,
 ) -> AppResult<user_plan::Model> {
     let outcome = write_txn!(db, events, |txn| {
-        lock_ends(txn, Ends::Link { user_id, plan_id }).await?;
+        lock_ends(txn, Ends::JoinRow { user_id, plan_id }).await?;
         let stmt = statement(txn.get_database_backend(), sql, values.clone());
-        let link = rows::fetch_one::<user_plan::Model>(txn, stmt)
+        let row = rows::fetch_one::<user_plan::Model>(txn, stmt)
             .await?
             .ok_or_else(|| AppError::NotFound {
                 message: format!("user {user_id} is not linked to plan {plan_id}"),
                 ids: vec![user_id, plan_id],
             })?;
-        let mut event = link_event(kind, &link);
+        let mut event = row_event(kind, &row);
         event.at = super::now();
         if kind == EventKind::Removed {
             event.role = None;
         }
-        Ok((link, vec![event]))
+        Ok((row, vec![event]))
     });
-    outcome.map_err(LinkError::into_app)
+    outcome.map_err(WriteError::into_app)
 }
 
-/// Deletes a user or a plan and, with it, its links; announces each removed link. The
-/// links are deleted first, in the same transaction, because the foreign keys' cascade
+/// Deletes a user or a plan and, with it, its memberships; announces each removed one. The
+/// memberships are deleted first, in the same transaction, because the foreign keys' cascade
 /// would remove them without saying which.
-pub async fn delete_with_links(
+pub async fn delete_with_memberships(
     db: &DatabaseConnection,
     events: &Events,
     side: Side,
@@ -449,7 +449,7 @@ pub async fn delete_with_links(
     let outcome = write_txn!(db, events, |txn| {
         lock_ends(txn, Ends::Deleted { side, id }).await?;
         let at = super::now();
-        let removed = delete_links(txn, side, id, None, false).await?;
+        let removed = delete_memberships(txn, side, id, None, false).await?;
         let sql = format!("DELETE FROM {} WHERE id = ?", side.table());
         let deleted = txn
             .execute_raw(statement(txn.get_database_backend(), &sql, vec![id.into()]))
@@ -463,24 +463,24 @@ pub async fn delete_with_links(
             .collect();
         Ok((id, announced))
     });
-    outcome.map_err(LinkError::into_app)
+    outcome.map_err(WriteError::into_app)
 }
 
 // ---------------------------------------------------------------------------------------
-// manage_relationship from either side: append, remove, append_and_remove.
+// The membership mutations from either side: add, remove, set.
 // ---------------------------------------------------------------------------------------
 
-/// Links `owner` to every id in `ids` that it is not linked to yet (with `role`); existing
-/// links are left as they are. One INSERT, whatever the number of ids; an unknown id fails
+/// Makes `owner` a member of (or, from a plan, gives it as members) every id in `ids` it
+/// has no membership with yet (with `role`); existing memberships are left as they are. One INSERT, whatever the number of ids; an unknown id fails
 /// it as a whole through the foreign key.
-pub async fn append(
+pub async fn add(
     db: &DatabaseConnection,
     events: &Events,
     side: Side,
     owner: Uuid,
     ids: Vec<Uuid>,
     role: Role,
-) -> AppResult<LinkChanges> {
+) -> AppResult<MembershipChanges> {
     let ids: BTreeSet<Uuid> = ids.into_iter().collect();
     let outcome = write_txn!(db, events, |txn| {
         let named = Ends::Named {
@@ -491,17 +491,17 @@ pub async fn append(
         lock_ends(txn, named).await?;
         if ids.is_empty() {
             ensure_exists(txn, side, owner).await?;
-            return Ok((LinkChanges::default(), Vec::new()));
+            return Ok((MembershipChanges::default(), Vec::new()));
         }
         let at = super::now();
-        let added = insert_missing_links(txn, side, owner, &ids, role, at)
+        let added = insert_missing(txn, side, owner, &ids, role, at)
             .await
-            .map_err(LinkError::Write)?;
+            .map_err(WriteError::Write)?;
         let announced = added
             .iter()
             .map(|&other| side_event(EventKind::Added, side, owner, other, Some(role), at))
             .collect();
-        let changes = LinkChanges {
+        let changes = MembershipChanges {
             unchanged: ids.difference(&added).copied().collect(),
             added: added.into_iter().collect(),
             removed: Vec::new(),
@@ -511,14 +511,15 @@ pub async fn append(
     explain_failure(db, side, owner, &ids, outcome).await
 }
 
-/// Unlinks `owner` from the given ids; ids it is not linked to are reported unchanged.
+/// Ends `owner`'s memberships with the given ids; ids it has none with are reported
+/// unchanged.
 pub async fn remove(
     db: &DatabaseConnection,
     events: &Events,
     side: Side,
     owner: Uuid,
     ids: Vec<Uuid>,
-) -> AppResult<LinkChanges> {
+) -> AppResult<MembershipChanges> {
     let ids: BTreeSet<Uuid> = ids.into_iter().collect();
     let outcome = write_txn!(db, events, |txn| {
         lock_ends(
@@ -533,10 +534,10 @@ pub async fn remove(
         let removed = if ids.is_empty() {
             BTreeSet::new()
         } else {
-            delete_links(txn, side, owner, Some(&ids), false).await?
+            delete_memberships(txn, side, owner, Some(&ids), false).await?
         };
         if removed.is_empty() {
-            // Nothing matched: tell "no such owner" apart from "no such links".
+            // Nothing matched: tell "no such owner" apart from "no such memberships".
             ensure_exists(txn, side, owner).await?;
         }
         let at = super::now();
@@ -544,19 +545,19 @@ pub async fn remove(
             .iter()
             .map(|&other| side_event(EventKind::Removed, side, owner, other, None, at))
             .collect();
-        let changes = LinkChanges {
+        let changes = MembershipChanges {
             unchanged: ids.difference(&removed).copied().collect(),
             removed: removed.into_iter().collect(),
             added: Vec::new(),
         };
         Ok((changes, announced))
     });
-    outcome.map_err(LinkError::into_app)
+    outcome.map_err(WriteError::into_app)
 }
 
-/// Leaves `owner` linked to exactly `ids`, in one transaction. With `expected`, refuses
+/// Leaves `owner` with memberships with exactly `ids`, in one transaction. With `expected`, refuses
 /// (CONFLICT, changing nothing) unless the current set is exactly `expected`.
-pub async fn replace(
+pub async fn set(
     db: &DatabaseConnection,
     events: &Events,
     side: Side,
@@ -564,21 +565,21 @@ pub async fn replace(
     ids: Vec<Uuid>,
     role: Role,
     expected: Option<Vec<Uuid>>,
-) -> AppResult<LinkChanges> {
+) -> AppResult<MembershipChanges> {
     let ids: BTreeSet<Uuid> = ids.into_iter().collect();
     let outcome = write_txn!(db, events, |txn| {
-        let locked = lock_ends(txn, Ends::Replaced { side, owner }).await?;
+        let locked = lock_ends(txn, Ends::Set { side, owner }).await?;
         let owner_exists = match locked {
             Some(found) => found,
             None => ensure_exists(txn, side, owner).await.is_ok(),
         };
         if !owner_exists {
-            // Named with every unknown id of the list, as append and the contract do.
+            // Named with every unknown id of the list, as add and the contract do.
             return Err(unknown_ids(txn, side, owner, &ids).await.into());
         }
-        // Read after the locks: nobody can link to the owner or unlink from it now.
+        // Read after the locks: nobody can add a membership to the owner or end one now.
         let current = match &expected {
-            Some(_) => Some(linked_ids(txn, side, owner).await?),
+            Some(_) => Some(far_ids(txn, side, owner).await?),
             None => None,
         };
         if let (Some(expected), Some(current)) = (&expected, &current) {
@@ -593,13 +594,13 @@ pub async fn replace(
             }
         }
         let at = super::now();
-        let removed = delete_links(txn, side, owner, Some(&ids), true).await?;
+        let removed = delete_memberships(txn, side, owner, Some(&ids), true).await?;
         let added = if ids.is_empty() {
             BTreeSet::new()
         } else {
-            insert_missing_links(txn, side, owner, &ids, role, at)
+            insert_missing(txn, side, owner, &ids, role, at)
                 .await
-                .map_err(LinkError::Write)?
+                .map_err(WriteError::Write)?
         };
         let announced = removed
             .iter()
@@ -610,7 +611,7 @@ pub async fn replace(
                     .map(|&other| side_event(EventKind::Added, side, owner, other, Some(role), at)),
             )
             .collect();
-        let changes = LinkChanges {
+        let changes = MembershipChanges {
             unchanged: ids.difference(&added).copied().collect(),
             added: added.into_iter().collect(),
             removed: removed.into_iter().collect(),
@@ -621,23 +622,23 @@ pub async fn replace(
 }
 
 // ---------------------------------------------------------------------------------------
-// Serializability: every write locks the rows at both ends of the links it touches.
+// Serializability: every write locks the rows at both ends of the memberships it touches.
 // ---------------------------------------------------------------------------------------
 
-/// The links a write will read or change, named by their ends.
+/// The memberships a write will read or change, named by their ends.
 #[derive(Clone, Copy)]
 enum Ends<'a> {
-    /// add / remove: the owner's links to these ids.
+    /// add / remove: the owner's memberships with these ids.
     Named {
         side: Side,
         owner: Uuid,
         others: &'a BTreeSet<Uuid>,
     },
-    /// set: every link of the owner, whatever it is linked to now or will be.
-    Replaced { side: Side, owner: Uuid },
+    /// set: every membership of the owner, whatever its far end is now or will be.
+    Set { side: Side, owner: Uuid },
     /// The join row's own create, update and delete.
-    Link { user_id: Uuid, plan_id: Uuid },
-    /// Deleting a user or a plan, with every link it has.
+    JoinRow { user_id: Uuid, plan_id: Uuid },
+    /// Deleting a user or a plan, with every membership it has.
     Deleted { side: Side, id: Uuid },
 }
 
@@ -648,7 +649,7 @@ const LOCKS: i32 = 0x7570_6c00;
 const USER_ROW: i32 = LOCKS;
 const PLAN_ROW: i32 = LOCKS + 1;
 /// One key per side standing for all of its rows: a write that would lock more rows than
-/// [`MOST_ROW_LOCKS`] of a side, or every row its owner is linked to (set*), locks this
+/// [`MOST_ROW_LOCKS`] of a side, or every far end its owner has (set*), locks this
 /// instead, exclusively; every other write holds it shared.
 const SIDE: i32 = LOCKS + 2;
 /// Above this many far ends, a write locks their whole side ([`SIDE`]): PostgreSQL's lock
@@ -672,19 +673,20 @@ impl Side {
     }
 }
 
-/// Takes, until the transaction ends, PostgreSQL advisory locks on both ends of every link
-/// the write will read or change: its owner exclusively, the far ends shared. Returns, for
-/// a `Replaced` write, whether its owner exists (found out in the same statement).
+/// Takes, until the transaction ends, PostgreSQL advisory locks on both ends of every
+/// membership the write will read or change: its owner exclusively, the far ends shared. Returns, for
+/// a `Set` write, whether its owner exists (found out in the same statement).
 ///
-/// Why: two writes that touch a common link (u, p) must run one after the other, whichever
-/// side each starts from (a guard `expected…Ids` from one side must see a link the other
-/// side just made). Both lock u and p, and one of them holds its end exclusively, so the
+/// Why: two writes that touch a common membership (u, p) must run one after the other,
+/// whichever side each starts from (a guard `expected…Ids` from one side must see a
+/// membership the other side just made). Both lock u and p, and one of them holds its end exclusively, so the
 /// second waits for the first to commit; it then reads, under READ COMMITTED, everything
 /// the first wrote: two-phase locking, hence serializable. Shared far ends let writes of
 /// different owners that share only a far end (two users joining one plan) run side by
-/// side. A set* reads all of its owner's links, so it locks the whole far side instead, as
+/// side. A set* reads all of its owner's memberships, so it locks the whole far side instead, as
 /// does a write naming many ids; writes holding the side shared wait for it. The join
-/// row's own actions hold both ends shared: two of them on one link meet on the row itself.
+/// row's own actions hold both ends shared: two of them on one membership meet on the row
+/// itself.
 ///
 /// Advisory locks rather than row locks (`SELECT … FOR UPDATE`): a row lock is written to
 /// the row, so every write, even one that changes nothing, has a WAL record to flush at
@@ -718,12 +720,12 @@ async fn lock_ends(txn: &DatabaseTransaction, ends: Ends<'_>) -> Result<Option<b
                 rows.push((side.other().row_locks(), others, false));
             }
         }
-        Ends::Replaced { side, owner, .. } => {
+        Ends::Set { side, owner, .. } => {
             rows.push((side.row_locks(), vec![owner], true));
             whole_side(side.other());
             owner_exists = Some((side, owner));
         }
-        Ends::Link { user_id, plan_id } => {
+        Ends::JoinRow { user_id, plan_id } => {
             rows.push((USER_ROW, vec![user_id], false));
             rows.push((PLAN_ROW, vec![plan_id], false));
         }
@@ -779,21 +781,21 @@ async fn lock_ends(txn: &DatabaseTransaction, ends: Ends<'_>) -> Result<Option<b
 
 /// A write's failure: a statement's own error is kept raw until the transaction is rolled
 /// back, because on PostgreSQL the unknown ids can only be looked up after that.
-enum LinkError {
+enum WriteError {
     Write(DbErr),
     App(AppError),
 }
 
-impl<E: Into<AppError>> From<E> for LinkError {
+impl<E: Into<AppError>> From<E> for WriteError {
     fn from(err: E) -> Self {
-        LinkError::App(err.into())
+        WriteError::App(err.into())
     }
 }
 
-impl LinkError {
+impl WriteError {
     /// A deadlock or serialization failure: the transaction can run again as it is.
     fn is_retryable(&self) -> bool {
-        let (LinkError::Write(err) | LinkError::App(AppError::Internal(err))) = self else {
+        let (WriteError::Write(err) | WriteError::App(AppError::Internal(err))) = self else {
             return false;
         };
         matches!(sql_state(err).as_deref(), Some("40001" | "40P01"))
@@ -801,8 +803,8 @@ impl LinkError {
 
     fn into_app(self) -> AppError {
         match self {
-            LinkError::Write(err) => err.into(),
-            LinkError::App(err) => err,
+            WriteError::Write(err) => err.into(),
+            WriteError::App(err) => err,
         }
     }
 }
@@ -823,8 +825,8 @@ async fn begin_write(db: &DatabaseConnection) -> Result<DatabaseTransaction, DbE
 async fn finish<T>(
     txn: DatabaseTransaction,
     events: &Events,
-    outcome: Result<(T, Vec<MembershipEvent>), LinkError>,
-) -> Result<T, LinkError> {
+    outcome: Result<(T, Vec<MembershipEvent>), WriteError>,
+) -> Result<T, WriteError> {
     match outcome {
         Ok((value, announced)) => {
             events.transport().stage(&txn, &announced).await?;
@@ -845,13 +847,13 @@ async fn explain_failure<T>(
     side: Side,
     owner: Uuid,
     ids: &BTreeSet<Uuid>,
-    result: Result<T, LinkError>,
+    result: Result<T, WriteError>,
 ) -> AppResult<T> {
     match result {
-        Err(LinkError::Write(err)) if is_foreign_key_violation(&err) => {
+        Err(WriteError::Write(err)) if is_foreign_key_violation(&err) => {
             Err(unknown_ids(db, side, owner, ids).await)
         }
-        result => result.map_err(LinkError::into_app),
+        result => result.map_err(WriteError::into_app),
     }
 }
 
@@ -876,19 +878,19 @@ fn side_event(
     }
 }
 
-fn link_event(kind: EventKind, link: &user_plan::Model) -> MembershipEvent {
+fn row_event(kind: EventKind, row: &user_plan::Model) -> MembershipEvent {
     MembershipEvent {
         kind,
-        user_id: link.user_id,
-        plan_id: link.plan_id,
-        role: Some(link.role),
-        at: link.inserted_at,
+        user_id: row.user_id,
+        plan_id: row.plan_id,
+        role: Some(row.role),
+        at: row.inserted_at,
     }
 }
 
 /// `INSERT ... SELECT ... ON CONFLICT DO NOTHING RETURNING`: one statement whatever the
-/// number of ids, and RETURNING names exactly the links this call created.
-async fn insert_missing_links(
+/// number of ids, and RETURNING names exactly the memberships this call created.
+async fn insert_missing(
     conn: &impl ConnectionTrait,
     side: Side,
     owner: Uuid,
@@ -921,8 +923,8 @@ async fn insert_missing_links(
     returned_ids(conn, &sql, values, other_col).await
 }
 
-/// Deletes `owner`'s links to `ids` (or, with `keep`, to every id *not* in `ids`).
-async fn delete_links(
+/// Deletes `owner`'s memberships with `ids` (or, with `keep`, to every id *not* in `ids`).
+async fn delete_memberships(
     conn: &impl ConnectionTrait,
     side: Side,
     owner: Uuid,
@@ -942,7 +944,7 @@ async fn delete_links(
     returned_ids(conn, &sql, values, other_col).await
 }
 
-async fn linked_ids(
+async fn far_ids(
     conn: &impl ConnectionTrait,
     side: Side,
     owner: Uuid,
