@@ -829,9 +829,9 @@ async fn finish<T>(
 ) -> Result<T, WriteError> {
     match outcome {
         Ok((value, announced)) => {
-            events.transport().stage(&txn, &announced).await?;
+            events.publisher().stage(&txn, &announced).await?;
             txn.commit().await?;
-            events.transport().committed(announced);
+            events.publisher().committed(announced);
             Ok(value)
         }
         Err(err) => {

@@ -31,7 +31,7 @@ impl KeysetRow for plan::Model {
 pub struct PlanFilter {
     pub ids: Option<Vec<Uuid>>,
     pub name_contains: Option<NameNeedle>,
-    /// Only plans linked to this user.
+    /// Only the plans this user is a member of.
     pub user_id: Option<Uuid>,
 }
 

@@ -33,7 +33,7 @@ pub struct UserFilter {
     pub ids: Option<Vec<Uuid>>,
     pub email: Option<EmailKey>,
     pub name_contains: Option<NameNeedle>,
-    /// Only users linked to this plan.
+    /// Only the members of this plan.
     pub plan_id: Option<Uuid>,
 }
 
