@@ -449,7 +449,7 @@ pub async fn delete_with_memberships(
     let outcome = write_txn!(db, events, |txn| {
         lock_ends(txn, Ends::Deleted { side, id }).await?;
         let at = super::now();
-        let removed = delete_memberships(txn, side, id, None, false).await?;
+        let removed = delete_memberships(txn, side, id, Which::All).await?;
         let sql = format!("DELETE FROM {} WHERE id = ?", side.table());
         let deleted = txn
             .execute_raw(statement(txn.get_database_backend(), &sql, vec![id.into()]))
@@ -531,11 +531,7 @@ pub async fn remove(
             },
         )
         .await?;
-        let removed = if ids.is_empty() {
-            BTreeSet::new()
-        } else {
-            delete_memberships(txn, side, owner, Some(&ids), false).await?
-        };
+        let removed = delete_memberships(txn, side, owner, Which::Listed(&ids)).await?;
         if removed.is_empty() {
             // Nothing matched: tell "no such owner" apart from "no such memberships".
             ensure_exists(txn, side, owner).await?;
@@ -594,7 +590,7 @@ pub async fn set(
             }
         }
         let at = super::now();
-        let removed = delete_memberships(txn, side, owner, Some(&ids), true).await?;
+        let removed = delete_memberships(txn, side, owner, Which::AllBut(&ids)).await?;
         let added = if ids.is_empty() {
             BTreeSet::new()
         } else {
@@ -923,21 +919,36 @@ async fn insert_missing(
     returned_ids(conn, &sql, values, other_col).await
 }
 
-/// Deletes `owner`'s memberships with `ids` (or, with `keep`, to every id *not* in `ids`).
+/// Which of an owner's memberships [`delete_memberships`] ends, named by their far ends.
+#[derive(Clone, Copy)]
+enum Which<'a> {
+    /// Every one (its owner is being deleted).
+    All,
+    /// Those with these ids (remove); none when the list is empty.
+    Listed(&'a BTreeSet<Uuid>),
+    /// Every one but those with these ids (set); all of them when the list is empty.
+    AllBut(&'a BTreeSet<Uuid>),
+}
+
+/// Deletes the `which` memberships of `owner`; returns the far ends of those it deleted.
 async fn delete_memberships(
     conn: &impl ConnectionTrait,
     side: Side,
     owner: Uuid,
-    ids: Option<&BTreeSet<Uuid>>,
-    keep: bool,
+    which: Which<'_>,
 ) -> Result<BTreeSet<Uuid>, DbErr> {
+    let (listed, not) = match which {
+        Which::Listed(ids) if ids.is_empty() => return Ok(BTreeSet::new()),
+        Which::Listed(ids) => (Some(ids), ""),
+        Which::AllBut(ids) if !ids.is_empty() => (Some(ids), "NOT "),
+        Which::All | Which::AllBut(_) => (None, ""),
+    };
     let (owner_col, other_col) = (side.column(), side.other().column());
     let mut sql = format!("DELETE FROM user_plans WHERE {owner_col} = ?");
     let mut values = vec![owner.into()];
-    if let Some(ids) = ids.filter(|ids| !ids.is_empty()) {
+    if let Some(ids) = listed {
         let ids: Vec<Uuid> = ids.iter().copied().collect();
         let listed = one_of(conn.get_database_backend(), other_col, &ids, &mut values);
-        let not = if keep { "NOT " } else { "" };
         sql += &format!(" AND {not}({listed})");
     }
     sql += &format!(" RETURNING {other_col}");
