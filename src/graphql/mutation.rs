@@ -117,10 +117,7 @@ impl MutationRoot {
 
     /// Deletes the user and its memberships; returns the deleted id.
     async fn delete_user(&self, ctx: &Context<'_>, id: Uuid) -> Result<Uuid> {
-        Ok(
-            memberships::delete_with_memberships(db_for_write(ctx)?, events(ctx)?, Side::User, id)
-                .await?,
-        )
+        Ok(users::delete(db_for_write(ctx)?, events(ctx)?, id).await?)
     }
 
     async fn create_plan(&self, ctx: &Context<'_>, input: CreatePlanInput) -> Result<Plan> {
@@ -163,10 +160,7 @@ impl MutationRoot {
 
     /// Deletes the plan and its memberships; returns the deleted id.
     async fn delete_plan(&self, ctx: &Context<'_>, id: Uuid) -> Result<Uuid> {
-        Ok(
-            memberships::delete_with_memberships(db_for_write(ctx)?, events(ctx)?, Side::Plan, id)
-                .await?,
-        )
+        Ok(plans::delete(db_for_write(ctx)?, events(ctx)?, id).await?)
     }
 
     /// Links a user to a plan (role defaults to MEMBER); CONFLICT if they are linked.

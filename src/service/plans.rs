@@ -4,7 +4,9 @@ use entity::plan;
 use sea_orm::{DatabaseConnection, DbBackend, Value};
 use uuid::Uuid;
 
+use super::events::Events;
 use super::keyset::{Filter, KeysetRow, SortKey, SortValue};
+use super::memberships::{self, Side};
 use super::rows::{self, Row};
 use super::sql::statement;
 use crate::domain::{Description, Name, NameNeedle};
@@ -118,4 +120,10 @@ pub async fn update(
     rows::fetch_one(db, stmt)
         .await?
         .ok_or_else(|| AppError::not_found("plan", vec![id]))
+}
+
+/// Deletes the plan and its memberships, announcing each removed membership; returns the
+/// deleted id. NOT_FOUND if there is no such plan.
+pub async fn delete(db: &DatabaseConnection, events: &Events, id: Uuid) -> AppResult<Uuid> {
+    memberships::delete_with_memberships(db, events, Side::Plan, id).await
 }

@@ -4,7 +4,9 @@ use entity::user;
 use sea_orm::{DatabaseConnection, DbBackend, Value};
 use uuid::Uuid;
 
+use super::events::Events;
 use super::keyset::{Filter, KeysetRow, SortKey, SortValue};
+use super::memberships::{self, Side};
 use super::rows::{self, Row};
 use super::sql::statement;
 use crate::domain::{Email, EmailKey, Name, NameNeedle};
@@ -129,4 +131,10 @@ async fn returning_one(
             err.into()
         }
     })
+}
+
+/// Deletes the user and its memberships, announcing each removed membership; returns the
+/// deleted id. NOT_FOUND if there is no such user.
+pub async fn delete(db: &DatabaseConnection, events: &Events, id: Uuid) -> AppResult<Uuid> {
+    memberships::delete_with_memberships(db, events, Side::User, id).await
 }
