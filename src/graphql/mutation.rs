@@ -12,7 +12,7 @@ use crate::domain::{Description, Email, Name};
 use crate::error::AppError;
 use crate::service::memberships::{self, MembershipChanges, Side};
 use crate::service::plans::{self, DescriptionChange};
-use crate::service::users;
+use crate::service::{PlanId, UserId, users};
 
 pub struct MutationRoot;
 
@@ -110,14 +110,15 @@ impl MutationRoot {
             .transpose()?;
         user_result(
             ctx,
-            users::update(db_for_write(ctx)?, id, email, name).await?,
+            users::update(db_for_write(ctx)?, UserId(id), email, name).await?,
         )
         .await
     }
 
     /// Deletes the user and its memberships; returns the deleted id.
     async fn delete_user(&self, ctx: &Context<'_>, id: Uuid) -> Result<Uuid> {
-        Ok(users::delete(db_for_write(ctx)?, events(ctx)?, id).await?)
+        let deleted = users::delete(db_for_write(ctx)?, events(ctx)?, UserId(id)).await?;
+        Ok(deleted.0)
     }
 
     async fn create_plan(&self, ctx: &Context<'_>, input: CreatePlanInput) -> Result<Plan> {
@@ -153,14 +154,15 @@ impl MutationRoot {
         };
         plan_result(
             ctx,
-            plans::update(db_for_write(ctx)?, id, name, description).await?,
+            plans::update(db_for_write(ctx)?, PlanId(id), name, description).await?,
         )
         .await
     }
 
     /// Deletes the plan and its memberships; returns the deleted id.
     async fn delete_plan(&self, ctx: &Context<'_>, id: Uuid) -> Result<Uuid> {
-        Ok(plans::delete(db_for_write(ctx)?, events(ctx)?, id).await?)
+        let deleted = plans::delete(db_for_write(ctx)?, events(ctx)?, PlanId(id)).await?;
+        Ok(deleted.0)
     }
 
     /// Links a user to a plan (role defaults to MEMBER); CONFLICT if they are linked.
@@ -173,8 +175,8 @@ impl MutationRoot {
         let row = memberships::create(
             db_for_write(ctx)?,
             events(ctx)?,
-            input.user_id,
-            input.plan_id,
+            UserId(input.user_id),
+            PlanId(input.plan_id),
             role,
         )
         .await?;
@@ -192,8 +194,8 @@ impl MutationRoot {
         let row = memberships::update_role(
             db_for_write(ctx)?,
             events(ctx)?,
-            user_id,
-            plan_id,
+            UserId(user_id),
+            PlanId(plan_id),
             role.into(),
         )
         .await?;
@@ -208,7 +210,13 @@ impl MutationRoot {
         plan_id: Uuid,
     ) -> Result<UserPlan> {
         Ok(UserPlan(
-            memberships::delete(db_for_write(ctx)?, events(ctx)?, user_id, plan_id).await?,
+            memberships::delete(
+                db_for_write(ctx)?,
+                events(ctx)?,
+                UserId(user_id),
+                PlanId(plan_id),
+            )
+            .await?,
         ))
     }
 

@@ -10,6 +10,7 @@ use super::{db, prefetch};
 use crate::domain::DEFAULT_CONNECTION_PAGE_SIZE;
 use crate::service::keyset::{self, Ordering, PageArgs};
 use crate::service::memberships::{self, Side};
+use crate::service::{PlanId, UserId};
 
 pub struct QueryRoot;
 
@@ -34,7 +35,7 @@ impl QueryRoot {
         user_id: Uuid,
         plan_id: Uuid,
     ) -> Result<Option<UserPlan>> {
-        let row = memberships::find(db(ctx)?, user_id, plan_id).await?;
+        let row = memberships::find(db(ctx)?, UserId(user_id), PlanId(plan_id)).await?;
         if let Some(row) = &row {
             prefetch::memberships(ctx, std::slice::from_ref(row), ctx.look_ahead()).await?;
         }

@@ -2,6 +2,7 @@
 //! concern. Resolvers call these functions, never the ORM directly.
 
 pub mod events;
+mod ids;
 pub mod keyset;
 pub mod memberships;
 pub mod plans;
@@ -10,6 +11,8 @@ pub mod seed;
 pub mod users;
 
 mod sql;
+
+pub use ids::{PlanId, UserId};
 
 use chrono::{DateTime, SubsecRound, Utc};
 

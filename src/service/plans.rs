@@ -9,6 +9,7 @@ use super::keyset::{Filter, KeysetRow, SortKey, SortValue};
 use super::memberships::{self, Side};
 use super::rows::{self, Row};
 use super::sql::statement;
+use super::{PlanId, UserId};
 use crate::domain::{Description, Name, NameNeedle};
 use crate::error::{AppError, AppResult};
 
@@ -34,7 +35,7 @@ pub struct PlanFilter {
     pub ids: Option<Vec<Uuid>>,
     pub name_contains: Option<NameNeedle>,
     /// Only the plans this user is a member of.
-    pub user_id: Option<Uuid>,
+    pub user_id: Option<UserId>,
 }
 
 impl PlanFilter {
@@ -91,7 +92,7 @@ pub enum DescriptionChange {
 
 pub async fn update(
     db: &DatabaseConnection,
-    id: Uuid,
+    id: PlanId,
     name: Option<Name>,
     description: DescriptionChange,
 ) -> AppResult<plan::Model> {
@@ -119,11 +120,12 @@ pub async fn update(
     let stmt = statement(db.get_database_backend(), &sql, values);
     rows::fetch_one(db, stmt)
         .await?
-        .ok_or_else(|| AppError::not_found("plan", vec![id]))
+        .ok_or_else(|| AppError::not_found("plan", vec![id.0]))
 }
 
 /// Deletes the plan and its memberships, announcing each removed membership; returns the
 /// deleted id. NOT_FOUND if there is no such plan.
-pub async fn delete(db: &DatabaseConnection, events: &Events, id: Uuid) -> AppResult<Uuid> {
-    memberships::delete_with_memberships(db, events, Side::Plan, id).await
+pub async fn delete(db: &DatabaseConnection, events: &Events, id: PlanId) -> AppResult<PlanId> {
+    memberships::delete_with_memberships(db, events, Side::Plan, id.0).await?;
+    Ok(id)
 }

@@ -9,6 +9,7 @@ use super::keyset::{Filter, KeysetRow, SortKey, SortValue};
 use super::memberships::{self, Side};
 use super::rows::{self, Row};
 use super::sql::statement;
+use super::{PlanId, UserId};
 use crate::domain::{Email, EmailKey, Name, NameNeedle};
 use crate::error::{AppError, AppResult, is_unique_violation};
 
@@ -36,7 +37,7 @@ pub struct UserFilter {
     pub email: Option<EmailKey>,
     pub name_contains: Option<NameNeedle>,
     /// Only the members of this plan.
-    pub plan_id: Option<Uuid>,
+    pub plan_id: Option<PlanId>,
 }
 
 impl UserFilter {
@@ -87,7 +88,7 @@ pub async fn create(db: &DatabaseConnection, email: Email, name: Name) -> AppRes
 /// Changes the given fields (and `updated_at`); fields left out keep their value.
 pub async fn update(
     db: &DatabaseConnection,
-    id: Uuid,
+    id: UserId,
     email: Option<Email>,
     name: Option<Name>,
 ) -> AppResult<user::Model> {
@@ -112,7 +113,7 @@ pub async fn update(
     let email = email.map(|(_, email)| email).unwrap_or_default();
     returning_one(db, &sql, values, &email)
         .await?
-        .ok_or_else(|| AppError::not_found("user", vec![id]))
+        .ok_or_else(|| AppError::not_found("user", vec![id.0]))
 }
 
 /// Runs an INSERT or UPDATE ... RETURNING on `users`; a taken email is a CONFLICT, found
@@ -135,6 +136,7 @@ async fn returning_one(
 
 /// Deletes the user and its memberships, announcing each removed membership; returns the
 /// deleted id. NOT_FOUND if there is no such user.
-pub async fn delete(db: &DatabaseConnection, events: &Events, id: Uuid) -> AppResult<Uuid> {
-    memberships::delete_with_memberships(db, events, Side::User, id).await
+pub async fn delete(db: &DatabaseConnection, events: &Events, id: UserId) -> AppResult<UserId> {
+    memberships::delete_with_memberships(db, events, Side::User, id.0).await?;
+    Ok(id)
 }

@@ -7,6 +7,7 @@ use crate::error::AppResult;
 use crate::service::keyset::{Direction, Ordering, SortKey};
 use crate::service::plans::PlanFilter;
 use crate::service::users::UserFilter;
+use crate::service::{PlanId, UserId};
 
 #[derive(InputObject, Default)]
 #[graphql(name = "UserFilter")]
@@ -30,7 +31,7 @@ impl UserFilterInput {
                 .map(|email| EmailKey::parse("filter.email", &email))
                 .transpose()?,
             name_contains: name_needle(self.name_contains)?,
-            plan_id: self.plan_id,
+            plan_id: self.plan_id.map(PlanId),
         })
     }
 }
@@ -56,7 +57,7 @@ impl PlanFilterInput {
         Ok(PlanFilter {
             ids: self.ids,
             name_contains: name_needle(self.name_contains)?,
-            user_id: self.user_id,
+            user_id: self.user_id.map(UserId),
         })
     }
 }

@@ -5,22 +5,21 @@ use std::collections::BTreeSet;
 
 use entity::user_plan::{self, Role};
 use sea_orm::{ConnectionTrait, DatabaseConnection, DbErr, Value};
-use uuid::Uuid;
 
 use super::locks::{Ends, lock_ends};
 use super::write::{WriteError, explain_failure, write_txn};
 use super::{MEMBERSHIP_COLUMNS, Side, role_value};
 use crate::error::{AppError, AppResult, is_unique_violation};
 use crate::service::events::{EventKind, Events, MembershipEvent};
-use crate::service::now;
 use crate::service::rows;
 use crate::service::sql::statement;
+use crate::service::{PlanId, UserId, now};
 
 /// The membership of this user in this plan, if there is one.
 pub async fn find(
     db: &DatabaseConnection,
-    user_id: Uuid,
-    plan_id: Uuid,
+    user_id: UserId,
+    plan_id: PlanId,
 ) -> AppResult<Option<user_plan::Model>> {
     let sql =
         format!("SELECT {MEMBERSHIP_COLUMNS} FROM user_plans WHERE user_id = ? AND plan_id = ?");
@@ -36,8 +35,8 @@ pub async fn find(
 pub async fn create(
     db: &DatabaseConnection,
     events: &Events,
-    user_id: Uuid,
-    plan_id: Uuid,
+    user_id: UserId,
+    plan_id: PlanId,
     role: Role,
 ) -> AppResult<user_plan::Model> {
     let outcome = write_txn!(db, events, |txn| {
@@ -60,12 +59,12 @@ pub async fn create(
         let event = row_event(EventKind::Added, &row);
         Ok((row, vec![event]))
     });
-    let ids = BTreeSet::from([plan_id]);
+    let ids = BTreeSet::from([plan_id.0]);
     match outcome {
         Err(WriteError::Write(err)) if is_unique_violation(&err) => Err(AppError::Conflict(
             format!("user {user_id} is already linked to plan {plan_id}"),
         )),
-        result => explain_failure(db, Side::User, user_id, &ids, result).await,
+        result => explain_failure(db, Side::User, user_id.0, &ids, result).await,
     }
 }
 
@@ -73,8 +72,8 @@ pub async fn create(
 pub async fn update_role(
     db: &DatabaseConnection,
     events: &Events,
-    user_id: Uuid,
-    plan_id: Uuid,
+    user_id: UserId,
+    plan_id: PlanId,
     role: Role,
 ) -> AppResult<user_plan::Model> {
     let sql = format!(
@@ -98,8 +97,8 @@ pub async fn update_role(
 pub async fn delete(
     db: &DatabaseConnection,
     events: &Events,
-    user_id: Uuid,
-    plan_id: Uuid,
+    user_id: UserId,
+    plan_id: PlanId,
 ) -> AppResult<user_plan::Model> {
     let sql = format!(
         "DELETE FROM user_plans WHERE user_id = ? AND plan_id = ? RETURNING {MEMBERSHIP_COLUMNS}"
@@ -125,8 +124,8 @@ async fn change_one(
     kind: EventKind,
     sql: &str,
     values: Vec<Value>,
-    user_id: Uuid,
-    plan_id: Uuid,
+    user_id: UserId,
+    plan_id: PlanId,
 ) -> AppResult<user_plan::Model> {
     let outcome = write_txn!(db, events, |txn| {
         lock_ends(txn, Ends::JoinRow { user_id, plan_id }).await?;
@@ -135,7 +134,7 @@ async fn change_one(
             .await?
             .ok_or_else(|| AppError::NotFound {
                 message: format!("user {user_id} is not linked to plan {plan_id}"),
-                ids: vec![user_id, plan_id],
+                ids: vec![user_id.0, plan_id.0],
             })?;
         let mut event = row_event(kind, &row);
         event.at = now();

@@ -10,6 +10,7 @@ use uuid::Uuid;
 
 use super::Side;
 use crate::service::sql::statement;
+use crate::service::{PlanId, UserId};
 
 /// The memberships a write will read or change, named by their ends.
 #[derive(Clone, Copy)]
@@ -23,7 +24,7 @@ pub(super) enum Ends<'a> {
     /// set: every membership of the owner, whatever its far end is now or will be.
     Set { side: Side, owner: Uuid },
     /// The join row's own create, update and delete.
-    JoinRow { user_id: Uuid, plan_id: Uuid },
+    JoinRow { user_id: UserId, plan_id: PlanId },
     /// Deleting a user or a plan, with every membership it has.
     Deleted { side: Side, id: Uuid },
 }
@@ -115,8 +116,8 @@ pub(super) async fn lock_ends(
             owner_exists = Some((side, owner));
         }
         Ends::JoinRow { user_id, plan_id } => {
-            rows.push((USER_ROW, vec![user_id], false));
-            rows.push((PLAN_ROW, vec![plan_id], false));
+            rows.push((USER_ROW, vec![user_id.0], false));
+            rows.push((PLAN_ROW, vec![plan_id.0], false));
         }
         Ends::Deleted { side, id } => rows.push((side.row_locks(), vec![id], true)),
     }
