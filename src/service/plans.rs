@@ -17,15 +17,34 @@ const TABLE: &str = "plans";
 
 impl KeysetRow for plan::Model {
     const TABLE: &'static str = TABLE;
+    type SortKey = PlanSortKey;
 
     fn id(&self) -> Uuid {
         self.id
     }
 
-    fn sort_value(&self, key: SortKey) -> SortValue {
+    fn sort_value(&self, key: PlanSortKey) -> SortValue {
         match key {
-            SortKey::Name | SortKey::Email => SortValue::Text(self.name.clone()),
-            SortKey::InsertedAt => SortValue::Time(self.inserted_at),
+            PlanSortKey::Name => SortValue::Text(self.name.clone()),
+            PlanSortKey::InsertedAt => SortValue::Time(self.inserted_at),
+        }
+    }
+}
+
+/// The orders plans can be listed in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PlanSortKey {
+    Name,
+    InsertedAt,
+}
+
+impl SortKey for PlanSortKey {
+    const INSERTED_AT: Self = PlanSortKey::InsertedAt;
+
+    fn column(self) -> &'static str {
+        match self {
+            PlanSortKey::Name => "name",
+            PlanSortKey::InsertedAt => "inserted_at",
         }
     }
 }

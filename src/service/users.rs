@@ -17,16 +17,37 @@ const TABLE: &str = "users";
 
 impl KeysetRow for user::Model {
     const TABLE: &'static str = TABLE;
+    type SortKey = UserSortKey;
 
     fn id(&self) -> Uuid {
         self.id
     }
 
-    fn sort_value(&self, key: SortKey) -> SortValue {
+    fn sort_value(&self, key: UserSortKey) -> SortValue {
         match key {
-            SortKey::Email => SortValue::Text(self.email.clone()),
-            SortKey::Name => SortValue::Text(self.name.clone()),
-            SortKey::InsertedAt => SortValue::Time(self.inserted_at),
+            UserSortKey::Email => SortValue::Text(self.email.clone()),
+            UserSortKey::Name => SortValue::Text(self.name.clone()),
+            UserSortKey::InsertedAt => SortValue::Time(self.inserted_at),
+        }
+    }
+}
+
+/// The orders users can be listed in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum UserSortKey {
+    Email,
+    Name,
+    InsertedAt,
+}
+
+impl SortKey for UserSortKey {
+    const INSERTED_AT: Self = UserSortKey::InsertedAt;
+
+    fn column(self) -> &'static str {
+        match self {
+            UserSortKey::Email => "email",
+            UserSortKey::Name => "name",
+            UserSortKey::InsertedAt => "inserted_at",
         }
     }
 }

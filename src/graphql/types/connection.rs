@@ -44,12 +44,12 @@ pub struct PageInfo {
 
 /// One page of a keyset-paginated list, with the filter that made it so `totalCount` can
 /// count the same rows, a statement run only when the field is selected.
-pub struct Connection<M> {
+pub struct Connection<M: KeysetRow> {
     page: Page<M>,
     filter: Filter,
 }
 
-impl<M> Connection<M> {
+impl<M: KeysetRow> Connection<M> {
     pub fn new(page: Page<M>, filter: Filter) -> Self {
         Self { page, filter }
     }
