@@ -191,7 +191,8 @@ pub struct Page<M: KeysetRow> {
 
 impl<M: KeysetRow> Page<M> {
     /// The cursor of one of the page's rows. Made on demand: most clients page through
-    /// `nodes` and never ask for cursors, and encoding one per row cost 5% of a page.
+    /// `nodes` and never ask for cursors, and encoding one per row was a measurable part
+    /// of a page's cost.
     pub fn cursor(&self, row: &M) -> String {
         encode_cursor(self.ordering, row)
     }

@@ -77,10 +77,9 @@ impl Side {
 ///
 /// Advisory locks rather than row locks (`SELECT … FOR UPDATE`): a row lock is written to
 /// the row, so every write, even one that changes nothing, has a WAL record to flush at
-/// commit. Measured in one sitting on one hot link (M1, 32 connections): advisory locks
-/// 1,840-1,910 requests/s, row locks 1,250-1,500; SERIALIZABLE without locks 1,670-2,130,
-/// but 5-6% of the calls (and 8% of a mix on one owner) still failed after five attempts.
-/// (Without any of these, 4,200: what a write cost when it could lose an update.) Keys are
+/// commit, and on one hot membership that made writes slower than these locks do. Nor
+/// SERIALIZABLE without locks: it was no faster, and under contention some calls still
+/// failed after every retry. (The README's performance section has the figures.) Keys are
 /// taken in one statement, in key order, so writes queue instead of deadlocking; two ids
 /// whose keys collide only serialize writes that need not be.
 /// SQLite needs none of this: a write transaction holds the database's write lock.

@@ -65,7 +65,7 @@ fn far_ends_statement<M: Row>(
             // OFFSET 0 keeps the planner from turning into a join. The batch form below
             // hashes the whole other table, and its generic plan does so even for one
             // parent: on the large dataset that made `user(id)` cost with the number of
-            // plans (pgbench: 4,500 tx/s against 7,500 by key).
+            // plans (the README's performance section has the figures).
             format!(
                 "SELECT l.{owner}, t.* FROM ( \
                    SELECT l.{owner}, l.{other} FROM user_plans l \
@@ -83,7 +83,7 @@ fn far_ends_statement<M: Row>(
             // it is materialized lets the planner do one join for the whole batch instead
             // of one scan of the other table per parent. That join hashes the other table
             // while it is small and looks rows up by primary key once it is not (both the
-            // generic and the custom plan did so with 200,000 plans).
+            // generic and the custom plan did so on the benchmark's large dataset).
             format!(
                 "WITH l AS MATERIALIZED ( \
                    SELECT k.parent_id, l.{other} FROM unnest(?::uuid[]) AS k(parent_id) \
@@ -100,8 +100,9 @@ fn far_ends_statement<M: Row>(
             let role_sql = role_filter(role, &mut values);
             values.push((first as i64).into());
             // SQLite has no LATERAL; a correlated `IN (... LIMIT ?)` per parent row does the
-            // same walk of the index (measured: 9x faster than numbering every membership
-            // with a window function when parents have more memberships than `first`).
+            // same walk of the index, and stops where numbering every membership with a
+            // window function would read them all (much slower when parents have more
+            // memberships than `first`: see the README's performance section).
             format!(
                 "SELECT p.column1 AS parent_id, {columns} FROM (VALUES {rows}) AS p \
                  JOIN {table} t ON t.id IN ( \
