@@ -7,7 +7,7 @@ use uuid::Uuid;
 
 use super::Side;
 use super::locks::{Ends, lock_ends};
-use super::sets::{Which, delete_memberships, side_event};
+use super::sets::{Which, delete_memberships, side_events};
 use super::write::{WriteError, write_txn};
 use crate::error::{AppError, AppResult};
 use crate::service::events::{EventKind, Events};
@@ -34,10 +34,7 @@ pub(in crate::service) async fn delete_with_memberships(
         if deleted.rows_affected() == 0 {
             return Err(AppError::not_found(side.noun(), vec![id]).into());
         }
-        let announced = removed
-            .into_iter()
-            .map(|other| side_event(EventKind::Removed, side, id, other, None, at))
-            .collect();
+        let announced = side_events(EventKind::Removed, side, id, &removed, None, at);
         Ok((id, announced))
     });
     outcome.map_err(WriteError::into_app)

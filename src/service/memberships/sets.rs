@@ -44,10 +44,7 @@ pub async fn add(
         let added = insert_missing(txn, side, owner, &ids, role, at)
             .await
             .map_err(WriteError::Write)?;
-        let announced = added
-            .iter()
-            .map(|&other| side_event(EventKind::Added, side, owner, other, Some(role), at))
-            .collect();
+        let announced = side_events(EventKind::Added, side, owner, &added, Some(role), at);
         let changes = MembershipChanges {
             unchanged: ids.difference(&added).copied().collect(),
             added: added.into_iter().collect(),
@@ -84,10 +81,7 @@ pub async fn remove(
             ensure_exists(txn, side, owner).await?;
         }
         let at = now();
-        let announced = removed
-            .iter()
-            .map(|&other| side_event(EventKind::Removed, side, owner, other, None, at))
-            .collect();
+        let announced = side_events(EventKind::Removed, side, owner, &removed, None, at);
         let changes = MembershipChanges {
             unchanged: ids.difference(&removed).copied().collect(),
             removed: removed.into_iter().collect(),
@@ -145,15 +139,15 @@ pub async fn set(
                 .await
                 .map_err(WriteError::Write)?
         };
-        let announced = removed
-            .iter()
-            .map(|&other| side_event(EventKind::Removed, side, owner, other, None, at))
-            .chain(
-                added
-                    .iter()
-                    .map(|&other| side_event(EventKind::Added, side, owner, other, Some(role), at)),
-            )
-            .collect();
+        let mut announced = side_events(EventKind::Removed, side, owner, &removed, None, at);
+        announced.extend(side_events(
+            EventKind::Added,
+            side,
+            owner,
+            &added,
+            Some(role),
+            at,
+        ));
         let changes = MembershipChanges {
             unchanged: ids.difference(&added).copied().collect(),
             added: added.into_iter().collect(),
@@ -164,27 +158,30 @@ pub async fn set(
     explain_failure(db, side, owner, &ids, outcome).await
 }
 
-/// The event of a membership seen from `side`: its (owner, other) are (user, plan) or
-/// (plan, user).
-pub(super) fn side_event(
+/// The events of `owner`'s memberships with `others` (seen from `side`, so an (owner,
+/// other) pair is a (user, plan) or a (plan, user) pair), in the order of `others`.
+pub(super) fn side_events(
     kind: EventKind,
     side: Side,
     owner: Uuid,
-    other: Uuid,
+    others: &BTreeSet<Uuid>,
     role: Option<Role>,
     at: DateTime<Utc>,
-) -> MembershipEvent {
-    let (user_id, plan_id) = match side {
-        Side::User => (owner, other),
-        Side::Plan => (other, owner),
+) -> Vec<MembershipEvent> {
+    let event = |&other: &Uuid| {
+        let (user_id, plan_id) = match side {
+            Side::User => (owner, other),
+            Side::Plan => (other, owner),
+        };
+        MembershipEvent {
+            kind,
+            user_id,
+            plan_id,
+            role,
+            at,
+        }
     };
-    MembershipEvent {
-        kind,
-        user_id,
-        plan_id,
-        role,
-        at,
-    }
+    others.iter().map(event).collect()
 }
 
 /// `INSERT ... SELECT ... ON CONFLICT DO NOTHING RETURNING`: one statement whatever the
