@@ -15,8 +15,8 @@ use uuid::Uuid;
 
 use crate::db::{SQL_STATS, SqlStats};
 use crate::error::AppResult;
-use crate::service::links::{self, Side};
-use crate::service::tables::{self, KeysetRow};
+use crate::service::keyset::{self, KeysetRow};
+use crate::service::memberships::{self, Side};
 
 /// The arguments of a nested list field; part of every list key, so `plans(role: ADMIN)`
 /// and `plans` in one request are loaded separately and both right.
@@ -46,7 +46,7 @@ pub struct MembershipsOf(pub Side, pub Uuid, pub ListArgs);
 
 /// `User.planCount` and `Plan.userCount`
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub struct LinkCount(pub Side, pub Uuid);
+pub struct MembershipCount(pub Side, pub Uuid);
 
 pub struct SqlLoader {
     db: DatabaseConnection,
@@ -76,7 +76,7 @@ pub fn forget_all(loader: &RequestLoader) {
     loader.clear::<PlansOfUser>();
     loader.clear::<UsersOfPlan>();
     loader.clear::<MembershipsOf>();
-    loader.clear::<LinkCount>();
+    loader.clear::<MembershipCount>();
 }
 
 type LoadResult<K, V> = Result<HashMap<K, V>, async_graphql::Error>;
@@ -115,7 +115,7 @@ async fn by_ids<M: KeysetRow>(
     db: &DatabaseConnection,
     ids: Vec<Uuid>,
 ) -> AppResult<HashMap<Uuid, M>> {
-    let rows = tables::find_by_ids::<M>(db, &ids).await?;
+    let rows = keyset::find_by_ids::<M>(db, &ids).await?;
     Ok(rows.into_iter().map(|row| (row.id(), row)).collect())
 }
 
@@ -154,7 +154,7 @@ impl Loader<PlansOfUser> for SqlLoader {
             keys,
             |k| (k.1, k.0),
             |args, parents| async move {
-                links::linked_rows(&self.db, Side::User, &parents, args.first, args.role).await
+                memberships::far_ends(&self.db, Side::User, &parents, args.first, args.role).await
             },
         )
         .await
@@ -170,7 +170,7 @@ impl Loader<UsersOfPlan> for SqlLoader {
             keys,
             |k| (k.1, k.0),
             |args, parents| async move {
-                links::linked_rows(&self.db, Side::Plan, &parents, args.first, args.role).await
+                memberships::far_ends(&self.db, Side::Plan, &parents, args.first, args.role).await
             },
         )
         .await
@@ -186,22 +186,22 @@ impl Loader<MembershipsOf> for SqlLoader {
             keys,
             |k| ((k.0, k.2), k.1),
             |(side, args), parents| async move {
-                links::memberships(&self.db, side, &parents, args.first, args.role).await
+                memberships::join_rows(&self.db, side, &parents, args.first, args.role).await
             },
         )
         .await
     }
 }
 
-impl Loader<LinkCount> for SqlLoader {
+impl Loader<MembershipCount> for SqlLoader {
     type Value = i64;
     type Error = async_graphql::Error;
 
-    async fn load(&self, keys: &[LinkCount]) -> LoadResult<LinkCount, i64> {
+    async fn load(&self, keys: &[MembershipCount]) -> LoadResult<MembershipCount, i64> {
         load_grouped(
             keys,
             |k| (k.0, k.1),
-            |side, parents| async move { links::counts(&self.db, side, &parents).await },
+            |side, parents| async move { memberships::counts(&self.db, side, &parents).await },
         )
         .await
     }

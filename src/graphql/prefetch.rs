@@ -15,12 +15,12 @@ use entity::{plan, user, user_plan};
 use uuid::Uuid;
 
 use super::loaders::{
-    LinkCount, ListArgs, MembershipsOf, PlanById, PlansOfUser, UserById, UsersOfPlan,
+    ListArgs, MembershipCount, MembershipsOf, PlanById, PlansOfUser, UserById, UsersOfPlan,
 };
 use super::types::MembershipRole;
 use super::{db, loader};
-use crate::service::links::{self, Side};
-use crate::service::tables::{self, KeysetRow};
+use crate::service::keyset::{self, KeysetRow};
+use crate::service::memberships::{self, Side};
 
 /// Users already loaded (their ids), and what the query selects on them.
 pub async fn users(ctx: &Context<'_>, ids: Vec<Uuid>, selection: Lookahead<'_>) -> Result<()> {
@@ -76,7 +76,7 @@ fn level<'a>(
             let children = match side {
                 Side::User => {
                     let mut found =
-                        links::linked_rows::<plan::Model>(db, side, &ids, args.first, args.role)
+                        memberships::far_ends::<plan::Model>(db, side, &ids, args.first, args.role)
                             .await?;
                     let children = child_ids(found.values().flatten().map(|row| row.id));
                     let entries = ids
@@ -87,7 +87,7 @@ fn level<'a>(
                 }
                 Side::Plan => {
                     let mut found =
-                        links::linked_rows::<user::Model>(db, side, &ids, args.first, args.role)
+                        memberships::far_ends::<user::Model>(db, side, &ids, args.first, args.role)
                             .await?;
                     let children = child_ids(found.values().flatten().map(|row| row.id));
                     let entries = ids
@@ -101,7 +101,7 @@ fn level<'a>(
         }
 
         for (args, next) in by_arguments(selection.field("memberships")) {
-            let mut found = links::memberships(db, side, &ids, args.first, args.role).await?;
+            let mut found = memberships::join_rows(db, side, &ids, args.first, args.role).await?;
             let rows: Vec<user_plan::Model> = found.values().flatten().cloned().collect();
             let entries = ids.iter().map(|&id| {
                 (
@@ -114,10 +114,10 @@ fn level<'a>(
         }
 
         if selection.field(count_field).exists() {
-            let found = links::counts(db, side, &ids).await?;
+            let found = memberships::counts(db, side, &ids).await?;
             let entries = ids.iter().map(|&id| {
                 (
-                    LinkCount(side, id),
+                    MembershipCount(side, id),
                     found.get(&id).copied().unwrap_or_default(),
                 )
             });
@@ -141,7 +141,7 @@ pub async fn by_ids(
     let (db, loader) = (db(ctx)?, loader(ctx)?);
     match side {
         Side::User => {
-            let rows = tables::find_by_ids::<user::Model>(db, &ids).await?;
+            let rows = keyset::find_by_ids::<user::Model>(db, &ids).await?;
             loader
                 .feed_many(
                     rows.iter()
@@ -151,7 +151,7 @@ pub async fn by_ids(
                 .await;
         }
         Side::Plan => {
-            let rows = tables::find_by_ids::<plan::Model>(db, &ids).await?;
+            let rows = keyset::find_by_ids::<plan::Model>(db, &ids).await?;
             loader
                 .feed_many(
                     rows.iter()

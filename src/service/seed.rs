@@ -9,8 +9,8 @@ use rand::{Rng, SeedableRng};
 use sea_orm::{ConnectionTrait, DatabaseConnection, TransactionTrait, Value};
 use uuid::Uuid;
 
+use super::keyset::{self, Filter};
 use super::sql::statement;
-use super::tables::{self, Filter};
 use crate::BoxError;
 use crate::config::SeedArgs;
 
@@ -19,7 +19,7 @@ use crate::config::SeedArgs;
 const ROWS_PER_INSERT: usize = 1000;
 
 pub async fn run(db: &DatabaseConnection, args: &SeedArgs) -> Result<(), BoxError> {
-    let existing_users = tables::count::<user::Model>(db, &Filter::default())
+    let existing_users = keyset::count::<user::Model>(db, &Filter::default())
         .await
         .map_err(|err| err.message())?;
     if existing_users > 0 {
