@@ -17,7 +17,7 @@ const CREATE_PLAN: &str = r#"mutation { createPlan(input: { name: "Slow" }) { id
 
 /// A transaction of the test's own that holds SQLite's write lock (`BEGIN IMMEDIATE`); on
 /// PostgreSQL a plain transaction, which takes no lock by itself.
-async fn sqlite_write_lock(app: &TestApp) -> DatabaseTransaction {
+pub async fn sqlite_write_lock(app: &TestApp) -> DatabaseTransaction {
     app.db
         .begin_with_options(TransactionOptions {
             sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
