@@ -10,6 +10,7 @@ use clap::parser::ValueSource;
 use clap::{Arg, ArgAction, Args, CommandFactory, FromArgMatches, Parser, Subcommand, ValueEnum};
 
 use crate::http::AllowedOrigins;
+use crate::service::seed::SeedSizes;
 
 /// Parse it with [`Cli::parse_args`] (or [`Cli::try_parse_args_from`]), not with
 /// `Parser::parse`: the derived parser alone takes the options only before a subcommand
@@ -334,4 +335,15 @@ pub struct SeedArgs {
     /// Random seed: the same seed gives the same rows.
     #[arg(long, env = "SEED", default_value_t = 1)]
     pub seed: u64,
+}
+
+impl From<&SeedArgs> for SeedSizes {
+    fn from(args: &SeedArgs) -> Self {
+        SeedSizes {
+            users: args.users,
+            plans: args.plans,
+            links_per_user: args.links_per_user,
+            seed: args.seed,
+        }
+    }
 }
