@@ -9,6 +9,7 @@ use clap::error::ErrorKind;
 use clap::parser::ValueSource;
 use clap::{Arg, ArgAction, Args, CommandFactory, FromArgMatches, Parser, Subcommand, ValueEnum};
 
+use crate::db::PoolOptions;
 use crate::http::AllowedOrigins;
 use crate::service::seed::SeedSizes;
 
@@ -214,6 +215,15 @@ impl ServeArgs {
     /// Every origin the `--cors-origin` values allow.
     pub fn allowed_origins(&self) -> AllowedOrigins {
         AllowedOrigins::all_of(&self.cors_origins)
+    }
+
+    /// The pool the server runs on: its statements stop at the request timeout.
+    pub fn pool_options(&self) -> PoolOptions {
+        PoolOptions {
+            max_connections: self.db_max_connections,
+            statement_timeout: Some(self.limits.request_timeout()),
+            recorder: None,
+        }
     }
 }
 

@@ -88,15 +88,13 @@ pub struct Events {
 }
 
 impl Events {
-    /// The publisher that fits the database; on PostgreSQL, also starts listening.
+    /// The publisher that fits the database. On PostgreSQL nothing arrives until the
+    /// task of [`Events::listener`] runs.
     pub fn for_database(db: &DatabaseConnection) -> Self {
         let (sender, _) = broadcast::channel(SUBSCRIBER_BUFFER);
         let shutdown = watch::channel(false).0;
         let publisher: Arc<dyn Publisher> = match db.get_database_backend() {
-            DbBackend::Postgres => {
-                tokio::spawn(listen(db.clone(), sender.clone(), shutdown.subscribe()));
-                Arc::new(PostgresNotify)
-            }
+            DbBackend::Postgres => Arc::new(PostgresNotify),
             _ => Arc::new(InProcess {
                 sender: sender.clone(),
             }),
@@ -106,6 +104,17 @@ impl Events {
             publisher,
             shutdown,
         }
+    }
+
+    /// On PostgreSQL, the task that LISTENs for the events of every instance (this one's
+    /// too) and hands them to this instance's subscribers, until [`Events::close`]; for the
+    /// caller to spawn. None on SQLite, where writes hand their events over themselves.
+    pub fn listener(
+        &self,
+        db: &DatabaseConnection,
+    ) -> Option<impl Future<Output = ()> + Send + 'static> {
+        (db.get_database_backend() == DbBackend::Postgres)
+            .then(|| listen(db.clone(), self.sender.clone(), self.shutdown.subscribe()))
     }
 
     pub fn publisher(&self) -> &dyn Publisher {
