@@ -39,13 +39,7 @@ async fn user_payload(
     user_id: Uuid,
     changes: MembershipChanges,
 ) -> Result<UserLinksPayload> {
-    prefetch::by_ids(
-        ctx,
-        Side::User,
-        vec![user_id],
-        ctx.look_ahead().field("user"),
-    )
-    .await?;
+    prefetch::payload(ctx, Side::User, user_id).await?;
     Ok(UserLinksPayload { user_id, changes })
 }
 
@@ -54,13 +48,7 @@ async fn plan_payload(
     plan_id: Uuid,
     changes: MembershipChanges,
 ) -> Result<PlanLinksPayload> {
-    prefetch::by_ids(
-        ctx,
-        Side::Plan,
-        vec![plan_id],
-        ctx.look_ahead().field("plan"),
-    )
-    .await?;
+    prefetch::payload(ctx, Side::Plan, plan_id).await?;
     Ok(PlanLinksPayload { plan_id, changes })
 }
 

@@ -1,4 +1,4 @@
-use async_graphql::{Context, Lookahead, Object, Result};
+use async_graphql::{Context, Object, Result};
 use entity::{plan, user};
 use uuid::Uuid;
 
@@ -71,7 +71,7 @@ impl QueryRoot {
         };
         let page = keyset::fetch_page::<user::Model>(db(ctx)?, &filter, ordering, &args).await?;
         let ids = page.rows.iter().map(|row| row.id).collect();
-        prefetch::users(ctx, ids, node_selection(ctx)).await?;
+        prefetch::users(ctx, ids, prefetch::connection_nodes(ctx)).await?;
         Ok(Connection::new(page, filter))
     }
 
@@ -104,15 +104,7 @@ impl QueryRoot {
         };
         let page = keyset::fetch_page::<plan::Model>(db(ctx)?, &filter, ordering, &args).await?;
         let ids = page.rows.iter().map(|row| row.id).collect();
-        prefetch::plans(ctx, ids, node_selection(ctx)).await?;
+        prefetch::plans(ctx, ids, prefetch::connection_nodes(ctx)).await?;
         Ok(Connection::new(page, filter))
     }
-}
-
-/// What a connection field selects on its nodes, through `nodes` and `edges { node }`.
-fn node_selection<'a>(ctx: &'a Context<'_>) -> Lookahead<'a> {
-    let selection = ctx.look_ahead();
-    let mut fields = selection.field("nodes").selection_fields();
-    fields.extend(selection.field("edges").field("node").selection_fields());
-    Lookahead::try_from(&fields[..]).unwrap_or_else(|()| selection.field("nodes"))
 }
