@@ -8,6 +8,8 @@ client count (the database floor), stops everything it started and prints the ta
 
     python3 bench/bench.py                  # small and large datasets
     python3 bench/bench.py --datasets small --duration 5
+    python3 bench/bench.py --server before=/tmp/old/userplan --server after=target/release/userplan
+                                            # two builds side by side, in one sitting
 
 Needs wrk and pgbench (`apt-get install -y wrk postgresql-client`) and a PostgreSQL it
 may create databases in (BENCH_POSTGRES_URL, default postgres://postgres@127.0.0.1:5432/test).
@@ -57,7 +59,7 @@ def run(args, **kwargs):
 class Server:
     """The release server on a free port, its stderr in a file (SQL traced on demand)."""
 
-    def __init__(self, database_url, port, workdir, trace_sql=False):
+    def __init__(self, binary, database_url, port, workdir, trace_sql=False):
         self.url = f"http://127.0.0.1:{port}"
         self.log_path = os.path.join(workdir, f"server-{port}.log")
         # Tracing formats every statement with its values: only the run that captures the
@@ -66,7 +68,7 @@ class Server:
         env = dict(os.environ, DATABASE_URL=database_url, RUST_LOG=log_filter)
         self.log = open(self.log_path, "w")
         self.process = subprocess.Popen(
-            [SERVER, "serve", "--listen", f"127.0.0.1:{port}", "--sql-stats"],
+            [binary, "serve", "--listen", f"127.0.0.1:{port}", "--sql-stats"],
             env=env, stdout=subprocess.DEVNULL, stderr=self.log)
         deadline = time.time() + 30
         while time.time() < deadline:
@@ -180,21 +182,25 @@ def cursor_at(server, position):
 
 
 class Prepared:
-    """A seeded database, its operations' request bodies, and what each costs in SQL."""
+    """A seeded database, the build that serves it, its operations' request bodies, and
+    what each costs in SQL."""
 
-    def __init__(self, kind, dataset, database_url, operations, costs):
-        self.kind, self.dataset, self.database_url = kind, dataset, database_url
+    def __init__(self, kind, dataset, build, database_url, operations, costs):
+        self.kind, self.dataset, self.build, self.database_url = kind, dataset, build, database_url
         self.operations, self.costs = operations, costs
 
 
-def prepare(kind, dataset, sizes, args, workdir, port):
+def prepare(kind, dataset, sizes, args, workdir, port, build):
+    """`build` is (label, binary): each build gets a database of its own, seeded by itself,
+    since two builds may differ in their migrations."""
+    label, binary = build
     if kind == "sqlite":
-        database_url = f"sqlite://{workdir}/{dataset}.db?mode=rwc"
+        database_url = f"sqlite://{workdir}/{dataset}-{label}.db?mode=rwc"
     else:
-        database_url = postgres_database(args.postgres_url, f"userplan_bench_{dataset}")
-    log(f"{kind}/{dataset}: seeding {sizes}")
+        database_url = postgres_database(args.postgres_url, f"userplan_bench_{dataset}_{label}")
+    log(f"{kind}/{dataset}/{label}: seeding {sizes}")
     started = time.time()
-    run([SERVER, "seed", "--users", str(sizes["users"]), "--plans", str(sizes["plans"]),
+    run([binary, "seed", "--users", str(sizes["users"]), "--plans", str(sizes["plans"]),
          "--links-per-user", str(sizes["links_per_user"]), "--seed", "1"],
         env=dict(os.environ, DATABASE_URL=database_url), capture_output=True)
     if kind == "postgres":
@@ -205,7 +211,7 @@ def prepare(kind, dataset, sizes, args, workdir, port):
     log(f"{kind}/{dataset}: seeded in {time.time() - started:.1f}s")
 
     # What each operation costs in statements, and the SQL it runs.
-    server = Server(database_url, port, workdir, trace_sql=True)
+    server = Server(binary, database_url, port, workdir, trace_sql=True)
     try:
         user = server.graphql("{ users(first: 1) { nodes { id } } }")["data"]["users"]["nodes"][0]["id"]
         plan = server.graphql("{ plans(last: 1) { nodes { id } } }")["data"]["plans"]["nodes"][0]["id"]
@@ -227,7 +233,7 @@ def prepare(kind, dataset, sizes, args, workdir, port):
                 server.graphql(REMOVE, {"u": user, "p": [plan]})
     finally:
         server.stop()
-    return Prepared(kind, dataset, database_url, operations, costs)
+    return Prepared(kind, dataset, label, database_url, operations, costs)
 
 
 def bench_database(kind, args, workdir, port):
@@ -235,19 +241,21 @@ def bench_database(kind, args, workdir, port):
     side and each operation is measured on one dataset right after the other, so that the
     large/small comparison is not skewed by what else the shared machine was doing between
     two distant measurements."""
-    prepared = [prepare(kind, dataset, DATASETS[dataset], args, workdir, port + n)
-                for n, dataset in enumerate(args.datasets)]
+    pairs = [(dataset, build) for dataset in args.datasets for build in args.builds]
+    prepared = [prepare(kind, dataset, DATASETS[dataset], args, workdir, port + n, build)
+                for n, (dataset, build) in enumerate(pairs)]
     servers = []
     rows = []
     try:
-        for n, p in enumerate(prepared):
-            servers.append(Server(p.database_url, port + n, workdir))
+        for n, (p, (_, binary)) in enumerate(zip(prepared, (build for _, build in pairs))):
+            servers.append(Server(binary, p.database_url, port + n, workdir))
         for step in range(len(prepared[0].operations)):
             for p, server in zip(prepared, servers):
                 name, bodies = p.operations[step]
                 statements, sql = p.costs[name]
-                log(f"{kind}/{p.dataset}: {name} ({statements} statements) for {args.duration}s")
-                rps, p50, p99 = drive(server, workdir, f"{kind}-{p.dataset}-{name[:2]}", bodies, args.duration)
+                log(f"{kind}/{p.dataset}/{p.build}: {name} ({statements} statements) for {args.duration}s")
+                rps, p50, p99 = drive(server, workdir, f"{kind}-{p.dataset}-{p.build}-{name[:2]}", bodies,
+                                      args.duration)
                 floor = None
                 if kind == "postgres" and name in ("Q1", "Q2"):
                     floor = pgbench_floor(workdir, p.database_url, f"{p.dataset}-{name}", sql, args.duration)
@@ -256,13 +264,14 @@ def bench_database(kind, args, workdir, port):
                             plan_text = run(["psql", p.database_url, "-Atc", "EXPLAIN " + statement.rstrip(";")],
                                             capture_output=True).stdout
                             print(f"\n-- {kind}/{p.dataset} {name}\n{statement}\n{plan_text}", file=sys.stderr)
-                rows.append(dict(db=kind, dataset=p.dataset, op=name, rps=rps, p50=p50, p99=p99,
+                rows.append(dict(db=kind, dataset=p.dataset, build=p.build, op=name, rps=rps, p50=p50, p99=p99,
                                  statements=statements, rss=server.peak_rss_mib(), floor=floor))
     finally:
         for server in servers:
             server.stop()
-    # The table groups each dataset's operations together.
-    return sorted(rows, key=lambda row: args.datasets.index(row["dataset"]))
+    # The table groups each dataset's operations together, then each build's.
+    labels = [label for label, _ in args.builds]
+    return sorted(rows, key=lambda row: (args.datasets.index(row["dataset"]), labels.index(row["build"])))
 
 
 def main():
@@ -271,6 +280,9 @@ def main():
     parser.add_argument("--databases", nargs="+", default=["sqlite", "postgres"], choices=["sqlite", "postgres"])
     parser.add_argument("--duration", type=int, default=10, help="seconds of load per operation")
     parser.add_argument("--explain", action="store_true", help="print PostgreSQL plans of Q1 and Q2")
+    parser.add_argument("--server", action="append", metavar="LABEL=BINARY", dest="servers",
+                        help="measure this built server (repeatable: several builds side by side, each "
+                             "operation on each build back to back); default: build this checkout")
     parser.add_argument("--postgres-url",
                         default=os.environ.get("BENCH_POSTGRES_URL", "postgres://postgres@127.0.0.1:5432/test"))
     args = parser.parse_args()
@@ -278,8 +290,12 @@ def main():
         if not shutil.which(tool):
             sys.exit(f"{tool} is missing: apt-get install -y wrk postgresql-client")
 
-    log("building the release server")
-    run(["cargo", "build", "--release", "--quiet"], cwd=ROOT)
+    if args.servers:
+        args.builds = [tuple(server.split("=", 1)) for server in args.servers]
+    else:
+        log("building the release server")
+        run(["cargo", "build", "--release", "--quiet"], cwd=ROOT)
+        args.builds = [("this", SERVER)]
     rows = []
     with tempfile.TemporaryDirectory(prefix="userplan-bench-") as workdir:
         for n, kind in enumerate(args.databases):
@@ -288,15 +304,18 @@ def main():
     cpus = os.cpu_count()
     print(f"\nuserplan benchmark, {datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC, {cpus} cores, "
           f"{CONNECTIONS} connections, {args.duration}s per operation")
-    header = ("db", "dataset", "op", "req/s", "p50 ms", "p99 ms", "SQL/req", "peak RSS MiB", "floor tx/s", "server/floor")
+    several = len(args.builds) > 1
+    header = (("build",) if several else ()) + (
+        "db", "dataset", "op", "req/s", "p50 ms", "p99 ms", "SQL/req", "peak RSS MiB", "floor tx/s", "server/floor")
     print("| " + " | ".join(header) + " |")
     print("|" + "---|" * len(header))
     for row in rows:
         floor = f"{row['floor']:.0f}" if row["floor"] else ""
         ratio = f"{row['rps'] / row['floor']:.2f}" if row["floor"] else ""
-        print(f"| {row['db']} | {row['dataset']} | {row['op']} | {row['rps']:.0f} | {row['p50']:.2f} | "
+        build = f"{row['build']} | " if several else ""
+        print(f"| {build}{row['db']} | {row['dataset']} | {row['op']} | {row['rps']:.0f} | {row['p50']:.2f} | "
               f"{row['p99']:.2f} | {row['statements']} | {row['rss']:.1f} | {floor} | {ratio} |")
-    by_key = {(r["db"], r["dataset"], r["op"][:2]): r for r in rows}
+    by_key = {(r["db"], r["dataset"], r["op"][:2]): r for r in rows if r["build"] == args.builds[0][0]}
     ratios = []
     for db in args.databases:
         for op in ("Q1", "Q3", "Q4"):

@@ -9,7 +9,9 @@ use clap::error::ErrorKind;
 use clap::parser::ValueSource;
 use clap::{Arg, ArgAction, Args, CommandFactory, FromArgMatches, Parser, Subcommand, ValueEnum};
 
+use crate::db::PoolOptions;
 use crate::http::AllowedOrigins;
+use crate::service::seed::SeedSizes;
 
 /// Parse it with [`Cli::parse_args`] (or [`Cli::try_parse_args_from`]), not with
 /// `Parser::parse`: the derived parser alone takes the options only before a subcommand
@@ -214,6 +216,15 @@ impl ServeArgs {
     pub fn allowed_origins(&self) -> AllowedOrigins {
         AllowedOrigins::all_of(&self.cors_origins)
     }
+
+    /// The pool the server runs on: its statements stop at the request timeout.
+    pub fn pool_options(&self) -> PoolOptions {
+        PoolOptions {
+            max_connections: self.db_max_connections,
+            statement_timeout: Some(self.limits.request_timeout()),
+            recorder: None,
+        }
+    }
 }
 
 /// What one request may ask of the server. Every rejection is a GraphQL error with a code.
@@ -334,4 +345,15 @@ pub struct SeedArgs {
     /// Random seed: the same seed gives the same rows.
     #[arg(long, env = "SEED", default_value_t = 1)]
     pub seed: u64,
+}
+
+impl From<&SeedArgs> for SeedSizes {
+    fn from(args: &SeedArgs) -> Self {
+        SeedSizes {
+            users: args.users,
+            plans: args.plans,
+            links_per_user: args.links_per_user,
+            seed: args.seed,
+        }
+    }
 }

@@ -5,8 +5,6 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use migration::{Migrator, MigratorTrait};
-
-use crate::config::ServeArgs;
 use sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
 use sea_orm::{ConnectOptions, Database, DatabaseConnection, DbBackend, DbErr, Statement};
 
@@ -74,45 +72,40 @@ impl StatementRecorder {
     }
 }
 
+/// How a pool is sized and timed, and who else sees its statements.
+#[derive(Clone, Debug, Default)]
+pub struct PoolOptions {
+    /// Default: 10 on PostgreSQL, 4 on SQLite.
+    pub max_connections: Option<u32>,
+    /// PostgreSQL cancels a statement that runs longer (`statement_timeout`): a request
+    /// that times out must not leave its query running.
+    pub statement_timeout: Option<Duration>,
+    /// Offered every statement the pool runs (tests EXPLAIN them).
+    pub recorder: Option<StatementRecorder>,
+}
+
+/// A pool for a command that runs its own statements (`migrate`, `seed`, tests reading
+/// tables): no time limit, nothing recorded.
 pub async fn connect(url: &str, max_connections: Option<u32>) -> Result<DatabaseConnection, DbErr> {
-    connect_with_timeout(url, max_connections, None, None).await
-}
-
-/// The pool `userplan serve` runs on, sized and timed as its options say.
-pub async fn connect_for_serving(url: &str, args: &ServeArgs) -> Result<DatabaseConnection, DbErr> {
-    connect_for_serving_with(url, args, None).await
-}
-
-/// [`connect_for_serving`], with every statement also offered to `recorder` (tests).
-pub async fn connect_for_serving_with(
-    url: &str,
-    args: &ServeArgs,
-    recorder: Option<StatementRecorder>,
-) -> Result<DatabaseConnection, DbErr> {
-    connect_with_timeout(
+    connect_with(
         url,
-        args.db_max_connections,
-        Some(args.limits.request_timeout()),
-        recorder,
+        &PoolOptions {
+            max_connections,
+            ..PoolOptions::default()
+        },
     )
     .await
 }
 
-/// A pool whose PostgreSQL statements are cancelled by the database itself after
-/// `statement_timeout`: a request that times out must not leave its query running.
-pub async fn connect_with_timeout(
-    url: &str,
-    max_connections: Option<u32>,
-    statement_timeout: Option<Duration>,
-    recorder: Option<StatementRecorder>,
-) -> Result<DatabaseConnection, DbErr> {
+pub async fn connect_with(url: &str, pool: &PoolOptions) -> Result<DatabaseConnection, DbErr> {
     let mut options = ConnectOptions::new(url);
+    let (statement_timeout, recorder) = (pool.statement_timeout, pool.recorder.clone());
     let sqlite = url.starts_with("sqlite:");
     // sqlx opens a missing SQLite file only with `?mode=rwc`; a plain path is what people
     // write, and the file is then created. A mode the URL names (`ro`, `rw`) is kept.
     let mode_named = url_names_sqlite_mode(url);
     options
-        .max_connections(max_connections.unwrap_or(if sqlite { 4 } else { 10 }))
+        .max_connections(pool.max_connections.unwrap_or(if sqlite { 4 } else { 10 }))
         .min_connections(1)
         // A database that is away must turn into a quick, retryable error, not a hung request.
         .connect_timeout(Duration::from_secs(5))

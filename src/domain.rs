@@ -244,7 +244,7 @@ mod tests {
             long.as_str(),
         ] {
             let err = Email::parse("input.email", bad).unwrap_err();
-            assert_eq!(err.code(), "BAD_USER_INPUT", "{bad:?}");
+            assert_eq!(err.code(), crate::error::ErrorCode::BadUserInput, "{bad:?}");
         }
         assert_eq!(Email::parse("e", " A@B ").unwrap().into_inner(), "A@B");
     }

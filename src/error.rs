@@ -1,10 +1,91 @@
-//! The one error type of the service layer, and the one place it becomes a GraphQL error.
+//! The codes of every error the server sends, the one error type of the service layer,
+//! and the one place it becomes a GraphQL error. A request-level error (the document did
+//! not run) is a [`request_error`]; a field's error is an [`AppError`]; both carry an
+//! [`ErrorCode`], never a code typed as a string.
 
 use async_graphql::ErrorExtensions;
+use axum::http::StatusCode;
 use sea_orm::sqlx::error::DatabaseError;
 use sea_orm::sqlx::sqlite::SqliteError;
 use sea_orm::{DbErr, RuntimeErr, SqlErr};
 use uuid::Uuid;
+
+/// Declares [`ErrorCode`] and its list of every code, from one list: a code added here is
+/// in `ALL`, which the README's check reads.
+macro_rules! error_codes {
+    ($($(#[$doc:meta])* $variant:ident = $code:literal,)*) => {
+        /// `extensions.code`: what a client can branch on. The README's Errors table lists
+        /// exactly these (a test checks).
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+        pub enum ErrorCode {
+            $($(#[$doc])* $variant,)*
+        }
+
+        impl ErrorCode {
+            pub const ALL: &[ErrorCode] = &[$(ErrorCode::$variant),*];
+
+            pub const fn as_str(self) -> &'static str {
+                match self {
+                    $(ErrorCode::$variant => $code,)*
+                }
+            }
+        }
+    };
+}
+
+error_codes! {
+    /// An argument the client can fix, a document that does not parse or validate, or a
+    /// request over a limit.
+    BadUserInput = "BAD_USER_INPUT",
+    NotFound = "NOT_FOUND",
+    Conflict = "CONFLICT",
+    /// The operation needs the API token, and the request has none or a wrong one.
+    Unauthenticated = "UNAUTHENTICATED",
+    /// A write sent over GET.
+    MethodNotAllowed = "METHOD_NOT_ALLOWED",
+    Timeout = "TIMEOUT",
+    /// An automatic persisted query's hash that this instance does not know yet.
+    PersistedQueryNotFound = "PERSISTED_QUERY_NOT_FOUND",
+    /// With trusted documents, a document that is not one of them.
+    PersistedQueryNotInList = "PERSISTED_QUERY_NOT_IN_LIST",
+    /// Safe to retry: the database is away or busy.
+    ServiceUnavailable = "SERVICE_UNAVAILABLE",
+    InternalServerError = "INTERNAL_SERVER_ERROR",
+}
+
+impl ErrorCode {
+    /// The code an `extensions.code` names, if it is one of ours.
+    pub fn parse(code: &str) -> Option<Self> {
+        Self::ALL
+            .iter()
+            .copied()
+            .find(|known| known.as_str() == code)
+    }
+
+    /// The HTTP status of a request error with this code, for clients that accept
+    /// `application/graphql-response+json` (the others get 200, and so do field errors).
+    /// A write over GET is 405 whatever the media type.
+    pub fn http_status(self) -> StatusCode {
+        match self {
+            ErrorCode::Unauthenticated => StatusCode::UNAUTHORIZED,
+            ErrorCode::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
+            ErrorCode::Timeout => StatusCode::GATEWAY_TIMEOUT,
+            ErrorCode::InternalServerError => StatusCode::INTERNAL_SERVER_ERROR,
+            ErrorCode::BadUserInput
+            | ErrorCode::NotFound
+            | ErrorCode::Conflict
+            | ErrorCode::PersistedQueryNotFound
+            | ErrorCode::PersistedQueryNotInList
+            | ErrorCode::ServiceUnavailable => StatusCode::BAD_REQUEST,
+        }
+    }
+}
+
+impl From<ErrorCode> for async_graphql::Value {
+    fn from(code: ErrorCode) -> Self {
+        async_graphql::Value::from(code.as_str())
+    }
+}
 
 /// Deliberately not `Display`: async-graphql converts any `Display` error with `?` through
 /// a blanket impl that drops `extensions.code`. Without it, the only conversion is ours.
@@ -62,14 +143,14 @@ impl AppError {
         }
     }
 
-    pub fn code(&self) -> &'static str {
+    pub fn code(&self) -> ErrorCode {
         match self {
-            Self::BadUserInput { .. } => "BAD_USER_INPUT",
-            Self::NotFound { .. } => "NOT_FOUND",
-            Self::Conflict(_) => "CONFLICT",
-            Self::Unavailable(_) => "SERVICE_UNAVAILABLE",
-            Self::Timeout(_) => "TIMEOUT",
-            Self::Internal(_) => "INTERNAL_SERVER_ERROR",
+            Self::BadUserInput { .. } => ErrorCode::BadUserInput,
+            Self::NotFound { .. } => ErrorCode::NotFound,
+            Self::Conflict(_) => ErrorCode::Conflict,
+            Self::Unavailable(_) => ErrorCode::ServiceUnavailable,
+            Self::Timeout(_) => ErrorCode::Timeout,
+            Self::Internal(_) => ErrorCode::InternalServerError,
         }
     }
 }
@@ -171,7 +252,7 @@ impl From<AppError> for async_graphql::Error {
         {
             // The client sees only the generic message; the detail (SQL, driver text) is for
             // the operator.
-            tracing::error!(error = %source, code = err.code(), "database error");
+            tracing::error!(error = %source, code = err.code().as_str(), "database error");
         }
         async_graphql::Error::new(err.message()).extend_with(|_, ext| {
             ext.set("code", err.code());
@@ -188,10 +269,80 @@ impl From<AppError> for async_graphql::Error {
 
 /// An error about the request as a whole (refused before or instead of running it), with
 /// its `extensions.code`.
-pub fn request_error(message: impl Into<String>, code: &str) -> async_graphql::ServerError {
+pub fn request_error(message: impl Into<String>, code: ErrorCode) -> async_graphql::ServerError {
     let mut error = async_graphql::ServerError::new(message, None);
     let mut extensions = async_graphql::ErrorExtensionValues::default();
     extensions.set("code", code);
     error.extensions = Some(extensions);
     error
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeMap;
+
+    use super::ErrorCode;
+
+    /// The rows of the README's Errors table: each code with the rest of its row.
+    fn documented_codes() -> BTreeMap<String, String> {
+        let readme = include_str!("../README.md");
+        let (_, section) = readme
+            .split_once("\n## Errors\n")
+            .expect("an Errors section");
+        section
+            .lines()
+            .skip_while(|line| !line.starts_with('|'))
+            .take_while(|line| line.starts_with('|'))
+            .filter_map(|row| {
+                let (code, when) = row.strip_prefix("| `")?.split_once("` |")?;
+                Some((code.to_owned(), when.to_owned()))
+            })
+            .collect()
+    }
+
+    #[test]
+    fn the_readme_lists_every_code_and_no_other() {
+        let documented = documented_codes();
+        let listed: Vec<&str> = documented.keys().map(String::as_str).collect();
+        let mut codes: Vec<&str> = ErrorCode::ALL.iter().map(|code| code.as_str()).collect();
+        codes.sort_unstable();
+        assert_eq!(
+            listed, codes,
+            "the README's Errors table (left) and ErrorCode (right) differ"
+        );
+    }
+
+    /// The README gives each code's HTTP status as `HTTP nnn` in its row where it is not
+    /// 400 (the table's default), and no other status.
+    #[test]
+    fn the_readme_gives_each_codes_http_status() {
+        let documented = documented_codes();
+        for code in ErrorCode::ALL {
+            // A missing row is the other test's failure.
+            let Some(when) = documented.get(code.as_str()) else {
+                continue;
+            };
+            let given: Vec<u16> = when
+                .split("HTTP ")
+                .skip(1)
+                .filter_map(|after| after.get(..3)?.parse().ok())
+                .collect();
+            let status = code.http_status().as_u16();
+            let expected = if status == 400 { vec![] } else { vec![status] };
+            assert_eq!(
+                given,
+                expected,
+                "the README's row of {}: {when}",
+                code.as_str()
+            );
+        }
+    }
+
+    #[test]
+    fn codes_parse_back() {
+        for &code in ErrorCode::ALL {
+            assert_eq!(ErrorCode::parse(code.as_str()), Some(code));
+        }
+        assert_eq!(ErrorCode::parse("bad_user_input"), None);
+    }
 }

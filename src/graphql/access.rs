@@ -7,7 +7,7 @@ use async_graphql::ServerError;
 use async_graphql::parser::types::{DocumentOperations, ExecutableDocument, OperationType};
 
 use crate::auth::Caller;
-use crate::error::request_error;
+use crate::error::{ErrorCode, request_error};
 
 /// How a request arrived.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -17,9 +17,6 @@ pub enum Transport {
     Get,
     WebSocket,
 }
-
-/// The code of a write refused over GET; the HTTP layer answers it with 405.
-pub const WRITE_OVER_GET: &str = "METHOD_NOT_ALLOWED";
 
 /// Refuses the operation the request names if its caller may not run it; otherwise returns
 /// its name (from the document when the request does not give one) and type.
@@ -38,7 +35,7 @@ pub fn check(
     if writes && transport == Transport::Get {
         return Err(request_error(
             "mutations must be sent with POST",
-            WRITE_OVER_GET,
+            ErrorCode::MethodNotAllowed,
         ));
     }
     let allowed = if writes {
@@ -54,7 +51,7 @@ pub fn check(
         };
         return Err(request_error(
             format!("{what} need a valid `Authorization: Bearer <token>` header"),
-            "UNAUTHENTICATED",
+            ErrorCode::Unauthenticated,
         ));
     }
     Ok((name, kind))

@@ -14,8 +14,9 @@ use crate::auth::Caller;
 use crate::config::Limits;
 
 /// How many parsed documents are kept, and the longest query text kept: clients send the
-/// same few documents again and again, and parsing one took 3.5% of a 50-row page. The
-/// bound on the text bounds the cache's memory (at most 256 x 8 KiB of text).
+/// same few documents again and again, and parsing one was a measurable part of a 50-row
+/// page (the README's performance section has the figure). The bound on the text bounds
+/// the cache's memory (at most 256 x 8 KiB of text).
 const PARSED_CACHE_SIZE: usize = 256;
 const PARSED_CACHE_MAX_QUERY: usize = 8 * 1024;
 

@@ -19,7 +19,7 @@ use super::subscription::SubscriptionRoot;
 
 use crate::config::Limits;
 use crate::domain::MAX_PAGE_SIZE;
-use crate::error::request_error;
+use crate::error::{ErrorCode, request_error};
 
 /// The cost of a list field: each of its rows (its `first`, or the field's default) costs
 /// one plus what is selected on it. Scalar fields cost nothing, so the cost estimates the
@@ -99,7 +99,7 @@ pub fn too_costly(cost: usize, max_complexity: usize) -> ServerError {
             "the query could return up to {cost} rows, more than the {max_complexity} allowed \
              (each list counts its `first` times what it selects): ask for smaller pages"
         ),
-        "BAD_USER_INPUT",
+        ErrorCode::BadUserInput,
     )
 }
 
@@ -107,7 +107,7 @@ pub fn too_costly(cost: usize, max_complexity: usize) -> ServerError {
 /// or nested too deep. A document that only asks for the schema may nest deeper: tools'
 /// introspection queries do (GraphiQL's is 15 levels) and read no rows.
 pub fn check(document: &ExecutableDocument, limits: &Limits) -> Result<(), ServerError> {
-    let too_much = |message: String| request_error(message, "BAD_USER_INPUT");
+    let too_much = |message: String| request_error(message, ErrorCode::BadUserInput);
     let fields = document
         .operations
         .iter()

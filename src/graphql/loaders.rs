@@ -2,11 +2,13 @@
 //! never meets a stale cache), and each load batches all the parents of a GraphQL level
 //! into one SQL statement per distinct set of field arguments.
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 use std::hash::Hash;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 
-use async_graphql::dataloader::{DataLoader, HashMapCache, Loader};
+use async_graphql::dataloader::{CacheFactory, CacheStorage, DataLoader, Loader};
 use entity::user_plan::Role;
 use entity::{plan, user, user_plan};
 use sea_orm::DatabaseConnection;
@@ -15,8 +17,8 @@ use uuid::Uuid;
 
 use crate::db::{SQL_STATS, SqlStats};
 use crate::error::AppResult;
-use crate::service::links::{self, Side};
-use crate::service::tables::{self, KeysetRow};
+use crate::service::keyset::{self, KeysetRow};
+use crate::service::memberships::{self, Side};
 
 /// The arguments of a nested list field; part of every list key, so `plans(role: ADMIN)`
 /// and `plans` in one request are loaded separately and both right.
@@ -46,10 +48,12 @@ pub struct MembershipsOf(pub Side, pub Uuid, pub ListArgs);
 
 /// `User.planCount` and `Plan.userCount`
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub struct LinkCount(pub Side, pub Uuid);
+pub struct MembershipCount(pub Side, pub Uuid);
 
 pub struct SqlLoader {
     db: DatabaseConnection,
+    /// The loader's cache, for [`forget_all`]: DataLoader does not hand its cache out.
+    cache: ForgettingCache,
 }
 
 /// Above this many parents a level is split into several statements: it keeps the bound
@@ -57,26 +61,110 @@ pub struct SqlLoader {
 const MAX_BATCH: usize = 10_000;
 
 /// A request's loader. Its cache is what the prefetch feeds.
-pub type RequestLoader = DataLoader<SqlLoader, HashMapCache>;
+pub type RequestLoader = DataLoader<SqlLoader, ForgettingCache>;
 
 /// The loader for one request. Its batch tasks run in the request's [`SQL_STATS`] scope, so
 /// their statements are counted for this request.
 pub fn for_request(db: DatabaseConnection, stats: Arc<SqlStats>) -> RequestLoader {
     // The batch runs in the request's log span too, so its errors carry the request id.
     let spawn = move |batch| tokio::spawn(SQL_STATS.scope(stats.clone(), batch).in_current_span());
-    DataLoader::with_cache(SqlLoader { db }, spawn, HashMapCache::default())
-        .max_batch_size(MAX_BATCH)
+    let cache = ForgettingCache::default();
+    let loader = SqlLoader {
+        db,
+        cache: cache.clone(),
+    };
+    DataLoader::with_cache(loader, spawn, cache).max_batch_size(MAX_BATCH)
 }
 
-/// Forgets everything loaded so far in this request: called before each mutation, so what
-/// it returns is read after its change.
+/// Forgets everything loaded so far in this request, whatever its key type: called before
+/// each mutation, so what it returns is read after its change.
 pub fn forget_all(loader: &RequestLoader) {
-    loader.clear::<UserById>();
-    loader.clear::<PlanById>();
-    loader.clear::<PlansOfUser>();
-    loader.clear::<UsersOfPlan>();
-    loader.clear::<MembershipsOf>();
-    loader.clear::<LinkCount>();
+    loader.loader().cache.forget_all();
+}
+
+/// A loader's cache, one map per key type as async-graphql's `HashMapCache`, that forgets
+/// every key type at once. DataLoader's own `clear` empties one key type, so forgetting
+/// everything would need a list of them, which a new loader could be missing from. Here
+/// each map empties itself when it sees that the generation moved on.
+#[derive(Clone, Default)]
+pub struct ForgettingCache {
+    generation: Arc<AtomicU64>,
+}
+
+impl ForgettingCache {
+    fn forget_all(&self) {
+        self.generation.fetch_add(1, Ordering::Release);
+    }
+}
+
+impl CacheFactory for ForgettingCache {
+    fn create<K, V>(&self) -> Box<dyn CacheStorage<Key = K, Value = V>>
+    where
+        K: Send + Sync + Clone + Eq + Hash + 'static,
+        V: Send + Sync + Clone + 'static,
+    {
+        Box::new(Generational {
+            generation: self.generation.clone(),
+            seen: self.generation.load(Ordering::Acquire),
+            map: HashMap::new(),
+        })
+    }
+}
+
+/// One key type's map, and the generation its entries belong to.
+struct Generational<K, V> {
+    generation: Arc<AtomicU64>,
+    seen: u64,
+    map: HashMap<K, V>,
+}
+
+impl<K, V> Generational<K, V> {
+    fn is_current(&self) -> bool {
+        self.generation.load(Ordering::Acquire) == self.seen
+    }
+
+    /// The map, emptied first if [`ForgettingCache::forget_all`] was called since.
+    fn current(&mut self) -> &mut HashMap<K, V> {
+        let now = self.generation.load(Ordering::Acquire);
+        if now != self.seen {
+            self.map.clear();
+            self.seen = now;
+        }
+        &mut self.map
+    }
+}
+
+impl<K, V> CacheStorage for Generational<K, V>
+where
+    K: Send + Sync + Clone + Eq + Hash + 'static,
+    V: Send + Sync + Clone + 'static,
+{
+    type Key = K;
+    type Value = V;
+
+    fn get(&mut self, key: &K) -> Option<&V> {
+        self.current().get(key)
+    }
+
+    fn insert(&mut self, key: Cow<'_, K>, value: Cow<'_, V>) {
+        self.current().insert(key.into_owned(), value.into_owned());
+    }
+
+    fn remove(&mut self, key: &K) {
+        self.current().remove(key);
+    }
+
+    fn clear(&mut self) {
+        self.map.clear();
+    }
+
+    fn iter(&self) -> Box<dyn Iterator<Item = (&'_ K, &'_ V)> + '_> {
+        if self.is_current() {
+            Box::new(self.map.iter())
+        } else {
+            Box::new(std::iter::empty())
+        }
+    }
 }
 
 type LoadResult<K, V> = Result<HashMap<K, V>, async_graphql::Error>;
@@ -115,7 +203,7 @@ async fn by_ids<M: KeysetRow>(
     db: &DatabaseConnection,
     ids: Vec<Uuid>,
 ) -> AppResult<HashMap<Uuid, M>> {
-    let rows = tables::find_by_ids::<M>(db, &ids).await?;
+    let rows = keyset::find_by_ids::<M>(db, &ids).await?;
     Ok(rows.into_iter().map(|row| (row.id(), row)).collect())
 }
 
@@ -154,7 +242,7 @@ impl Loader<PlansOfUser> for SqlLoader {
             keys,
             |k| (k.1, k.0),
             |args, parents| async move {
-                links::linked_rows(&self.db, Side::User, &parents, args.first, args.role).await
+                memberships::far_ends(&self.db, Side::User, &parents, args.first, args.role).await
             },
         )
         .await
@@ -170,7 +258,7 @@ impl Loader<UsersOfPlan> for SqlLoader {
             keys,
             |k| (k.1, k.0),
             |args, parents| async move {
-                links::linked_rows(&self.db, Side::Plan, &parents, args.first, args.role).await
+                memberships::far_ends(&self.db, Side::Plan, &parents, args.first, args.role).await
             },
         )
         .await
@@ -186,23 +274,75 @@ impl Loader<MembershipsOf> for SqlLoader {
             keys,
             |k| ((k.0, k.2), k.1),
             |(side, args), parents| async move {
-                links::memberships(&self.db, side, &parents, args.first, args.role).await
+                memberships::join_rows(&self.db, side, &parents, args.first, args.role).await
             },
         )
         .await
     }
 }
 
-impl Loader<LinkCount> for SqlLoader {
+impl Loader<MembershipCount> for SqlLoader {
     type Value = i64;
     type Error = async_graphql::Error;
 
-    async fn load(&self, keys: &[LinkCount]) -> LoadResult<LinkCount, i64> {
+    async fn load(&self, keys: &[MembershipCount]) -> LoadResult<MembershipCount, i64> {
         load_grouped(
             keys,
             |k| (k.0, k.1),
-            |side, parents| async move { links::counts(&self.db, side, &parents).await },
+            |side, parents| async move { memberships::counts(&self.db, side, &parents).await },
         )
         .await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn forget_all_forgets_every_key_type() {
+        // A database without tables: a load that reaches it fails, so a load that succeeds
+        // was served from the cache.
+        let db = sea_orm::Database::connect("sqlite::memory:").await.unwrap();
+        let loader = for_request(db, Arc::default());
+        let (user, plan) = (Uuid::now_v7(), Uuid::now_v7());
+        let plans = PlansOfUser(
+            user,
+            ListArgs {
+                first: 5,
+                role: None,
+            },
+        );
+        loader.feed_one(MembershipCount(Side::User, user), 3).await;
+        loader.feed_one(plans, Vec::new()).await;
+        assert_eq!(
+            loader.load_one(MembershipCount(Side::User, user)).await,
+            Ok(Some(3))
+        );
+        assert_eq!(loader.load_one(plans).await, Ok(Some(Vec::new())));
+
+        forget_all(&loader);
+        assert!(
+            loader
+                .load_one(MembershipCount(Side::User, user))
+                .await
+                .is_err()
+        );
+        assert!(loader.load_one(plans).await.is_err());
+        assert!(loader.get_cached_values::<MembershipCount>().is_empty());
+
+        // What is fed afterwards is kept, until the next forget_all.
+        loader.feed_one(MembershipCount(Side::Plan, plan), 1).await;
+        assert_eq!(
+            loader.load_one(MembershipCount(Side::Plan, plan)).await,
+            Ok(Some(1))
+        );
+        forget_all(&loader);
+        assert!(
+            loader
+                .load_one(MembershipCount(Side::Plan, plan))
+                .await
+                .is_err()
+        );
     }
 }

@@ -10,9 +10,9 @@ use super::types::{
 use super::{db_for_write, events, prefetch};
 use crate::domain::{Description, Email, Name};
 use crate::error::AppError;
-use crate::service::links::{self, LinkChanges, Side};
+use crate::service::memberships::{self, MembershipChanges, Side};
 use crate::service::plans::{self, DescriptionChange};
-use crate::service::users;
+use crate::service::{PlanId, UserId, users};
 
 pub struct MutationRoot;
 
@@ -29,38 +29,26 @@ async fn plan_result(ctx: &Context<'_>, plan: plan::Model) -> Result<Plan> {
     Ok(Plan(plan))
 }
 
-async fn membership_result(ctx: &Context<'_>, link: user_plan::Model) -> Result<UserPlan> {
-    prefetch::memberships(ctx, std::slice::from_ref(&link), ctx.look_ahead()).await?;
-    Ok(UserPlan(link))
+async fn membership_result(ctx: &Context<'_>, row: user_plan::Model) -> Result<UserPlan> {
+    prefetch::memberships(ctx, std::slice::from_ref(&row), ctx.look_ahead()).await?;
+    Ok(UserPlan(row))
 }
 
-async fn user_links(
+async fn user_payload(
     ctx: &Context<'_>,
     user_id: Uuid,
-    changes: LinkChanges,
+    changes: MembershipChanges,
 ) -> Result<UserLinksPayload> {
-    prefetch::by_ids(
-        ctx,
-        Side::User,
-        vec![user_id],
-        ctx.look_ahead().field("user"),
-    )
-    .await?;
+    prefetch::payload(ctx, Side::User, user_id).await?;
     Ok(UserLinksPayload { user_id, changes })
 }
 
-async fn plan_links(
+async fn plan_payload(
     ctx: &Context<'_>,
     plan_id: Uuid,
-    changes: LinkChanges,
+    changes: MembershipChanges,
 ) -> Result<PlanLinksPayload> {
-    prefetch::by_ids(
-        ctx,
-        Side::Plan,
-        vec![plan_id],
-        ctx.look_ahead().field("plan"),
-    )
-    .await?;
+    prefetch::payload(ctx, Side::Plan, plan_id).await?;
     Ok(PlanLinksPayload { plan_id, changes })
 }
 
@@ -110,14 +98,15 @@ impl MutationRoot {
             .transpose()?;
         user_result(
             ctx,
-            users::update(db_for_write(ctx)?, id, email, name).await?,
+            users::update(db_for_write(ctx)?, UserId(id), email, name).await?,
         )
         .await
     }
 
     /// Deletes the user and its memberships; returns the deleted id.
     async fn delete_user(&self, ctx: &Context<'_>, id: Uuid) -> Result<Uuid> {
-        Ok(links::delete_with_links(db_for_write(ctx)?, events(ctx)?, Side::User, id).await?)
+        let deleted = users::delete(db_for_write(ctx)?, events(ctx)?, UserId(id)).await?;
+        Ok(deleted.0)
     }
 
     async fn create_plan(&self, ctx: &Context<'_>, input: CreatePlanInput) -> Result<Plan> {
@@ -153,14 +142,15 @@ impl MutationRoot {
         };
         plan_result(
             ctx,
-            plans::update(db_for_write(ctx)?, id, name, description).await?,
+            plans::update(db_for_write(ctx)?, PlanId(id), name, description).await?,
         )
         .await
     }
 
     /// Deletes the plan and its memberships; returns the deleted id.
     async fn delete_plan(&self, ctx: &Context<'_>, id: Uuid) -> Result<Uuid> {
-        Ok(links::delete_with_links(db_for_write(ctx)?, events(ctx)?, Side::Plan, id).await?)
+        let deleted = plans::delete(db_for_write(ctx)?, events(ctx)?, PlanId(id)).await?;
+        Ok(deleted.0)
     }
 
     /// Links a user to a plan (role defaults to MEMBER); CONFLICT if they are linked.
@@ -170,15 +160,15 @@ impl MutationRoot {
         input: CreateUserPlanInput,
     ) -> Result<UserPlan> {
         let role = role_or_member(input.role);
-        let link = links::create_link(
+        let row = memberships::create(
             db_for_write(ctx)?,
             events(ctx)?,
-            input.user_id,
-            input.plan_id,
+            UserId(input.user_id),
+            PlanId(input.plan_id),
             role,
         )
         .await?;
-        membership_result(ctx, link).await
+        membership_result(ctx, row).await
     }
 
     /// Changes the role of an existing membership.
@@ -189,15 +179,15 @@ impl MutationRoot {
         plan_id: Uuid,
         role: MembershipRole,
     ) -> Result<UserPlan> {
-        let link = links::update_link_role(
+        let row = memberships::update_role(
             db_for_write(ctx)?,
             events(ctx)?,
-            user_id,
-            plan_id,
+            UserId(user_id),
+            PlanId(plan_id),
             role.into(),
         )
         .await?;
-        membership_result(ctx, link).await
+        membership_result(ctx, row).await
     }
 
     /// Removes a membership; returns the row as it was.
@@ -208,7 +198,13 @@ impl MutationRoot {
         plan_id: Uuid,
     ) -> Result<UserPlan> {
         Ok(UserPlan(
-            links::delete_link(db_for_write(ctx)?, events(ctx)?, user_id, plan_id).await?,
+            memberships::delete(
+                db_for_write(ctx)?,
+                events(ctx)?,
+                UserId(user_id),
+                PlanId(plan_id),
+            )
+            .await?,
         ))
     }
 
@@ -220,7 +216,7 @@ impl MutationRoot {
         plan_ids: Vec<Uuid>,
         role: Option<MembershipRole>,
     ) -> Result<UserLinksPayload> {
-        let changes = links::append(
+        let changes = memberships::add(
             db_for_write(ctx)?,
             events(ctx)?,
             Side::User,
@@ -229,7 +225,7 @@ impl MutationRoot {
             role_or_member(role),
         )
         .await?;
-        user_links(ctx, user_id, changes).await
+        user_payload(ctx, user_id, changes).await
     }
 
     /// Removes plans from the user; plans it is not in are reported unchanged.
@@ -239,7 +235,7 @@ impl MutationRoot {
         user_id: Uuid,
         plan_ids: Vec<Uuid>,
     ) -> Result<UserLinksPayload> {
-        let changes = links::remove(
+        let changes = memberships::remove(
             db_for_write(ctx)?,
             events(ctx)?,
             Side::User,
@@ -247,7 +243,7 @@ impl MutationRoot {
             capped(ctx, "planIds", plan_ids)?,
         )
         .await?;
-        user_links(ctx, user_id, changes).await
+        user_payload(ctx, user_id, changes).await
     }
 
     /// Makes the user's plans exactly `planIds`. With `expectedPlanIds`, CONFLICT unless
@@ -261,7 +257,7 @@ impl MutationRoot {
         expected_plan_ids: Option<Vec<Uuid>>,
     ) -> Result<UserLinksPayload> {
         let role = role_or_member(role);
-        let changes = links::replace(
+        let changes = memberships::set(
             db_for_write(ctx)?,
             events(ctx)?,
             Side::User,
@@ -273,7 +269,7 @@ impl MutationRoot {
                 .transpose()?,
         )
         .await?;
-        user_links(ctx, user_id, changes).await
+        user_payload(ctx, user_id, changes).await
     }
 
     /// Appends users to the plan (existing links are kept as they are).
@@ -284,7 +280,7 @@ impl MutationRoot {
         user_ids: Vec<Uuid>,
         role: Option<MembershipRole>,
     ) -> Result<PlanLinksPayload> {
-        let changes = links::append(
+        let changes = memberships::add(
             db_for_write(ctx)?,
             events(ctx)?,
             Side::Plan,
@@ -293,7 +289,7 @@ impl MutationRoot {
             role_or_member(role),
         )
         .await?;
-        plan_links(ctx, plan_id, changes).await
+        plan_payload(ctx, plan_id, changes).await
     }
 
     /// Removes users from the plan; users not in it are reported unchanged.
@@ -303,7 +299,7 @@ impl MutationRoot {
         plan_id: Uuid,
         user_ids: Vec<Uuid>,
     ) -> Result<PlanLinksPayload> {
-        let changes = links::remove(
+        let changes = memberships::remove(
             db_for_write(ctx)?,
             events(ctx)?,
             Side::Plan,
@@ -311,7 +307,7 @@ impl MutationRoot {
             capped(ctx, "userIds", user_ids)?,
         )
         .await?;
-        plan_links(ctx, plan_id, changes).await
+        plan_payload(ctx, plan_id, changes).await
     }
 
     /// Makes the plan's users exactly `userIds`. With `expectedUserIds`, CONFLICT unless
@@ -325,7 +321,7 @@ impl MutationRoot {
         expected_user_ids: Option<Vec<Uuid>>,
     ) -> Result<PlanLinksPayload> {
         let role = role_or_member(role);
-        let changes = links::replace(
+        let changes = memberships::set(
             db_for_write(ctx)?,
             events(ctx)?,
             Side::Plan,
@@ -337,6 +333,6 @@ impl MutationRoot {
                 .transpose()?,
         )
         .await?;
-        plan_links(ctx, plan_id, changes).await
+        plan_payload(ctx, plan_id, changes).await
     }
 }

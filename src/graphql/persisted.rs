@@ -12,13 +12,10 @@ use async_graphql::{Request, ServerError};
 use sha2::{Digest, Sha256};
 
 use crate::BoxError;
-use crate::error::request_error;
+use crate::error::{ErrorCode, request_error};
 
 /// How many automatically persisted queries an instance remembers.
 pub const APQ_CACHE_SIZE: usize = 1024;
-
-/// What clients are told when a hash names no document they may run.
-pub const NOT_IN_LIST: &str = "PERSISTED_QUERY_NOT_IN_LIST";
 
 /// The documents of a trusted-documents manifest, parsed once at start-up.
 #[derive(Clone)]
@@ -114,7 +111,7 @@ impl PersistedDocuments {
                     }
                     None => Err(request_error(
                         "this server runs only its trusted documents, and this is not one of them",
-                        NOT_IN_LIST,
+                        ErrorCode::PersistedQueryNotInList,
                     )),
                 }
             }
@@ -125,7 +122,7 @@ impl PersistedDocuments {
                 if request.query.is_empty() {
                     let document = cache.get(hash).await.ok_or_else(|| {
                         // The message is what Apollo's clients look for.
-                        request_error("PersistedQueryNotFound", "PERSISTED_QUERY_NOT_FOUND")
+                        request_error("PersistedQueryNotFound", ErrorCode::PersistedQueryNotFound)
                     })?;
                     request.set_parsed_query(document);
                     return Ok(true);
@@ -133,7 +130,7 @@ impl PersistedDocuments {
                 if sha256_hex(&request.query) != hash {
                     return Err(request_error(
                         "extensions.persistedQuery.sha256Hash is not the sha256 of the query",
-                        "BAD_USER_INPUT",
+                        ErrorCode::BadUserInput,
                     ));
                 }
                 let document = request.parsed_query()?.clone();
@@ -155,7 +152,7 @@ fn persisted_hash(request: &Request) -> Result<Option<String>, ServerError> {
     let Some(value) = request.extensions.get("persistedQuery") else {
         return Ok(None);
     };
-    let bad = |message: &str| request_error(message, "BAD_USER_INPUT");
+    let bad = |message: &str| request_error(message, ErrorCode::BadUserInput);
     let persisted: PersistedQuery = async_graphql::from_value(value.clone())
         .map_err(|_| bad("extensions.persistedQuery needs a version and a sha256Hash"))?;
     if persisted.version != 1 {

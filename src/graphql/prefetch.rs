@@ -15,12 +15,83 @@ use entity::{plan, user, user_plan};
 use uuid::Uuid;
 
 use super::loaders::{
-    LinkCount, ListArgs, MembershipsOf, PlanById, PlansOfUser, UserById, UsersOfPlan,
+    ListArgs, MembershipCount, MembershipsOf, PlanById, PlansOfUser, UserById, UsersOfPlan,
 };
 use super::types::MembershipRole;
 use super::{db, loader};
-use crate::service::links::{self, Side};
-use crate::service::tables::{self, KeysetRow};
+use crate::service::keyset::{self, KeysetRow};
+use crate::service::memberships::{self, Side};
+
+/// The GraphQL names of the fields this walk looks ahead for on one side's objects, which
+/// must be the resolvers' names. async-graphql takes a field's name from its method or a
+/// `#[graphql(name = "...")]` literal, never from a constant, so the resolvers cannot share
+/// these: the test `every_name_is_a_field_of_the_schema` checks each against the schema.
+struct Names {
+    /// The other side's objects (`User.plans`).
+    list: &'static str,
+    /// Their number (`User.planCount`).
+    count: &'static str,
+    /// The join rows (`User.memberships`).
+    memberships: &'static str,
+    /// A join row's object of this side (`UserPlan.user`).
+    from_membership: &'static str,
+    /// A membership mutation's payload's object of this side (`UserLinksPayload.user`).
+    from_payload: &'static str,
+}
+
+fn names(side: Side) -> &'static Names {
+    match side {
+        Side::User => &Names {
+            list: "plans",
+            count: "planCount",
+            memberships: "memberships",
+            from_membership: "user",
+            from_payload: "user",
+        },
+        Side::Plan => &Names {
+            list: "users",
+            count: "userCount",
+            memberships: "memberships",
+            from_membership: "plan",
+            from_payload: "plan",
+        },
+    }
+}
+
+/// The arguments of every nested list (`plans`, `users`, `memberships`): `first`, `role`.
+const LIST_ARGUMENTS: [&str; 2] = ["first", "role"];
+
+/// A connection's ways to its nodes: `nodes`, and `node` of each of its `edges`.
+struct ConnectionNames {
+    nodes: &'static str,
+    edges: &'static str,
+    node: &'static str,
+}
+
+const CONNECTION: ConnectionNames = ConnectionNames {
+    nodes: "nodes",
+    edges: "edges",
+    node: "node",
+};
+
+/// What a connection field selects on its nodes, through `nodes` and `edges { node }`.
+pub fn connection_nodes<'a>(ctx: &'a Context<'_>) -> Lookahead<'a> {
+    let selection = ctx.look_ahead();
+    let mut fields = selection.field(CONNECTION.nodes).selection_fields();
+    fields.extend(
+        selection
+            .field(CONNECTION.edges)
+            .field(CONNECTION.node)
+            .selection_fields(),
+    );
+    Lookahead::try_from(&fields[..]).unwrap_or_else(|()| selection.field(CONNECTION.nodes))
+}
+
+/// The user or plan of a membership mutation's payload, and its nested fields.
+pub async fn payload(ctx: &Context<'_>, side: Side, id: Uuid) -> Result<()> {
+    let selection = ctx.look_ahead().field(names(side).from_payload);
+    by_ids(ctx, side, vec![id], selection).await
+}
 
 /// Users already loaded (their ids), and what the query selects on them.
 pub async fn users(ctx: &Context<'_>, ids: Vec<Uuid>, selection: Lookahead<'_>) -> Result<()> {
@@ -39,7 +110,7 @@ pub async fn memberships(
     selection: Lookahead<'_>,
 ) -> Result<()> {
     for side in [Side::User, Side::Plan] {
-        let end = selection.field(side_name(side));
+        let end = selection.field(names(side).from_membership);
         if end.exists() {
             let ids: BTreeSet<Uuid> = rows
                 .iter()
@@ -67,16 +138,13 @@ fn level<'a>(
             return Ok(());
         }
         let (db, loader) = (db(ctx)?, loader(ctx)?);
-        let (list_field, count_field) = match side {
-            Side::User => ("plans", "planCount"),
-            Side::Plan => ("users", "userCount"),
-        };
+        let names = names(side);
 
-        for (args, next) in by_arguments(selection.field(list_field)) {
+        for (args, next) in by_arguments(selection.field(names.list)) {
             let children = match side {
                 Side::User => {
                     let mut found =
-                        links::linked_rows::<plan::Model>(db, side, &ids, args.first, args.role)
+                        memberships::far_ends::<plan::Model>(db, side, &ids, args.first, args.role)
                             .await?;
                     let children = child_ids(found.values().flatten().map(|row| row.id));
                     let entries = ids
@@ -87,7 +155,7 @@ fn level<'a>(
                 }
                 Side::Plan => {
                     let mut found =
-                        links::linked_rows::<user::Model>(db, side, &ids, args.first, args.role)
+                        memberships::far_ends::<user::Model>(db, side, &ids, args.first, args.role)
                             .await?;
                     let children = child_ids(found.values().flatten().map(|row| row.id));
                     let entries = ids
@@ -100,8 +168,8 @@ fn level<'a>(
             level(ctx, side.other(), children, next).await?;
         }
 
-        for (args, next) in by_arguments(selection.field("memberships")) {
-            let mut found = links::memberships(db, side, &ids, args.first, args.role).await?;
+        for (args, next) in by_arguments(selection.field(names.memberships)) {
+            let mut found = memberships::join_rows(db, side, &ids, args.first, args.role).await?;
             let rows: Vec<user_plan::Model> = found.values().flatten().cloned().collect();
             let entries = ids.iter().map(|&id| {
                 (
@@ -113,11 +181,11 @@ fn level<'a>(
             memberships(ctx, &rows, next).await?;
         }
 
-        if selection.field(count_field).exists() {
-            let found = links::counts(db, side, &ids).await?;
+        if selection.field(names.count).exists() {
+            let found = memberships::counts(db, side, &ids).await?;
             let entries = ids.iter().map(|&id| {
                 (
-                    LinkCount(side, id),
+                    MembershipCount(side, id),
                     found.get(&id).copied().unwrap_or_default(),
                 )
             });
@@ -141,7 +209,7 @@ pub async fn by_ids(
     let (db, loader) = (db(ctx)?, loader(ctx)?);
     match side {
         Side::User => {
-            let rows = tables::find_by_ids::<user::Model>(db, &ids).await?;
+            let rows = keyset::find_by_ids::<user::Model>(db, &ids).await?;
             loader
                 .feed_many(
                     rows.iter()
@@ -151,7 +219,7 @@ pub async fn by_ids(
                 .await;
         }
         Side::Plan => {
-            let rows = tables::find_by_ids::<plan::Model>(db, &ids).await?;
+            let rows = keyset::find_by_ids::<plan::Model>(db, &ids).await?;
             loader
                 .feed_many(
                     rows.iter()
@@ -188,8 +256,9 @@ fn list_args(field: &SelectionField<'_>) -> Option<ListArgs> {
             .find(|(argument, _)| argument.as_str() == name)
             .map(|(_, value)| value.clone())
     };
-    let first = <Option<i32>>::parse(argument("first")).ok()?;
-    let role = <Option<MembershipRole>>::parse(argument("role")).ok()?;
+    let [first, role] = LIST_ARGUMENTS;
+    let first = <Option<i32>>::parse(argument(first)).ok()?;
+    let role = <Option<MembershipRole>>::parse(argument(role)).ok()?;
     ListArgs::parse(first, role).ok()
 }
 
@@ -197,10 +266,5 @@ fn child_ids(ids: impl Iterator<Item = Uuid>) -> Vec<Uuid> {
     ids.collect::<BTreeSet<_>>().into_iter().collect()
 }
 
-/// The field of a membership that leads to this side's object.
-fn side_name(side: Side) -> &'static str {
-    match side {
-        Side::User => "user",
-        Side::Plan => "plan",
-    }
-}
+#[cfg(test)]
+mod tests;

@@ -1,4 +1,4 @@
-use async_graphql::{Context, Lookahead, Object, Result};
+use async_graphql::{Context, Object, Result};
 use entity::{plan, user};
 use uuid::Uuid;
 
@@ -8,8 +8,9 @@ use super::types::{
 };
 use super::{db, prefetch};
 use crate::domain::DEFAULT_CONNECTION_PAGE_SIZE;
-use crate::service::links::{self, Side};
-use crate::service::tables::{self, Ordering, PageArgs};
+use crate::service::keyset::{self, Ordering, PageArgs};
+use crate::service::memberships::{self, Side};
+use crate::service::{PlanId, UserId};
 
 pub struct QueryRoot;
 
@@ -34,11 +35,11 @@ impl QueryRoot {
         user_id: Uuid,
         plan_id: Uuid,
     ) -> Result<Option<UserPlan>> {
-        let link = links::find_link(db(ctx)?, user_id, plan_id).await?;
-        if let Some(link) = &link {
-            prefetch::memberships(ctx, std::slice::from_ref(link), ctx.look_ahead()).await?;
+        let row = memberships::find(db(ctx)?, UserId(user_id), PlanId(plan_id)).await?;
+        if let Some(row) = &row {
+            prefetch::memberships(ctx, std::slice::from_ref(row), ctx.look_ahead()).await?;
         }
-        Ok(link.map(UserPlan))
+        Ok(row.map(UserPlan))
     }
 
     /// Users, a page at a time (Relay cursor connection). `first`/`last` default to 50 and
@@ -68,9 +69,9 @@ impl QueryRoot {
             last,
             before,
         };
-        let page = tables::fetch_page::<user::Model>(db(ctx)?, &filter, ordering, &args).await?;
+        let page = keyset::fetch_page::<user::Model>(db(ctx)?, &filter, ordering, &args).await?;
         let ids = page.rows.iter().map(|row| row.id).collect();
-        prefetch::users(ctx, ids, node_selection(ctx)).await?;
+        prefetch::users(ctx, ids, prefetch::connection_nodes(ctx)).await?;
         Ok(Connection::new(page, filter))
     }
 
@@ -101,17 +102,9 @@ impl QueryRoot {
             last,
             before,
         };
-        let page = tables::fetch_page::<plan::Model>(db(ctx)?, &filter, ordering, &args).await?;
+        let page = keyset::fetch_page::<plan::Model>(db(ctx)?, &filter, ordering, &args).await?;
         let ids = page.rows.iter().map(|row| row.id).collect();
-        prefetch::plans(ctx, ids, node_selection(ctx)).await?;
+        prefetch::plans(ctx, ids, prefetch::connection_nodes(ctx)).await?;
         Ok(Connection::new(page, filter))
     }
-}
-
-/// What a connection field selects on its nodes, through `nodes` and `edges { node }`.
-fn node_selection<'a>(ctx: &'a Context<'_>) -> Lookahead<'a> {
-    let selection = ctx.look_ahead();
-    let mut fields = selection.field("nodes").selection_fields();
-    fields.extend(selection.field("edges").field("node").selection_fields());
-    Lookahead::try_from(&fields[..]).unwrap_or_else(|()| selection.field("nodes"))
 }

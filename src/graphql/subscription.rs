@@ -6,6 +6,7 @@ use uuid::Uuid;
 
 use super::events;
 use super::types::MembershipRole;
+use crate::error::ErrorCode;
 use crate::service::events as service;
 
 /// What happened to a membership.
@@ -89,7 +90,7 @@ impl SubscriptionRoot {
                                 "this subscription fell {missed} events behind and was closed; \
                              subscribe again and reload what you display"
                             ))
-                            .extend_with(|_, ext| ext.set("code", "SERVICE_UNAVAILABLE"));
+                            .extend_with(|_, ext| ext.set("code", ErrorCode::ServiceUnavailable));
                             return Some((Err(error), None));
                         }
                         Err(RecvError::Closed) => return None,

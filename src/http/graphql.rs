@@ -13,8 +13,8 @@ use tracing::Instrument;
 
 use super::AppState;
 use super::operation::{execute, first_code, request_span, with_request_id};
-use crate::error::request_error;
-use crate::graphql::access::{Transport, WRITE_OVER_GET};
+use crate::error::{ErrorCode, request_error};
+use crate::graphql::access::Transport;
 
 /// The header that carries a request's id, both ways.
 pub const REQUEST_ID: &str = "x-request-id";
@@ -186,7 +186,7 @@ impl Reply {
 
     /// A request refused before it ran: a GraphQL-shaped error with this status.
     fn refusal(&self, status: StatusCode, message: &str) -> axum::response::Response {
-        let mut error = request_error(message, "BAD_USER_INPUT");
+        let mut error = request_error(message, ErrorCode::BadUserInput);
         with_request_id(&mut error, self.request_id.to_str().unwrap_or_default());
         self.json(status, &serde_json::json!({ "errors": [error] }))
     }
@@ -198,12 +198,10 @@ impl Reply {
             && response.errors.iter().all(|error| error.path.is_empty());
         let status = match first_code(&response) {
             // Whatever the media type: a write over GET is the wrong method.
-            Some(WRITE_OVER_GET) => StatusCode::METHOD_NOT_ALLOWED,
+            Some(code @ ErrorCode::MethodNotAllowed) => code.http_status(),
             _ if !request_error || !self.graphql_response => StatusCode::OK,
-            Some("UNAUTHENTICATED") => StatusCode::UNAUTHORIZED,
-            Some("TIMEOUT") => StatusCode::GATEWAY_TIMEOUT,
-            Some("INTERNAL_SERVER_ERROR") => StatusCode::INTERNAL_SERVER_ERROR,
-            _ => StatusCode::BAD_REQUEST,
+            Some(code) => code.http_status(),
+            None => StatusCode::BAD_REQUEST,
         };
         let mut http = if request_error {
             let mut body = serde_json::json!({ "errors": response.errors });

@@ -60,7 +60,9 @@ pub struct AppState {
 }
 
 impl AppState {
-    /// The schema is built here once, not per request.
+    /// The schema is built here once, not per request. Starts nothing: the PostgreSQL
+    /// LISTEN task ([`Events::listener`]) and the metrics recorder are the caller's to
+    /// start ([`crate::app::Application::build`]).
     pub fn new(db: DatabaseConnection, args: &ServeArgs) -> Result<Self, BoxError> {
         let events = Events::for_database(&db);
         let trusted = args
@@ -76,7 +78,6 @@ impl AppState {
             Some(trusted) => OperationLabels::listed(trusted.operation_names()),
             None => OperationLabels::first_seen(),
         };
-        crate::metrics::install();
         let schema = schema::build(db.clone(), events.clone(), &args.limits);
         Ok(Self {
             field_types: Arc::new(FieldTypes::of_sdl(&schema.sdl())),

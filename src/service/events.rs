@@ -1,7 +1,7 @@
-//! Membership events: every committed link change, delivered to the subscribers of every
-//! server instance.
+//! Membership events: every committed membership change, delivered to the subscribers of
+//! every server instance.
 //!
-//! One design, two transports. Each write hands its events to the [`Transport`] twice:
+//! One design, two publishers. Each write hands its events to the [`Publisher`] twice:
 //! inside its transaction, and after the commit. PostgreSQL sends them with NOTIFY inside
 //! the transaction (so they are delivered if and only if it commits, to every instance
 //! LISTENing on the database); SQLite, which only one process uses, broadcasts them after
@@ -45,19 +45,19 @@ impl EventKind {
     }
 }
 
-/// One changed link.
+/// One changed membership.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct MembershipEvent {
     pub kind: EventKind,
     pub user_id: Uuid,
     pub plan_id: Uuid,
-    /// The link's role after the change; none for a removed link.
+    /// The role after the change; none for a removed membership.
     pub role: Option<Role>,
     pub at: DateTime<Utc>,
 }
 
 /// How events leave a writing transaction.
-pub trait Transport: Send + Sync {
+pub trait Publisher: Send + Sync {
     /// Inside the transaction that made the change, as part of it.
     fn stage<'a>(
         &'a self,
@@ -79,37 +79,46 @@ const EVENTS_PER_NOTIFICATION: usize = 80;
 /// the largest single change (a `set*` of 10,000 ids) with some to spare.
 const SUBSCRIBER_BUFFER: usize = 16_384;
 
-/// This instance's subscribers and the transport that feeds them.
+/// This instance's subscribers and the publisher that feeds them.
 #[derive(Clone)]
 pub struct Events {
     sender: broadcast::Sender<MembershipEvent>,
-    transport: Arc<dyn Transport>,
+    publisher: Arc<dyn Publisher>,
     shutdown: watch::Sender<bool>,
 }
 
 impl Events {
-    /// The transport that fits the database; on PostgreSQL, also starts listening.
+    /// The publisher that fits the database. On PostgreSQL nothing arrives until the
+    /// task of [`Events::listener`] runs.
     pub fn for_database(db: &DatabaseConnection) -> Self {
         let (sender, _) = broadcast::channel(SUBSCRIBER_BUFFER);
         let shutdown = watch::channel(false).0;
-        let transport: Arc<dyn Transport> = match db.get_database_backend() {
-            DbBackend::Postgres => {
-                tokio::spawn(listen(db.clone(), sender.clone(), shutdown.subscribe()));
-                Arc::new(PostgresNotify)
-            }
+        let publisher: Arc<dyn Publisher> = match db.get_database_backend() {
+            DbBackend::Postgres => Arc::new(PostgresNotify),
             _ => Arc::new(InProcess {
                 sender: sender.clone(),
             }),
         };
         Self {
             sender,
-            transport,
+            publisher,
             shutdown,
         }
     }
 
-    pub fn transport(&self) -> &dyn Transport {
-        self.transport.as_ref()
+    /// On PostgreSQL, the task that LISTENs for the events of every instance (this one's
+    /// too) and hands them to this instance's subscribers, until [`Events::close`]; for the
+    /// caller to spawn. None on SQLite, where writes hand their events over themselves.
+    pub fn listener(
+        &self,
+        db: &DatabaseConnection,
+    ) -> Option<impl Future<Output = ()> + Send + 'static> {
+        (db.get_database_backend() == DbBackend::Postgres)
+            .then(|| listen(db.clone(), self.sender.clone(), self.shutdown.subscribe()))
+    }
+
+    pub fn publisher(&self) -> &dyn Publisher {
+        self.publisher.as_ref()
     }
 
     pub fn subscribe(&self) -> (broadcast::Receiver<MembershipEvent>, watch::Receiver<bool>) {
@@ -131,7 +140,7 @@ struct InProcess {
     sender: broadcast::Sender<MembershipEvent>,
 }
 
-impl Transport for InProcess {
+impl Publisher for InProcess {
     fn stage<'a>(
         &'a self,
         _txn: &'a sea_orm::DatabaseTransaction,
@@ -150,7 +159,7 @@ impl Transport for InProcess {
 
 struct PostgresNotify;
 
-impl Transport for PostgresNotify {
+impl Publisher for PostgresNotify {
     fn stage<'a>(
         &'a self,
         txn: &'a sea_orm::DatabaseTransaction,

@@ -2,14 +2,17 @@
 //! concern. Resolvers call these functions, never the ORM directly.
 
 pub mod events;
-pub mod links;
+mod ids;
+pub mod keyset;
+pub mod memberships;
 pub mod plans;
 pub mod rows;
 pub mod seed;
-pub mod tables;
 pub mod users;
 
 mod sql;
+
+pub use ids::{PlanId, UserId};
 
 use chrono::{DateTime, SubsecRound, Utc};
 

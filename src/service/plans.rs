@@ -4,9 +4,12 @@ use entity::plan;
 use sea_orm::{DatabaseConnection, DbBackend, Value};
 use uuid::Uuid;
 
+use super::events::Events;
+use super::keyset::{Filter, KeysetRow, SortKey, SortValue};
+use super::memberships::{self, Side};
 use super::rows::{self, Row};
 use super::sql::statement;
-use super::tables::{Filter, KeysetRow, SortKey, SortValue};
+use super::{PlanId, UserId};
 use crate::domain::{Description, Name, NameNeedle};
 use crate::error::{AppError, AppResult};
 
@@ -14,15 +17,34 @@ const TABLE: &str = "plans";
 
 impl KeysetRow for plan::Model {
     const TABLE: &'static str = TABLE;
+    type SortKey = PlanSortKey;
 
     fn id(&self) -> Uuid {
         self.id
     }
 
-    fn sort_value(&self, key: SortKey) -> SortValue {
+    fn sort_value(&self, key: PlanSortKey) -> SortValue {
         match key {
-            SortKey::Name | SortKey::Email => SortValue::Text(self.name.clone()),
-            SortKey::InsertedAt => SortValue::Time(self.inserted_at),
+            PlanSortKey::Name => SortValue::Text(self.name.clone()),
+            PlanSortKey::InsertedAt => SortValue::Time(self.inserted_at),
+        }
+    }
+}
+
+/// The orders plans can be listed in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PlanSortKey {
+    Name,
+    InsertedAt,
+}
+
+impl SortKey for PlanSortKey {
+    const INSERTED_AT: Self = PlanSortKey::InsertedAt;
+
+    fn column(self) -> &'static str {
+        match self {
+            PlanSortKey::Name => "name",
+            PlanSortKey::InsertedAt => "inserted_at",
         }
     }
 }
@@ -31,8 +53,8 @@ impl KeysetRow for plan::Model {
 pub struct PlanFilter {
     pub ids: Option<Vec<Uuid>>,
     pub name_contains: Option<NameNeedle>,
-    /// Only plans linked to this user.
-    pub user_id: Option<Uuid>,
+    /// Only the plans this user is a member of.
+    pub user_id: Option<UserId>,
 }
 
 impl PlanFilter {
@@ -89,7 +111,7 @@ pub enum DescriptionChange {
 
 pub async fn update(
     db: &DatabaseConnection,
-    id: Uuid,
+    id: PlanId,
     name: Option<Name>,
     description: DescriptionChange,
 ) -> AppResult<plan::Model> {
@@ -117,5 +139,12 @@ pub async fn update(
     let stmt = statement(db.get_database_backend(), &sql, values);
     rows::fetch_one(db, stmt)
         .await?
-        .ok_or_else(|| AppError::not_found("plan", vec![id]))
+        .ok_or_else(|| AppError::not_found("plan", vec![id.0]))
+}
+
+/// Deletes the plan and its memberships, announcing each removed membership; returns the
+/// deleted id. NOT_FOUND if there is no such plan.
+pub async fn delete(db: &DatabaseConnection, events: &Events, id: PlanId) -> AppResult<PlanId> {
+    memberships::delete_with_memberships(db, events, Side::Plan, id.0).await?;
+    Ok(id)
 }

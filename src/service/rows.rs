@@ -2,11 +2,11 @@
 //!
 //! sea-orm's derived `FromQueryResult` looks every column up by name: a SipHash of the name
 //! per column per row, then a type check, then the decode. On a nested page that was the
-//! largest single cost of a request (callgrind, Q1 of the benchmark: a fifth of the
-//! server's instructions went to `try_get` by name). Every statement here selects an
-//! explicit column list and reads it back by position instead, and on PostgreSQL, where
-//! every row of a result has the same column types, checks those types on the first row
-//! only (the checks were another 12% of Q2's instructions).
+//! largest single cost of a request (counted with callgrind; the README's performance
+//! section has the figures). Every statement here selects an explicit column list and reads
+//! it back by position instead, and on PostgreSQL, where every row of a result has the same
+//! column types, checks those types on the first row only (the checks per value were the
+//! next largest cost).
 
 use chrono::{DateTime, Utc};
 use entity::user_plan::Role;
@@ -95,7 +95,7 @@ impl<'a> Columns<'a> {
 
     /// Decodes the next column, a `timestamptz`. PostgreSQL sends one as a big-endian
     /// count of microseconds since 2000-01-01; sqlx's chrono decode gets there through
-    /// calendar arithmetic and a fixed offset, about 550 instructions a value (callgrind).
+    /// calendar arithmetic and a fixed offset, many times the work of this one addition.
     pub fn time(&mut self) -> Result<DateTime<Utc>, DbErr> {
         match self.row.try_as_pg_row() {
             Some(row) if !self.check_types => {

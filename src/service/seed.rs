@@ -9,17 +9,29 @@ use rand::{Rng, SeedableRng};
 use sea_orm::{ConnectionTrait, DatabaseConnection, TransactionTrait, Value};
 use uuid::Uuid;
 
+use super::keyset::{self, Filter};
 use super::sql::statement;
-use super::tables::{self, Filter};
 use crate::BoxError;
-use crate::config::SeedArgs;
 
 /// Rows per INSERT: 1,000 rows of at most 7 columns stay far below SQLite's 32,766 bound
 /// parameters per statement.
 const ROWS_PER_INSERT: usize = 1000;
 
-pub async fn run(db: &DatabaseConnection, args: &SeedArgs) -> Result<(), BoxError> {
-    let existing_users = tables::count::<user::Model>(db, &Filter::default())
+/// How much to seed.
+#[derive(Clone, Copy, Debug)]
+pub struct SeedSizes {
+    pub users: u32,
+    pub plans: u32,
+    pub links_per_user: u32,
+    /// The same seed gives the same rows.
+    pub seed: u64,
+}
+
+/// The `seed` command's arguments convert into the sizes (`From<&SeedArgs>`), so the
+/// command and tests pass theirs.
+pub async fn run(db: &DatabaseConnection, sizes: impl Into<SeedSizes>) -> Result<(), BoxError> {
+    let sizes: SeedSizes = sizes.into();
+    let existing_users = keyset::count::<user::Model>(db, &Filter::default())
         .await
         .map_err(|err| err.message())?;
     if existing_users > 0 {
@@ -28,14 +40,14 @@ pub async fn run(db: &DatabaseConnection, args: &SeedArgs) -> Result<(), BoxErro
                     memberships)"
             .into());
     }
-    if args.links_per_user > args.plans {
+    if sizes.links_per_user > sizes.plans {
         return Err("--links-per-user cannot exceed --plans".into());
     }
-    let mut rng = StdRng::seed_from_u64(args.seed);
+    let mut rng = StdRng::seed_from_u64(sizes.seed);
     // A fixed clock: the same seed gives the same ids and timestamps on every run.
     let epoch: DateTime<Utc> = "2025-01-01T00:00:00Z".parse().expect("valid timestamp");
-    let (users, plans) = (args.users as usize, args.plans as usize);
-    let links = users * args.links_per_user as usize;
+    let (users, plans) = (sizes.users as usize, sizes.plans as usize);
+    let links = users * sizes.links_per_user as usize;
     let progress = ProgressBar::new((users + plans + links) as u64).with_style(
         ProgressStyle::with_template("{msg:>6} [{bar:40}] {pos}/{len} rows ({per_sec})")
             .expect("valid template")
@@ -99,7 +111,7 @@ pub async fn run(db: &DatabaseConnection, args: &SeedArgs) -> Result<(), BoxErro
     progress.set_message("links");
     let mut link_rows = Vec::with_capacity(links);
     for (user_id, at) in &user_rows {
-        for plan in rand::seq::index::sample(&mut rng, plans, args.links_per_user as usize) {
+        for plan in rand::seq::index::sample(&mut rng, plans, sizes.links_per_user as usize) {
             // Mostly members, some admins, a few owners.
             let role = match rng.random_range(0..10) {
                 0 => "OWNER",
@@ -132,7 +144,7 @@ pub async fn run(db: &DatabaseConnection, args: &SeedArgs) -> Result<(), BoxErro
     progress.finish_with_message("done");
     println!(
         "seeded {users} users, {plans} plans and {links} links (seed {})",
-        args.seed
+        sizes.seed
     );
     Ok(())
 }

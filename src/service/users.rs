@@ -4,9 +4,12 @@ use entity::user;
 use sea_orm::{DatabaseConnection, DbBackend, Value};
 use uuid::Uuid;
 
+use super::events::Events;
+use super::keyset::{Filter, KeysetRow, SortKey, SortValue};
+use super::memberships::{self, Side};
 use super::rows::{self, Row};
 use super::sql::statement;
-use super::tables::{Filter, KeysetRow, SortKey, SortValue};
+use super::{PlanId, UserId};
 use crate::domain::{Email, EmailKey, Name, NameNeedle};
 use crate::error::{AppError, AppResult, is_unique_violation};
 
@@ -14,16 +17,37 @@ const TABLE: &str = "users";
 
 impl KeysetRow for user::Model {
     const TABLE: &'static str = TABLE;
+    type SortKey = UserSortKey;
 
     fn id(&self) -> Uuid {
         self.id
     }
 
-    fn sort_value(&self, key: SortKey) -> SortValue {
+    fn sort_value(&self, key: UserSortKey) -> SortValue {
         match key {
-            SortKey::Email => SortValue::Text(self.email.clone()),
-            SortKey::Name => SortValue::Text(self.name.clone()),
-            SortKey::InsertedAt => SortValue::Time(self.inserted_at),
+            UserSortKey::Email => SortValue::Text(self.email.clone()),
+            UserSortKey::Name => SortValue::Text(self.name.clone()),
+            UserSortKey::InsertedAt => SortValue::Time(self.inserted_at),
+        }
+    }
+}
+
+/// The orders users can be listed in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum UserSortKey {
+    Email,
+    Name,
+    InsertedAt,
+}
+
+impl SortKey for UserSortKey {
+    const INSERTED_AT: Self = UserSortKey::InsertedAt;
+
+    fn column(self) -> &'static str {
+        match self {
+            UserSortKey::Email => "email",
+            UserSortKey::Name => "name",
+            UserSortKey::InsertedAt => "inserted_at",
         }
     }
 }
@@ -33,8 +57,8 @@ pub struct UserFilter {
     pub ids: Option<Vec<Uuid>>,
     pub email: Option<EmailKey>,
     pub name_contains: Option<NameNeedle>,
-    /// Only users linked to this plan.
-    pub plan_id: Option<Uuid>,
+    /// Only the members of this plan.
+    pub plan_id: Option<PlanId>,
 }
 
 impl UserFilter {
@@ -85,7 +109,7 @@ pub async fn create(db: &DatabaseConnection, email: Email, name: Name) -> AppRes
 /// Changes the given fields (and `updated_at`); fields left out keep their value.
 pub async fn update(
     db: &DatabaseConnection,
-    id: Uuid,
+    id: UserId,
     email: Option<Email>,
     name: Option<Name>,
 ) -> AppResult<user::Model> {
@@ -110,7 +134,7 @@ pub async fn update(
     let email = email.map(|(_, email)| email).unwrap_or_default();
     returning_one(db, &sql, values, &email)
         .await?
-        .ok_or_else(|| AppError::not_found("user", vec![id]))
+        .ok_or_else(|| AppError::not_found("user", vec![id.0]))
 }
 
 /// Runs an INSERT or UPDATE ... RETURNING on `users`; a taken email is a CONFLICT, found
@@ -129,4 +153,11 @@ async fn returning_one(
             err.into()
         }
     })
+}
+
+/// Deletes the user and its memberships, announcing each removed membership; returns the
+/// deleted id. NOT_FOUND if there is no such user.
+pub async fn delete(db: &DatabaseConnection, events: &Events, id: UserId) -> AppResult<UserId> {
+    memberships::delete_with_memberships(db, events, Side::User, id.0).await?;
+    Ok(id)
 }

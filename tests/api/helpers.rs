@@ -141,30 +141,27 @@ pub async fn spawn_app_on(database: TestDatabase, options: &[&str]) -> TestApp {
     app
 }
 
-/// A server on an existing database (migrating it if needed).
+/// A server on an existing database (migrating it if needed), built as `userplan serve`
+/// builds it, on an ephemeral port.
 async fn start_server(database_url: &str, options: &[&str]) -> TestApp {
-    let args =
+    let mut args =
         userplan::config::ServeArgs::from_args(std::iter::once(&"--sql-stats").chain(options))
             .expect("arguments");
+    args.listen = "127.0.0.1:0".parse().expect("address");
     let recorder = userplan::db::StatementRecorder::default();
-    let server_db =
-        userplan::db::connect_for_serving_with(database_url, &args, Some(recorder.clone()))
-            .await
-            .expect("connect");
-    userplan::db::migrate(&server_db).await.expect("migrate");
-    let state = userplan::http::AppState::new(server_db, &args).expect("state");
-    let db = userplan::db::connect(database_url, None)
+    let server = userplan::app::Application::build_recording(database_url, &args, recorder.clone())
         .await
-        .expect("connect");
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("bind");
-    let address = listener.local_addr().expect("address");
+        .expect("build");
+    let address = server.address();
     tokio::spawn(async move {
-        axum::serve(listener, userplan::http::router(state))
+        server
+            .run_until_stopped(std::future::pending())
             .await
             .expect("serve")
     });
+    let db = userplan::db::connect(database_url, None)
+        .await
+        .expect("connect");
     TestApp {
         address,
         db,
@@ -323,13 +320,13 @@ impl TestApp {
     /// Rows written by the `seed` command's generator, straight to the database: for tests
     /// that need thousands.
     pub async fn seed(&self, seed: Seed) {
-        let args = userplan::config::SeedArgs {
+        let sizes = userplan::service::seed::SeedSizes {
             users: seed.users,
             plans: seed.plans,
             links_per_user: seed.memberships_per_user,
             seed: seed.random_seed,
         };
-        userplan::service::seed::run(&self.db, &args)
+        userplan::service::seed::run(&self.db, sizes)
             .await
             .expect("seed");
     }

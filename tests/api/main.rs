@@ -13,6 +13,7 @@ mod canonical_schema;
 mod cli;
 mod conformance;
 
+mod error_status;
 mod explain;
 mod faults;
 mod fuzz;

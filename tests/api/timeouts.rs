@@ -21,7 +21,7 @@ fn slow_plan() -> serde_json::Value {
 
 /// A transaction of the test's own that holds SQLite's write lock (`BEGIN IMMEDIATE`); on
 /// PostgreSQL a plain transaction, which takes no lock by itself.
-async fn sqlite_write_lock(app: &TestApp) -> DatabaseTransaction {
+pub async fn sqlite_write_lock(app: &TestApp) -> DatabaseTransaction {
     app.db
         .begin_with_options(TransactionOptions {
             sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),

@@ -3,7 +3,7 @@ use entity::{plan, user};
 
 use super::{Plan, User};
 use crate::graphql::db;
-use crate::service::tables::{self, Filter, KeysetRow, Page};
+use crate::service::keyset::{self, Filter, KeysetRow, Page};
 
 /// A model that is a node of a connection, and the GraphQL object it becomes.
 pub trait ConnectionNode: KeysetRow + Clone + Send + Sync + 'static {
@@ -44,12 +44,12 @@ pub struct PageInfo {
 
 /// One page of a keyset-paginated list, with the filter that made it so `totalCount` can
 /// count the same rows, a statement run only when the field is selected.
-pub struct Connection<M> {
+pub struct Connection<M: KeysetRow> {
     page: Page<M>,
     filter: Filter,
 }
 
-impl<M> Connection<M> {
+impl<M: KeysetRow> Connection<M> {
     pub fn new(page: Page<M>, filter: Filter) -> Self {
         Self { page, filter }
     }
@@ -95,6 +95,6 @@ where
 
     /// How many rows match the filter, across all pages.
     async fn total_count(&self, ctx: &Context<'_>) -> Result<i64> {
-        Ok(tables::count::<M>(db(ctx)?, &self.filter).await?)
+        Ok(keyset::count::<M>(db(ctx)?, &self.filter).await?)
     }
 }

@@ -4,9 +4,10 @@ use uuid::Uuid;
 use super::{MembershipRole, PlanSortField, SortDirection, UserSortField};
 use crate::domain::{EmailKey, NameNeedle};
 use crate::error::AppResult;
-use crate::service::plans::PlanFilter;
-use crate::service::tables::{Direction, Ordering, SortKey};
-use crate::service::users::UserFilter;
+use crate::service::keyset::{Direction, Ordering};
+use crate::service::plans::{PlanFilter, PlanSortKey};
+use crate::service::users::{UserFilter, UserSortKey};
+use crate::service::{PlanId, UserId};
 
 #[derive(InputObject, Default)]
 #[graphql(name = "UserFilter")]
@@ -30,7 +31,7 @@ impl UserFilterInput {
                 .map(|email| EmailKey::parse("filter.email", &email))
                 .transpose()?,
             name_contains: name_needle(self.name_contains)?,
-            plan_id: self.plan_id,
+            plan_id: self.plan_id.map(PlanId),
         })
     }
 }
@@ -56,7 +57,7 @@ impl PlanFilterInput {
         Ok(PlanFilter {
             ids: self.ids,
             name_contains: name_needle(self.name_contains)?,
-            user_id: self.user_id,
+            user_id: self.user_id.map(UserId),
         })
     }
 }
@@ -76,12 +77,12 @@ pub struct UserOrder {
     direction: SortDirection,
 }
 
-impl From<UserOrder> for Ordering {
+impl From<UserOrder> for Ordering<UserSortKey> {
     fn from(order: UserOrder) -> Self {
         let key = match order.field {
-            UserSortField::Email => SortKey::Email,
-            UserSortField::Name => SortKey::Name,
-            UserSortField::InsertedAt => SortKey::InsertedAt,
+            UserSortField::Email => UserSortKey::Email,
+            UserSortField::Name => UserSortKey::Name,
+            UserSortField::InsertedAt => UserSortKey::InsertedAt,
         };
         Ordering {
             key,
@@ -96,11 +97,11 @@ pub struct PlanOrder {
     direction: SortDirection,
 }
 
-impl From<PlanOrder> for Ordering {
+impl From<PlanOrder> for Ordering<PlanSortKey> {
     fn from(order: PlanOrder) -> Self {
         let key = match order.field {
-            PlanSortField::Name => SortKey::Name,
-            PlanSortField::InsertedAt => SortKey::InsertedAt,
+            PlanSortField::Name => PlanSortKey::Name,
+            PlanSortField::InsertedAt => PlanSortKey::InsertedAt,
         };
         Ordering {
             key,

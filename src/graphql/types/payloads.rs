@@ -2,12 +2,12 @@ use async_graphql::{Context, Object, Result};
 use uuid::Uuid;
 
 use super::{Plan, User};
-use crate::service::links::LinkChanges;
+use crate::service::memberships::MembershipChanges;
 
 /// What a link mutation on a user did. Ids are sorted; an id given twice counts once.
 pub struct UserLinksPayload {
     pub user_id: Uuid,
-    pub changes: LinkChanges,
+    pub changes: MembershipChanges,
 }
 
 #[Object]
@@ -36,7 +36,7 @@ impl UserLinksPayload {
 /// What a link mutation on a plan did. Ids are sorted; an id given twice counts once.
 pub struct PlanLinksPayload {
     pub plan_id: Uuid,
-    pub changes: LinkChanges,
+    pub changes: MembershipChanges,
 }
 
 #[Object]

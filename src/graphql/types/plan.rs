@@ -8,8 +8,8 @@ use crate::domain::DEFAULT_NESTED_LIST_SIZE;
 use crate::error::AppError;
 use crate::graphql::limits::list_cost;
 use crate::graphql::loader;
-use crate::graphql::loaders::{LinkCount, ListArgs, MembershipsOf, PlanById, UsersOfPlan};
-use crate::service::links::Side;
+use crate::graphql::loaders::{ListArgs, MembershipCount, MembershipsOf, PlanById, UsersOfPlan};
+use crate::service::memberships::Side;
 
 /// A plan that users belong to.
 #[derive(Clone)]
@@ -86,7 +86,7 @@ impl Plan {
     /// How many users this plan has.
     async fn user_count(&self, ctx: &Context<'_>) -> Result<i64> {
         let count = loader(ctx)?
-            .load_one(LinkCount(Side::Plan, self.0.id))
+            .load_one(MembershipCount(Side::Plan, self.0.id))
             .await?;
         Ok(count.unwrap_or_default())
     }

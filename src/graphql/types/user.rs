@@ -8,8 +8,8 @@ use crate::domain::DEFAULT_NESTED_LIST_SIZE;
 use crate::error::AppError;
 use crate::graphql::limits::list_cost;
 use crate::graphql::loader;
-use crate::graphql::loaders::{LinkCount, ListArgs, MembershipsOf, PlansOfUser, UserById};
-use crate::service::links::Side;
+use crate::graphql::loaders::{ListArgs, MembershipCount, MembershipsOf, PlansOfUser, UserById};
+use crate::service::memberships::Side;
 
 /// An account.
 #[derive(Clone)]
@@ -87,7 +87,7 @@ impl User {
     /// How many plans this user belongs to.
     async fn plan_count(&self, ctx: &Context<'_>) -> Result<i64> {
         let count = loader(ctx)?
-            .load_one(LinkCount(Side::User, self.0.id))
+            .load_one(MembershipCount(Side::User, self.0.id))
             .await?;
         Ok(count.unwrap_or_default())
     }

@@ -1,9 +1,10 @@
-//! What the `users` and `plans` tables share: keyset pages, counts, lookups and deletes by
-//! id.
+//! Keyset pagination, and what else the `users` and `plans` tables share (counts, lookups
+//! by id).
 //!
-//! Keyset pagination: every page is an index range
-//! scan from the cursor's position (sort key, then id as tie-breaker), so page 1,000 costs
-//! what page 1 costs. No OFFSET anywhere.
+//! Every page is an index range scan from the cursor's position (sort key, then id as
+//! tie-breaker), so a late page costs what the first one costs. No OFFSET anywhere.
+
+use std::fmt;
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -23,34 +24,32 @@ pub enum Direction {
     Desc,
 }
 
-/// A sortable column of a table, and how its values travel inside a cursor.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum SortKey {
-    Email,
-    Name,
-    InsertedAt,
-}
+/// A sortable column of one table. Each table has its own enum of them (`UserSortKey`,
+/// `PlanSortKey`), so a page of plans cannot be asked for in an order only users have.
+pub trait SortKey: Copy + Eq + fmt::Debug + Send + Sync + 'static {
+    /// The order rows were created in, which every table has.
+    const INSERTED_AT: Self;
 
-impl SortKey {
-    fn column(self) -> &'static str {
-        match self {
-            SortKey::Email => "email",
-            SortKey::Name => "name",
-            SortKey::InsertedAt => "inserted_at",
-        }
+    /// The column, which an index on `(column, id)` serves.
+    fn column(self) -> &'static str;
+
+    /// Whether the column's values are timestamps (RFC 3339 in a cursor) rather than text:
+    /// `inserted_at` is the only timestamp a table is sorted by.
+    fn holds_time(self) -> bool {
+        self == Self::INSERTED_AT
     }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Ordering {
-    pub key: SortKey,
+pub struct Ordering<K> {
+    pub key: K,
     pub direction: Direction,
 }
 
-impl Ordering {
+impl<K: SortKey> Ordering<K> {
     /// Oldest first: the order rows were created in.
-    pub const DEFAULT: Ordering = Ordering {
-        key: SortKey::InsertedAt,
+    pub const DEFAULT: Self = Ordering {
+        key: K::INSERTED_AT,
         direction: Direction::Asc,
     };
 
@@ -64,8 +63,9 @@ impl Ordering {
 /// A row of the `users` or `plans` table: its table, and what its cursor is made of.
 pub trait KeysetRow: Row {
     const TABLE: &'static str;
+    type SortKey: SortKey;
     fn id(&self) -> Uuid;
-    fn sort_value(&self, key: SortKey) -> SortValue;
+    fn sort_value(&self, key: Self::SortKey) -> SortValue;
 }
 
 pub enum SortValue {
@@ -82,7 +82,7 @@ struct CursorData {
     id: Uuid,
 }
 
-fn encode_cursor<M: KeysetRow>(ordering: Ordering, row: &M) -> String {
+fn encode_cursor<M: KeysetRow>(ordering: Ordering<M::SortKey>, row: &M) -> String {
     let k = match row.sort_value(ordering.key) {
         SortValue::Text(text) => text,
         SortValue::Time(time) => time.to_rfc3339(),
@@ -96,10 +96,10 @@ fn encode_cursor<M: KeysetRow>(ordering: Ordering, row: &M) -> String {
 }
 
 /// The cursor's position as values to bind: (sort key, id).
-fn decode_cursor(
+fn decode_cursor<K: SortKey>(
     field: &str,
     table: &str,
-    ordering: Ordering,
+    ordering: Ordering<K>,
     cursor: &str,
 ) -> AppResult<(Value, Value)> {
     let invalid = || {
@@ -113,12 +113,13 @@ fn decode_cursor(
     if data.o != ordering.tag(table) {
         return Err(invalid());
     }
-    let key = match ordering.key {
-        SortKey::InsertedAt => DateTime::parse_from_rfc3339(&data.k)
+    let key = if ordering.key.holds_time() {
+        DateTime::parse_from_rfc3339(&data.k)
             .map_err(|_| invalid())?
             .with_timezone(&Utc)
-            .into(),
-        SortKey::Email | SortKey::Name => data.k.into(),
+            .into()
+    } else {
+        data.k.into()
     };
     Ok((key, data.id.into()))
 }
@@ -180,17 +181,18 @@ impl Filter {
     }
 }
 
-pub struct Page<M> {
+pub struct Page<M: KeysetRow> {
     /// Rows in the requested order.
     pub rows: Vec<M>,
     pub has_next_page: bool,
     pub has_previous_page: bool,
-    ordering: Ordering,
+    ordering: Ordering<M::SortKey>,
 }
 
 impl<M: KeysetRow> Page<M> {
     /// The cursor of one of the page's rows. Made on demand: most clients page through
-    /// `nodes` and never ask for cursors, and encoding one per row cost 5% of a page.
+    /// `nodes` and never ask for cursors, and encoding one per row was a measurable part
+    /// of a page's cost.
     pub fn cursor(&self, row: &M) -> String {
         encode_cursor(self.ordering, row)
     }
@@ -208,7 +210,7 @@ pub struct PageQuery {
 pub fn page_query<M: KeysetRow>(
     backend: DbBackend,
     filter: &Filter,
-    ordering: Ordering,
+    ordering: Ordering<M::SortKey>,
     args: &PageArgs,
 ) -> AppResult<PageQuery> {
     let backward = match (args.first, args.last) {
@@ -263,7 +265,7 @@ pub fn page_query<M: KeysetRow>(
 pub async fn fetch_page<M: KeysetRow>(
     db: &DatabaseConnection,
     filter: &Filter,
-    ordering: Ordering,
+    ordering: Ordering<M::SortKey>,
     args: &PageArgs,
 ) -> AppResult<Page<M>> {
     let PageQuery {

@@ -1,0 +1,41 @@
+//! Deleting a user or a plan, with its memberships. `users::delete` and `plans::delete` are
+//! the entry points; the work is here, written once for both sides, because it is a
+//! membership write like the others (the same locks, transaction and events).
+
+use sea_orm::{ConnectionTrait, DatabaseConnection};
+use uuid::Uuid;
+
+use super::Side;
+use super::locks::{Ends, lock_ends};
+use super::sets::{Which, delete_memberships, side_events};
+use super::write::{WriteError, write_txn};
+use crate::error::{AppError, AppResult};
+use crate::service::events::{EventKind, Events};
+use crate::service::now;
+use crate::service::sql::statement;
+
+/// Deletes a user or a plan and, with it, its memberships; announces each removed one. The
+/// memberships are deleted first, in the same transaction, because the foreign keys' cascade
+/// would remove them without saying which.
+pub(in crate::service) async fn delete_with_memberships(
+    db: &DatabaseConnection,
+    events: &Events,
+    side: Side,
+    id: Uuid,
+) -> AppResult<Uuid> {
+    let outcome = write_txn!(db, events, |txn| {
+        lock_ends(txn, Ends::Deleted { side, id }).await?;
+        let at = now();
+        let removed = delete_memberships(txn, side, id, Which::All).await?;
+        let sql = format!("DELETE FROM {} WHERE id = ?", side.table());
+        let deleted = txn
+            .execute_raw(statement(txn.get_database_backend(), &sql, vec![id.into()]))
+            .await?;
+        if deleted.rows_affected() == 0 {
+            return Err(AppError::not_found(side.noun(), vec![id]).into());
+        }
+        let announced = side_events(EventKind::Removed, side, id, &removed, None, at);
+        Ok((id, announced))
+    });
+    outcome.map_err(WriteError::into_app)
+}
