@@ -28,6 +28,7 @@ mod pagination;
 mod plans;
 mod playground;
 mod races;
+mod readme_map;
 mod schema_file;
 mod shutdown;
 mod subscriptions;
