@@ -8,7 +8,7 @@ use super::types::{
 };
 use super::{db, prefetch};
 use crate::domain::DEFAULT_CONNECTION_PAGE_SIZE;
-use crate::service::keyset::{self, Ordering, PageArgs};
+use crate::service::keyset::{self, Filter, KeysetRow, Ordering, PageArgs};
 use crate::service::memberships::{self, Side};
 use crate::service::{PlanId, UserId};
 
@@ -69,10 +69,7 @@ impl QueryRoot {
             last,
             before,
         };
-        let page = keyset::fetch_page::<user::Model>(db(ctx)?, &filter, ordering, &args).await?;
-        let ids = page.rows.iter().map(|row| row.id).collect();
-        prefetch::users(ctx, ids, prefetch::connection_nodes(ctx)).await?;
-        Ok(Connection::new(page, filter))
+        page(ctx, Side::User, filter, ordering, args).await
     }
 
     /// Plans, a page at a time (Relay cursor connection). `first`/`last` default to 50 and
@@ -102,9 +99,24 @@ impl QueryRoot {
             last,
             before,
         };
-        let page = keyset::fetch_page::<plan::Model>(db(ctx)?, &filter, ordering, &args).await?;
-        let ids = page.rows.iter().map(|row| row.id).collect();
-        prefetch::plans(ctx, ids, prefetch::connection_nodes(ctx)).await?;
-        Ok(Connection::new(page, filter))
+        page(ctx, Side::Plan, filter, ordering, args).await
     }
+}
+
+/// One page of `users` or `plans`, with what the query selects on its nodes prefetched.
+async fn page<M: KeysetRow>(
+    ctx: &Context<'_>,
+    side: Side,
+    filter: Filter,
+    ordering: Ordering<M::SortKey>,
+    args: PageArgs,
+) -> Result<Connection<M>> {
+    let page = keyset::fetch_page::<M>(db(ctx)?, &filter, ordering, &args).await?;
+    let ids = page.rows.iter().map(KeysetRow::id).collect();
+    let nodes = prefetch::connection_nodes(ctx);
+    match side {
+        Side::User => prefetch::users(ctx, ids, nodes).await?,
+        Side::Plan => prefetch::plans(ctx, ids, nodes).await?,
+    }
+    Ok(Connection::new(page, filter))
 }
