@@ -78,9 +78,12 @@ fn step(model: &Model, call: &Call, observed: &Outcome) -> Option<Model> {
 /// before it (the server answers a write after its commit, so a serializable server
 /// also keeps that order); `None` if there is none.
 ///
-/// Depth-first over the calls not yet placed. A call that leaves the state as it is (a
-/// refusal, a no-op) is placed as soon as it may: it could not make a later call fit where
-/// it did not. States already found to lead nowhere are remembered.
+/// Depth-first over the calls not yet placed. A call whose answer says it changed nothing
+/// in any state (a refusal; an add, remove or set with nothing added or removed) is placed
+/// as soon as it may: it could not make a later call fit where it did not. A call that
+/// changes nothing only in some states (a role updated to the role it had) is not: in the
+/// order that explains the round it may be the one that changes a role back. States
+/// already found to lead nowhere are remembered.
 fn serial_order(start: &Model, calls: &[Answered], end: &State) -> Option<Vec<usize>> {
     struct Search<'a> {
         calls: &'a [Answered],
@@ -112,8 +115,8 @@ fn serial_order(start: &Model, calls: &[Answered], end: &State) -> Option<Vec<us
                     if !self.may_come_next(i, remaining) {
                         continue;
                     }
-                    if let Some(next) = step(&model, call, outcome)
-                        && state_of(&next) == state
+                    if changes_nothing(outcome)
+                        && let Some(next) = step(&model, call, outcome)
                     {
                         remaining &= !(1 << i);
                         self.order.push(i);
@@ -166,6 +169,15 @@ fn serial_order(start: &Model, calls: &[Answered], end: &State) -> Option<Vec<us
     found.then_some(search.order)
 }
 
+/// Whether an answer says the call changed nothing, whatever the state it ran in.
+fn changes_nothing(outcome: &Outcome) -> bool {
+    match outcome {
+        Outcome::NotFound(_) | Outcome::Conflict => true,
+        Outcome::Changes { added, removed, .. } => added.is_empty() && removed.is_empty(),
+        _ => false,
+    }
+}
+
 fn bits(set: u64) -> impl Iterator<Item = usize> {
     (0..64).filter(move |i| set & (1 << i) != 0)
 }
@@ -179,9 +191,14 @@ pub(super) fn judge(round: usize, start: &Model, calls: &[Answered], end: &State
         );
     }
     let Some(order) = serial_order(start, calls, end) else {
+        let first = calls.iter().map(|call| call.sent).min().expect("calls");
         let answers: Vec<String> = calls
             .iter()
-            .map(|Answered { call, outcome, .. }| format!("  {call:?}\n    -> {outcome:?}"))
+            .map(|answered| {
+                let (sent, done) = (answered.sent - first, answered.answered - first);
+                let (call, outcome) = (&answered.call, &answered.outcome);
+                format!("  {sent:?}..{done:?} {call:?}\n    -> {outcome:?}")
+            })
             .collect();
         panic!(
             "round {round}: no serial order of the calls explains their answers and the \
