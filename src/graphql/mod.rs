@@ -19,6 +19,7 @@ use sea_orm::DatabaseConnection;
 
 use loaders::RequestLoader;
 
+use crate::auth::Viewer;
 use crate::service::events::Events;
 
 // What resolvers read from the schema's data and the request's. Read with `data()`, never
@@ -35,6 +36,11 @@ fn events<'a>(ctx: &Context<'a>) -> Result<&'a Events> {
 
 fn loader<'a>(ctx: &Context<'a>) -> Result<&'a RequestLoader> {
     ctx.data()
+}
+
+/// Whose request this is.
+fn viewer(ctx: &Context<'_>) -> Result<Viewer> {
+    ctx.data().copied()
 }
 
 /// The database, for a resolver about to write: the request's loader cache is dropped

@@ -6,7 +6,7 @@ use super::limits::list_cost;
 use super::types::{
     Connection, Plan, PlanFilterInput, PlanOrder, User, UserFilterInput, UserOrder, UserPlan,
 };
-use super::{db, prefetch};
+use super::{db, prefetch, viewer};
 use crate::domain::DEFAULT_CONNECTION_PAGE_SIZE;
 use crate::service::keyset::{self, Filter, KeysetRow, Ordering, PageArgs};
 use crate::service::memberships::{self, Side};
@@ -16,6 +16,15 @@ pub struct QueryRoot;
 
 #[Object(name = "Query")]
 impl QueryRoot {
+    /// The signed-in user; null for the service token and for anonymous requests.
+    async fn viewer(&self, ctx: &Context<'_>) -> Result<Option<User>> {
+        let Some(id) = viewer(ctx)?.user_id() else {
+            return Ok(None);
+        };
+        prefetch::by_ids(ctx, Side::User, vec![id.0], ctx.look_ahead()).await?;
+        User::by_id(ctx, id.0).await
+    }
+
     /// The user with this id, or null.
     async fn user(&self, ctx: &Context<'_>, id: Uuid) -> Result<Option<User>> {
         prefetch::by_ids(ctx, Side::User, vec![id], ctx.look_ahead()).await?;

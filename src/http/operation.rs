@@ -88,7 +88,8 @@ pub(super) fn over_socket(
     stream::once(answers.instrument(span)).flatten().boxed()
 }
 
-/// The gate's verdict, and the operation's label for metrics and logs.
+/// The gate's verdict, and the operation's label for metrics and logs. An admitted request
+/// carries its viewer, for the resolvers' rules of what it may see and change.
 async fn admit(
     state: &AppState,
     request: Request,
@@ -96,7 +97,8 @@ async fn admit(
     transport: Transport,
 ) -> (Result<Admitted, ServerError>, String) {
     let (admitted, name) = match state.gate.admit(request, caller, transport).await {
-        Ok(admitted) => {
+        Ok(mut admitted) => {
+            admitted.request = admitted.request.data(caller.viewer);
             let name = admitted.name.clone();
             (Ok(admitted), name)
         }

@@ -221,3 +221,12 @@ async fn delete_returns_the_id_then_not_found(app: TestApp) {
     // The email is free again.
     app.create_user("GONE@example.com", "Back").await;
 }
+
+on_both_databases!(the_viewer_is_null_without_sign_in);
+/// Without sign-in there is no signed-in user: the service (or anyone, on a server without
+/// credentials) has no `viewer`.
+async fn the_viewer_is_null_without_sign_in(app: TestApp) {
+    app.create_user("someone@example.com", "Someone").await;
+    let data = app.data("{ viewer { id email } }", json!({})).await;
+    assert_eq!(data, json!({ "viewer": null }));
+}

@@ -70,6 +70,16 @@ export const PlanLinksFieldsFragment = graphql(`
 
 // ---- queries ---------------------------------------------------------------------
 
+/** The signed-in user (null for the service token and anonymous callers). */
+export const ViewerQuery = graphql(`
+  query Viewer {
+    viewer {
+      ...UserFields
+      planCount
+    }
+  }
+`);
+
 export const GetUserQuery = graphql(`
   query GetUser($id: UUID!, $plansFirst: Int, $role: MembershipRole) {
     user(id: $id) {

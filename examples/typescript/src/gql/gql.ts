@@ -20,6 +20,7 @@ type Documents = {
     "\n  fragment PageInfoFields on PageInfo {\n    hasNextPage\n    hasPreviousPage\n    startCursor\n    endCursor\n  }\n": typeof types.PageInfoFieldsFragmentDoc,
     "\n  fragment UserLinksFields on UserLinksPayload {\n    user {\n      ...UserFields\n      planCount\n      plans(first: 100) {\n        id\n        name\n      }\n    }\n    addedPlanIds\n    removedPlanIds\n    unchangedPlanIds\n  }\n": typeof types.UserLinksFieldsFragmentDoc,
     "\n  fragment PlanLinksFields on PlanLinksPayload {\n    plan {\n      ...PlanFields\n      userCount\n      users(first: 100) {\n        id\n        email\n      }\n    }\n    addedUserIds\n    removedUserIds\n    unchangedUserIds\n  }\n": typeof types.PlanLinksFieldsFragmentDoc,
+    "\n  query Viewer {\n    viewer {\n      ...UserFields\n      planCount\n    }\n  }\n": typeof types.ViewerDocument,
     "\n  query GetUser($id: UUID!, $plansFirst: Int, $role: MembershipRole) {\n    user(id: $id) {\n      ...UserFields\n      planCount\n      plans(first: $plansFirst, role: $role) {\n        ...PlanFields\n        userCount\n      }\n      memberships(first: $plansFirst, role: $role) {\n        planId\n        role\n        insertedAt\n        plan {\n          id\n          name\n        }\n      }\n    }\n  }\n": typeof types.GetUserDocument,
     "\n  query GetPlan($id: UUID!, $usersFirst: Int, $role: MembershipRole) {\n    plan(id: $id) {\n      ...PlanFields\n      userCount\n      users(first: $usersFirst, role: $role) {\n        ...UserFields\n        planCount\n      }\n      memberships(first: $usersFirst, role: $role) {\n        userId\n        role\n        insertedAt\n        user {\n          id\n          email\n        }\n      }\n    }\n  }\n": typeof types.GetPlanDocument,
     "\n  query GetUserPlan($userId: UUID!, $planId: UUID!) {\n    userPlan(userId: $userId, planId: $planId) {\n      userId\n      planId\n      role\n      insertedAt\n      user {\n        ...UserFields\n      }\n      plan {\n        ...PlanFields\n      }\n    }\n  }\n": typeof types.GetUserPlanDocument,
@@ -48,6 +49,7 @@ const documents: Documents = {
     "\n  fragment PageInfoFields on PageInfo {\n    hasNextPage\n    hasPreviousPage\n    startCursor\n    endCursor\n  }\n": types.PageInfoFieldsFragmentDoc,
     "\n  fragment UserLinksFields on UserLinksPayload {\n    user {\n      ...UserFields\n      planCount\n      plans(first: 100) {\n        id\n        name\n      }\n    }\n    addedPlanIds\n    removedPlanIds\n    unchangedPlanIds\n  }\n": types.UserLinksFieldsFragmentDoc,
     "\n  fragment PlanLinksFields on PlanLinksPayload {\n    plan {\n      ...PlanFields\n      userCount\n      users(first: 100) {\n        id\n        email\n      }\n    }\n    addedUserIds\n    removedUserIds\n    unchangedUserIds\n  }\n": types.PlanLinksFieldsFragmentDoc,
+    "\n  query Viewer {\n    viewer {\n      ...UserFields\n      planCount\n    }\n  }\n": types.ViewerDocument,
     "\n  query GetUser($id: UUID!, $plansFirst: Int, $role: MembershipRole) {\n    user(id: $id) {\n      ...UserFields\n      planCount\n      plans(first: $plansFirst, role: $role) {\n        ...PlanFields\n        userCount\n      }\n      memberships(first: $plansFirst, role: $role) {\n        planId\n        role\n        insertedAt\n        plan {\n          id\n          name\n        }\n      }\n    }\n  }\n": types.GetUserDocument,
     "\n  query GetPlan($id: UUID!, $usersFirst: Int, $role: MembershipRole) {\n    plan(id: $id) {\n      ...PlanFields\n      userCount\n      users(first: $usersFirst, role: $role) {\n        ...UserFields\n        planCount\n      }\n      memberships(first: $usersFirst, role: $role) {\n        userId\n        role\n        insertedAt\n        user {\n          id\n          email\n        }\n      }\n    }\n  }\n": types.GetPlanDocument,
     "\n  query GetUserPlan($userId: UUID!, $planId: UUID!) {\n    userPlan(userId: $userId, planId: $planId) {\n      userId\n      planId\n      role\n      insertedAt\n      user {\n        ...UserFields\n      }\n      plan {\n        ...PlanFields\n      }\n    }\n  }\n": types.GetUserPlanDocument,
@@ -91,6 +93,10 @@ export function graphql(source: "\n  fragment UserLinksFields on UserLinksPayloa
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
 export function graphql(source: "\n  fragment PlanLinksFields on PlanLinksPayload {\n    plan {\n      ...PlanFields\n      userCount\n      users(first: 100) {\n        id\n        email\n      }\n    }\n    addedUserIds\n    removedUserIds\n    unchangedUserIds\n  }\n"): typeof import('./graphql').PlanLinksFieldsFragmentDoc;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query Viewer {\n    viewer {\n      ...UserFields\n      planCount\n    }\n  }\n"): typeof import('./graphql').ViewerDocument;
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */

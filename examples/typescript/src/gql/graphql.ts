@@ -105,6 +105,11 @@ export type UserLinksFieldsFragment = { addedPlanIds: Array<string>, removedPlan
 
 export type PlanLinksFieldsFragment = { addedUserIds: Array<string>, removedUserIds: Array<string>, unchangedUserIds: Array<string>, plan: { userCount: number, id: string, name: string, description: string | null, insertedAt: string, updatedAt: string, users: Array<{ id: string, email: string }> } };
 
+export type ViewerQueryVariables = Exact<{ [key: string]: never; }>;
+
+
+export type ViewerQuery = { viewer: { planCount: number, id: string, email: string, name: string, insertedAt: string, updatedAt: string } | null };
+
 export type GetUserQueryVariables = Exact<{
   id: string;
   plansFirst?: number | null | undefined;
@@ -373,6 +378,20 @@ export const PlanLinksFieldsFragmentDoc = new TypedDocumentString(`
   insertedAt
   updatedAt
 }`, {"fragmentName":"PlanLinksFields"}) as unknown as TypedDocumentString<PlanLinksFieldsFragment, unknown>;
+export const ViewerDocument = new TypedDocumentString(`
+    query Viewer {
+  viewer {
+    ...UserFields
+    planCount
+  }
+}
+    fragment UserFields on User {
+  id
+  email
+  name
+  insertedAt
+  updatedAt
+}`, {"hash":"cc0488fce53b0721691cd501ad19b5d4545c6567f0ac85e1f1296deb177f4310"}) as unknown as TypedDocumentString<ViewerQuery, ViewerQueryVariables>;
 export const GetUserDocument = new TypedDocumentString(`
     query GetUser($id: UUID!, $plansFirst: Int, $role: MembershipRole) {
   user(id: $id) {

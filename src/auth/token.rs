@@ -1,26 +1,13 @@
-//! The bearer token that guards writes (and, when asked, reads).
+//! The shared bearer token (`--api-token`): the service credential. It guards writes (and,
+//! when asked, reads) on a server without sign-in.
 
 use std::path::Path;
 
 use subtle::ConstantTimeEq;
 
+use super::{Caller, Viewer};
 use crate::BoxError;
 use crate::config::AccessArgs;
-
-/// What the caller of one request (or one WebSocket connection) may do.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Caller {
-    pub may_read: bool,
-    pub may_write: bool,
-}
-
-impl Caller {
-    /// A request that reached the schema without passing through [`ApiToken::caller`].
-    pub const NOBODY: Caller = Caller {
-        may_read: false,
-        may_write: false,
-    };
-}
 
 #[derive(Clone, Default)]
 pub struct ApiToken {
@@ -52,6 +39,7 @@ impl ApiToken {
     pub fn caller(&self, authorization: Option<&str>) -> Caller {
         let Some(expected) = &self.token else {
             return Caller {
+                viewer: Viewer::Service,
                 may_read: true,
                 may_write: true,
             };
@@ -63,6 +51,11 @@ impl ApiToken {
         // was right.
         let valid = presented.is_some_and(|token| bool::from(token.as_bytes().ct_eq(expected)));
         Caller {
+            viewer: if valid {
+                Viewer::Service
+            } else {
+                Viewer::Anonymous
+            },
             may_read: valid || !self.read_required,
             may_write: valid,
         }
@@ -99,6 +92,7 @@ mod tests {
         assert_eq!(
             open.caller(None),
             Caller {
+                viewer: Viewer::Service,
                 may_read: true,
                 may_write: true
             }
@@ -107,6 +101,7 @@ mod tests {
         assert_eq!(
             guarded.caller(None),
             Caller {
+                viewer: Viewer::Anonymous,
                 may_read: true,
                 may_write: false
             }
@@ -114,6 +109,7 @@ mod tests {
         assert_eq!(
             guarded.caller(Some("Bearer nope")),
             Caller {
+                viewer: Viewer::Anonymous,
                 may_read: true,
                 may_write: false
             }
@@ -121,6 +117,7 @@ mod tests {
         assert_eq!(
             guarded.caller(Some("s3cret")),
             Caller {
+                viewer: Viewer::Anonymous,
                 may_read: true,
                 may_write: false
             }
@@ -128,6 +125,7 @@ mod tests {
         assert_eq!(
             guarded.caller(Some("Bearer s3cret")),
             Caller {
+                viewer: Viewer::Service,
                 may_read: true,
                 may_write: true
             }
@@ -138,6 +136,7 @@ mod tests {
         assert_eq!(
             sealed.caller(None),
             Caller {
+                viewer: Viewer::Anonymous,
                 may_read: false,
                 may_write: false
             }
