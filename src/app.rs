@@ -55,7 +55,7 @@ impl Application {
             db::migrate(&db).await?;
         }
         let state = AppState::new(db.clone(), args)?;
-        if !state.token().is_configured()
+        if !state.credentials().is_configured()
             && !args.listen.ip().is_loopback()
             && !args.access.allow_unauthenticated
         {

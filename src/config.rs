@@ -293,6 +293,35 @@ pub struct AccessArgs {
     /// Listen on a non-loopback address without a token.
     #[arg(long, env = "ALLOW_UNAUTHENTICATED")]
     pub allow_unauthenticated: bool,
+
+    #[command(flatten)]
+    pub sign_in: SignInArgs,
+}
+
+/// Signed-in users (`Authorization: Bearer <JWT>` from an identity provider); see
+/// `../shared/design/AUTH.md`. Sign-in is on when a key is given.
+#[derive(Debug, Clone, Default, Args)]
+pub struct SignInArgs {
+    /// File holding the HS256/HS384/HS512 secret tokens are signed with (a trailing newline
+    /// is not part of it).
+    #[arg(long, env = "JWT_SECRET_FILE")]
+    pub jwt_secret_file: Option<PathBuf>,
+
+    /// The `iss` every token must carry (required with sign-in).
+    #[arg(long, env = "JWT_ISSUER")]
+    pub jwt_issuer: Option<String>,
+
+    /// An `aud` every token must carry (required with sign-in).
+    #[arg(long, env = "JWT_AUDIENCE")]
+    pub jwt_audience: Option<String>,
+
+    /// The claim holding the signed-in user's id (`users.id`, a UUID).
+    #[arg(long, env = "JWT_USER_CLAIM", default_value = "sub")]
+    pub jwt_user_claim: String,
+
+    /// A token whose `roles` claim holds this name is an administrator's.
+    #[arg(long, env = "JWT_ADMIN_ROLE", default_value = "userplan-admin")]
+    pub jwt_admin_role: String,
 }
 
 impl AccessArgs {

@@ -2,10 +2,14 @@
 //! API token, and with sign-in a user's JWT) becomes a [`Caller`] once per request (or per
 //! WebSocket connection), before anything runs.
 
+mod jwt;
 mod token;
 
+pub use jwt::{JwtVerifier, Reason};
 pub use token::ApiToken;
 
+use crate::BoxError;
+use crate::config::AccessArgs;
 use crate::service::UserId;
 
 /// Whose request this is, as the rules of what one may see and change need to know.
@@ -38,13 +42,89 @@ pub struct Caller {
     pub viewer: Viewer,
     pub may_read: bool,
     pub may_write: bool,
+    /// A credential was presented and failed: the request is refused whole, whatever it
+    /// asks, with this reason.
+    pub refused: Option<Reason>,
 }
 
 impl Caller {
-    /// A request that reached the schema without passing through [`ApiToken::caller`].
+    /// A request that reached the schema without passing through [`Credentials::caller`].
     pub const NOBODY: Caller = Caller {
         viewer: Viewer::Anonymous,
         may_read: false,
         may_write: false,
+        refused: None,
     };
+
+    fn refused(reason: Reason) -> Caller {
+        Caller {
+            refused: Some(reason),
+            ..Caller::NOBODY
+        }
+    }
+}
+
+/// Every credential the server accepts: the shared API token, and with sign-in users' JWTs.
+pub struct Credentials {
+    token: ApiToken,
+    jwt: Option<JwtVerifier>,
+}
+
+impl Credentials {
+    pub fn from_args(args: &AccessArgs) -> Result<Self, BoxError> {
+        Ok(Credentials {
+            token: ApiToken::from_args(args)?,
+            jwt: JwtVerifier::from_args(&args.sign_in)?,
+        })
+    }
+
+    /// Whether a caller needs a credential for anything (else anyone may do everything).
+    pub fn is_configured(&self) -> bool {
+        self.token.is_configured() || self.jwt.is_some()
+    }
+
+    /// Whether a presented credential is refused (as opposed to none presented): a WebSocket
+    /// connection closes on one.
+    pub fn rejects(&self, authorization: Option<&str>) -> bool {
+        match &self.jwt {
+            Some(_) => self.caller(authorization).refused.is_some(),
+            None => self.token.rejects(authorization),
+        }
+    }
+
+    /// Who presented this `Authorization` value (`Bearer <credential>`), and what they may
+    /// do. A bearer value equal to the API token is the service; with sign-in, any other is
+    /// verified as a JWT.
+    pub fn caller(&self, authorization: Option<&str>) -> Caller {
+        let Some(jwt) = &self.jwt else {
+            return self.token.caller(authorization);
+        };
+        let Some(authorization) = authorization else {
+            return Caller::NOBODY;
+        };
+        let service = self.token.caller(Some(authorization));
+        if self.token.is_configured() && service.may_write {
+            return service;
+        }
+        let Some(bearer) = authorization.strip_prefix("Bearer ").map(str::trim) else {
+            return Caller::refused(Reason::Malformed);
+        };
+        match jwt.verify(bearer) {
+            Ok(claims) => Caller {
+                viewer: if claims.admin {
+                    Viewer::Admin(UserId(claims.user))
+                } else {
+                    Viewer::User(UserId(claims.user))
+                },
+                may_read: true,
+                may_write: true,
+                refused: None,
+            },
+            Err(reason) => {
+                // Never the token itself: it is a credential.
+                tracing::info!(reason = reason.as_str(), "a credential was refused");
+                Caller::refused(reason)
+            }
+        }
+    }
 }

@@ -42,6 +42,7 @@ impl ApiToken {
                 viewer: Viewer::Service,
                 may_read: true,
                 may_write: true,
+                refused: None,
             };
         };
         let presented = authorization
@@ -58,6 +59,7 @@ impl ApiToken {
             },
             may_read: valid || !self.read_required,
             may_write: valid,
+            refused: None,
         }
     }
 
@@ -94,7 +96,8 @@ mod tests {
             Caller {
                 viewer: Viewer::Service,
                 may_read: true,
-                may_write: true
+                may_write: true,
+                refused: None
             }
         );
         let guarded = token(false);
@@ -103,7 +106,8 @@ mod tests {
             Caller {
                 viewer: Viewer::Anonymous,
                 may_read: true,
-                may_write: false
+                may_write: false,
+                refused: None
             }
         );
         assert_eq!(
@@ -111,7 +115,8 @@ mod tests {
             Caller {
                 viewer: Viewer::Anonymous,
                 may_read: true,
-                may_write: false
+                may_write: false,
+                refused: None
             }
         );
         assert_eq!(
@@ -119,7 +124,8 @@ mod tests {
             Caller {
                 viewer: Viewer::Anonymous,
                 may_read: true,
-                may_write: false
+                may_write: false,
+                refused: None
             }
         );
         assert_eq!(
@@ -127,7 +133,8 @@ mod tests {
             Caller {
                 viewer: Viewer::Service,
                 may_read: true,
-                may_write: true
+                may_write: true,
+                refused: None
             }
         );
         assert!(guarded.rejects(Some("Bearer s3cre")));
@@ -138,7 +145,8 @@ mod tests {
             Caller {
                 viewer: Viewer::Anonymous,
                 may_read: false,
-                may_write: false
+                may_write: false,
+                refused: None
             }
         );
     }

@@ -26,6 +26,17 @@ pub fn check(
     caller: Caller,
     transport: Transport,
 ) -> Result<(Option<String>, OperationType), ServerError> {
+    if let Some(reason) = caller.refused {
+        let mut refused = request_error(
+            "the credential in the Authorization header (or connection_init) was refused",
+            ErrorCode::Unauthenticated,
+        );
+        refused
+            .extensions
+            .get_or_insert_with(Default::default)
+            .set("reason", reason.as_str());
+        return Err(refused);
+    }
     // An unknown or missing operation name is reported by validation, with a better message;
     // the schema refuses such a request before running anything.
     let Some((name, kind)) = operation(document, operation_name) else {

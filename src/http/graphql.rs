@@ -60,7 +60,7 @@ pub async fn post(
             );
         }
     };
-    let caller = state.token.caller(authorization(&headers));
+    let caller = state.credentials.caller(authorization(&headers));
     let span = request_span(&id);
     async {
         match batch {
@@ -149,7 +149,7 @@ pub async fn get(
     let mut request = Request::new(params.query).variables(variables);
     request.operation_name = params.operation_name;
     request.extensions = extensions;
-    let caller = state.token.caller(authorization(&headers));
+    let caller = state.credentials.caller(authorization(&headers));
     let response = execute(&state, request, caller, &id, Transport::Get)
         .instrument(request_span(&id))
         .await;

@@ -21,7 +21,7 @@ use tower_http::compression::CompressionLayer;
 use tower_http::trace::TraceLayer;
 
 use crate::BoxError;
-use crate::auth::ApiToken;
+use crate::auth::Credentials;
 use crate::config::ServeArgs;
 use crate::graphql::gate::Gate;
 use crate::graphql::limits::CostMeter;
@@ -43,7 +43,7 @@ pub struct AppState {
     operation_labels: Arc<OperationLabels>,
     db: DatabaseConnection,
     events: Events,
-    token: ApiToken,
+    credentials: Arc<Credentials>,
     sql_stats: bool,
     max_body_bytes: usize,
     max_batch: usize,
@@ -86,7 +86,7 @@ impl AppState {
             operation_labels: Arc::new(operation_labels),
             db,
             events,
-            token: ApiToken::from_args(&args.access)?,
+            credentials: Arc::new(Credentials::from_args(&args.access)?),
             sql_stats: args.sql_stats,
             max_body_bytes: args.limits.max_body_bytes,
             max_batch: args.limits.max_batch,
@@ -110,8 +110,8 @@ impl AppState {
         &self.sockets
     }
 
-    pub fn token(&self) -> &ApiToken {
-        &self.token
+    pub fn credentials(&self) -> &Credentials {
+        &self.credentials
     }
 
     /// The origins `--cors-origin` allows.

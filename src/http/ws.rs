@@ -77,18 +77,18 @@ async fn serve(socket: WebSocket, state: AppState, protocol: WebSocketProtocols)
                 _ => None,
             })
         });
-    let token = state.token.clone();
+    let credentials = state.credentials.clone();
     let events = state.events.clone();
     let messages = async_graphql::http::WebSocket::new(Gated(state), input, protocol)
         .on_connection_init(move |payload| async move {
             let authorization = payload_authorization(&payload);
             // A wrong token closes the connection (4403); none leaves it open for what
             // the caller may do without one.
-            if token.rejects(authorization) {
-                return Err("invalid API token".into());
+            if credentials.rejects(authorization) {
+                return Err("invalid credential".into());
             }
             let mut data = Data::default();
-            data.insert(token.caller(authorization));
+            data.insert(credentials.caller(authorization));
             Ok(data)
         });
     futures_util::pin_mut!(messages);

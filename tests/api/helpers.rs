@@ -18,6 +18,7 @@ mod database;
 mod fixture;
 mod memberships;
 mod responses;
+mod sign_in;
 mod tables;
 mod waiting;
 
@@ -25,6 +26,7 @@ pub use database::TestDatabase;
 pub use fixture::Fixture;
 pub use memberships::{Changes, Membership};
 pub use responses::*;
+pub use sign_in::{AUDIENCE, ISSUER, SignIn, sign};
 pub use tables::sessions_waiting_for_a_lock;
 pub use waiting::{eventually, post_within};
 
@@ -252,6 +254,20 @@ impl TestApp {
         let response = self
             .client
             .post(self.url("/graphql"))
+            .json(&json!({ "query": query, "variables": variables }))
+            .send()
+            .await
+            .expect("request");
+        assert_eq!(response.status(), 200, "GraphQL over POST answers 200");
+        response.json().await.expect("JSON body")
+    }
+
+    /// POSTs a GraphQL request with `Authorization: Bearer <bearer>`.
+    pub async fn post_as(&self, bearer: &str, query: &str, variables: Value) -> Value {
+        let response = self
+            .client
+            .post(self.url("/graphql"))
+            .bearer_auth(bearer)
             .json(&json!({ "query": query, "variables": variables }))
             .send()
             .await

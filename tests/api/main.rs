@@ -31,6 +31,7 @@ mod races;
 mod readme_map;
 mod schema_file;
 mod shutdown;
+mod sign_in;
 mod subscriptions;
 mod text;
 mod timeouts;
