@@ -47,6 +47,8 @@ impl Reason {
 pub struct Claims {
     pub user: Uuid,
     pub admin: bool,
+    /// `exp`, seconds since the epoch.
+    pub expires_at: u64,
 }
 
 pub struct JwtVerifier {
@@ -101,7 +103,13 @@ impl JwtVerifier {
         let admin = claims["roles"]
             .as_array()
             .is_some_and(|roles| roles.iter().any(|role| role == self.admin_role.as_str()));
-        Ok(Claims { user, admin })
+        // A NumericDate may have a fraction; jsonwebtoken has already checked it is a number.
+        let expires_at = claims["exp"].as_f64().ok_or(Reason::Malformed)? as u64;
+        Ok(Claims {
+            user,
+            admin,
+            expires_at,
+        })
     }
 }
 

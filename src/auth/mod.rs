@@ -45,6 +45,9 @@ pub struct Caller {
     /// A credential was presented and failed: the request is refused whole, whatever it
     /// asks, with this reason.
     pub refused: Option<Reason>,
+    /// When a signed-in caller's token stops being valid (its `exp`, seconds since the
+    /// epoch): a WebSocket connection must not outlive it.
+    pub expires_at: Option<u64>,
 }
 
 impl Caller {
@@ -54,6 +57,7 @@ impl Caller {
         may_read: false,
         may_write: false,
         refused: None,
+        expires_at: None,
     };
 
     fn refused(reason: Reason) -> Caller {
@@ -119,6 +123,7 @@ impl Credentials {
                 may_read: true,
                 may_write: true,
                 refused: None,
+                expires_at: Some(claims.expires_at),
             },
             Err(reason) => {
                 // Never the token itself: it is a credential.

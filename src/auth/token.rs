@@ -43,6 +43,7 @@ impl ApiToken {
                 may_read: true,
                 may_write: true,
                 refused: None,
+                expires_at: None,
             };
         };
         let presented = authorization
@@ -60,6 +61,7 @@ impl ApiToken {
             may_read: valid || !self.read_required,
             may_write: valid,
             refused: None,
+            expires_at: None,
         }
     }
 
@@ -97,7 +99,8 @@ mod tests {
                 viewer: Viewer::Service,
                 may_read: true,
                 may_write: true,
-                refused: None
+                refused: None,
+                expires_at: None
             }
         );
         let guarded = token(false);
@@ -107,7 +110,8 @@ mod tests {
                 viewer: Viewer::Anonymous,
                 may_read: true,
                 may_write: false,
-                refused: None
+                refused: None,
+                expires_at: None
             }
         );
         assert_eq!(
@@ -116,7 +120,8 @@ mod tests {
                 viewer: Viewer::Anonymous,
                 may_read: true,
                 may_write: false,
-                refused: None
+                refused: None,
+                expires_at: None
             }
         );
         assert_eq!(
@@ -125,7 +130,8 @@ mod tests {
                 viewer: Viewer::Anonymous,
                 may_read: true,
                 may_write: false,
-                refused: None
+                refused: None,
+                expires_at: None
             }
         );
         assert_eq!(
@@ -134,7 +140,8 @@ mod tests {
                 viewer: Viewer::Service,
                 may_read: true,
                 may_write: true,
-                refused: None
+                refused: None,
+                expires_at: None
             }
         );
         assert!(guarded.rejects(Some("Bearer s3cre")));
@@ -146,7 +153,8 @@ mod tests {
                 viewer: Viewer::Anonymous,
                 may_read: false,
                 may_write: false,
-                refused: None
+                refused: None,
+                expires_at: None
             }
         );
     }
