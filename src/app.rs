@@ -24,7 +24,8 @@ pub struct Application {
 impl Application {
     /// Every step of starting the server, in order: the metrics recorder, the pool,
     /// migrations (unless `--no-migrate`), the state, the refusal of a public server
-    /// without a token, the PostgreSQL LISTEN task, the bound socket.
+    /// without a token, the sign-in keys of `--jwks-url`, the PostgreSQL LISTEN task, the
+    /// bound socket.
     pub async fn build(database_url: &str, args: &ServeArgs) -> Result<Self, BoxError> {
         Self::build_with(database_url, args, None).await
     }
@@ -67,6 +68,8 @@ impl Application {
             )
             .into());
         }
+        // Before the first request, so a token is not refused for want of keys.
+        state.credentials().start().await;
         // Runs until the events close, at shutdown.
         if let Some(listener) = state.events().listener(&db) {
             tokio::spawn(listener);

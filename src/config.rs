@@ -307,6 +307,20 @@ pub struct SignInArgs {
     #[arg(long, env = "JWT_SECRET_FILE")]
     pub jwt_secret_file: Option<PathBuf>,
 
+    /// File holding the PEM public key tokens are signed with: RSA (RS256/384/512,
+    /// PS256/384/512), EC P-256 (ES256), EC P-384 (ES384) or Ed25519 (EdDSA).
+    #[arg(long, env = "JWT_PUBLIC_KEY_FILE")]
+    pub jwt_public_key_file: Option<PathBuf>,
+
+    /// File holding the JSON Web Key Set (`{"keys": [...]}`) tokens are signed with.
+    #[arg(long, env = "JWKS_FILE")]
+    pub jwks_file: Option<PathBuf>,
+
+    /// The identity provider's JSON Web Key Set, fetched at start and refreshed (its
+    /// `Cache-Control: max-age`, 1 min to 24 h; sooner for a token with an unknown `kid`).
+    #[arg(long, env = "JWKS_URL")]
+    pub jwks_url: Option<String>,
+
     /// The `iss` every token must carry (required with sign-in).
     #[arg(long, env = "JWT_ISSUER")]
     pub jwt_issuer: Option<String>,
@@ -319,9 +333,36 @@ pub struct SignInArgs {
     #[arg(long, env = "JWT_USER_CLAIM", default_value = "sub")]
     pub jwt_user_claim: String,
 
+    /// How a token names its user: its user claim (`--jwt-user-claim`), or its `email`
+    /// (with `email_verified: true`), matched to `users.email` ignoring case.
+    #[arg(long, env = "JWT_IDENTITY", value_enum, default_value_t = JwtIdentity::UserClaim)]
+    pub jwt_identity: JwtIdentity,
+
     /// A token whose `roles` claim holds this name is an administrator's.
     #[arg(long, env = "JWT_ADMIN_ROLE", default_value = "userplan-admin")]
     pub jwt_admin_role: String,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, ValueEnum)]
+pub enum JwtIdentity {
+    #[default]
+    UserClaim,
+    Email,
+}
+
+impl SignInArgs {
+    /// The flags naming where the keys come from that were given.
+    pub fn key_sources(&self) -> Vec<&'static str> {
+        [
+            ("--jwt-secret-file", self.jwt_secret_file.is_some()),
+            ("--jwt-public-key-file", self.jwt_public_key_file.is_some()),
+            ("--jwks-file", self.jwks_file.is_some()),
+            ("--jwks-url", self.jwks_url.is_some()),
+        ]
+        .into_iter()
+        .filter_map(|(flag, given)| given.then_some(flag))
+        .collect()
+    }
 }
 
 impl AccessArgs {
@@ -341,6 +382,10 @@ impl AccessArgs {
                 read_token_required: true,
                 ..
             } => Err("--read-token-required needs --api-token or --api-token-file".into()),
+            Self { sign_in, .. } if sign_in.key_sources().len() > 1 => Err(format!(
+                "{} each give the keys tokens are signed with; give one of them",
+                sign_in.key_sources().join(" and ")
+            )),
             _ => Ok(()),
         }
     }

@@ -3,19 +3,26 @@
 //! and `nbf`, with 30 s of leeway for clocks that disagree, then the claim naming the user.
 
 use std::path::Path;
+use std::sync::Arc;
 
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use jsonwebtoken::errors::ErrorKind;
-use jsonwebtoken::{Algorithm, DecodingKey, Validation};
+use jsonwebtoken::{Algorithm, Validation};
+use serde::Deserialize;
 use serde_json::Value;
 use uuid::Uuid;
 
+use super::keys::{KeySet, RemoteKeys};
 use crate::BoxError;
-use crate::config::SignInArgs;
+use crate::config::{JwtIdentity, SignInArgs};
+use crate::domain::EmailKey;
 
 /// Why a presented token was refused: `extensions.reason` of its UNAUTHENTICATED.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Reason {
-    /// Not a JWT, no `exp`, or a user claim that is not a UUID.
+    /// Not a JWT, no `exp`, a user claim that is not a UUID, or (with `--jwt-identity
+    /// email`) no `email` or one not verified.
     Malformed,
     Expired,
     NotYetValid,
@@ -24,8 +31,13 @@ pub enum Reason {
     BadSignature,
     WrongIssuer,
     WrongAudience,
+    /// The token's `kid` names no key of the set (after the refetch an unknown one allows).
+    UnknownKey,
     /// Well signed, but it names no user of this server.
     UnknownUser,
+    /// Not the token's fault: the database could not say whether its user exists. The
+    /// request is refused as SERVICE_UNAVAILABLE (retryable), not UNAUTHENTICATED.
+    Unavailable,
 }
 
 impl Reason {
@@ -37,24 +49,40 @@ impl Reason {
             Reason::BadSignature => "bad_signature",
             Reason::WrongIssuer => "wrong_issuer",
             Reason::WrongAudience => "wrong_audience",
+            Reason::UnknownKey => "unknown_key",
             Reason::UnknownUser => "unknown_user",
+            Reason::Unavailable => "unavailable",
         }
     }
 }
 
+/// The user a verified token names, still to be found in `users`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Identity {
+    Id(Uuid),
+    Email(EmailKey),
+}
+
 /// Who a verified token says the caller is.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Claims {
-    pub user: Uuid,
+    pub identity: Identity,
     pub admin: bool,
     /// `exp`, seconds since the epoch.
     pub expires_at: u64,
 }
 
+/// Where the keys come from: fixed at start, or a JWKS URL refreshed while running.
+enum Keys {
+    Fixed(KeySet),
+    Remote(Arc<RemoteKeys>),
+}
+
 pub struct JwtVerifier {
-    key: DecodingKey,
+    keys: Keys,
     validation: Validation,
     user_claim: String,
+    identity: JwtIdentity,
     admin_role: String,
 }
 
@@ -64,8 +92,37 @@ const LEEWAY_SECONDS: u64 = 30;
 impl JwtVerifier {
     /// The verifier the options describe, `None` when sign-in is off (no key given).
     pub fn from_args(args: &SignInArgs) -> Result<Option<Self>, BoxError> {
-        let Some(path) = &args.jwt_secret_file else {
-            return Ok(None);
+        let keys = match (
+            &args.jwt_secret_file,
+            &args.jwt_public_key_file,
+            &args.jwks_file,
+            &args.jwks_url,
+        ) {
+            (None, None, None, None) => return Ok(None),
+            (Some(path), None, None, None) => Keys::Fixed(KeySet::secret(&read_secret(path)?)),
+            (None, Some(path), None, None) => {
+                Keys::Fixed(KeySet::public_key_pem(&read("--jwt-public-key-file", path)?)?)
+            }
+            (None, None, Some(path), None) => {
+                let set = KeySet::jwks(&read("--jwks-file", path)?)
+                    .map_err(|err| format!("--jwks-file {}: {err}", path.display()))?;
+                if set.is_empty() {
+                    return Err(format!(
+                        "--jwks-file {} holds no key this server can verify with",
+                        path.display()
+                    )
+                    .into());
+                }
+                Keys::Fixed(set)
+            }
+            (None, None, None, Some(url)) => Keys::Remote(Arc::new(RemoteKeys::new(url)?)),
+            _ => {
+                return Err(format!(
+                    "{} each give the keys tokens are signed with; give one of them",
+                    args.key_sources().join(" and ")
+                )
+                .into());
+            }
         };
         let (Some(issuer), Some(audience)) = (&args.jwt_issuer, &args.jwt_audience) else {
             return Err(
@@ -74,42 +131,116 @@ impl JwtVerifier {
                     .into(),
             );
         };
-        let key = DecodingKey::from_secret(&read_secret(path)?);
+        // Every algorithm: which one a token may use is decided by its key, before this.
         let mut validation = Validation::new(Algorithm::HS256);
-        validation.algorithms = vec![Algorithm::HS256, Algorithm::HS384, Algorithm::HS512];
+        validation.algorithms = vec![
+            Algorithm::HS256,
+            Algorithm::HS384,
+            Algorithm::HS512,
+            Algorithm::RS256,
+            Algorithm::RS384,
+            Algorithm::RS512,
+            Algorithm::PS256,
+            Algorithm::PS384,
+            Algorithm::PS512,
+            Algorithm::ES256,
+            Algorithm::ES384,
+            Algorithm::EdDSA,
+        ];
         validation.set_issuer(&[issuer]);
         validation.set_audience(&[audience]);
         validation.set_required_spec_claims(&["exp", "iss", "aud"]);
         validation.validate_nbf = true;
         validation.leeway = LEEWAY_SECONDS;
         Ok(Some(JwtVerifier {
-            key,
+            keys,
             validation,
             user_claim: args.jwt_user_claim.clone(),
+            identity: args.jwt_identity,
             admin_role: args.jwt_admin_role.clone(),
         }))
     }
 
+    /// The key set fetched from `--jwks-url`, which needs fetching at start and refreshing.
+    pub fn remote_keys(&self) -> Option<&Arc<RemoteKeys>> {
+        match &self.keys {
+            Keys::Remote(remote) => Some(remote),
+            Keys::Fixed(_) => None,
+        }
+    }
+
     /// Who the token says the caller is, or why it is refused.
-    pub fn verify(&self, token: &str) -> Result<Claims, Reason> {
-        let data = jsonwebtoken::decode::<Value>(token, &self.key, &self.validation)
+    pub async fn verify(&self, token: &str) -> Result<Claims, Reason> {
+        let header = Header::of(token)?;
+        // `none`, and any name that is no signing algorithm.
+        let algorithm: Algorithm = header.alg.parse().map_err(|_| Reason::BadSignature)?;
+        let kid = header.kid.as_deref();
+        let key = match &self.keys {
+            Keys::Fixed(set) => set.find(kid, algorithm)?,
+            Keys::Remote(remote) => remote.find(kid, algorithm).await?,
+        };
+        let data = jsonwebtoken::decode::<Value>(token, &key, &self.validation)
             .map_err(|err| reason(err.kind()))?;
-        let claims = data.claims;
-        let user = claims
-            .get(&self.user_claim)
-            .and_then(Value::as_str)
-            .and_then(|id| id.parse().ok())
-            .ok_or(Reason::Malformed)?;
+        self.claims(&data.claims)
+    }
+
+    fn claims(&self, claims: &Value) -> Result<Claims, Reason> {
+        let identity = match self.identity {
+            JwtIdentity::UserClaim => Identity::Id(
+                claims
+                    .get(&self.user_claim)
+                    .and_then(Value::as_str)
+                    .and_then(|id| id.parse().ok())
+                    .ok_or(Reason::Malformed)?,
+            ),
+            JwtIdentity::Email => Identity::Email(verified_email(claims)?),
+        };
         let admin = claims["roles"]
             .as_array()
             .is_some_and(|roles| roles.iter().any(|role| role == self.admin_role.as_str()));
         // A NumericDate may have a fraction; jsonwebtoken has already checked it is a number.
         let expires_at = claims["exp"].as_f64().ok_or(Reason::Malformed)? as u64;
         Ok(Claims {
-            user,
+            identity,
             admin,
             expires_at,
         })
+    }
+}
+
+/// The `email` claim, if the identity provider says it checked it: an address nobody
+/// proved to own would let anyone sign up at the provider as someone else here. Some
+/// providers send `email_verified` as the string `"true"`.
+fn verified_email(claims: &Value) -> Result<EmailKey, Reason> {
+    let verified = matches!(&claims["email_verified"], Value::Bool(true))
+        || claims["email_verified"] == "true";
+    let email = claims["email"].as_str().filter(|_| verified);
+    email
+        .and_then(|email| EmailKey::parse("email", email).ok())
+        .ok_or(Reason::Malformed)
+}
+
+/// The part of a token's header that picks its key, read before anything is verified:
+/// jsonwebtoken's own reading refuses `alg: none` as unreadable JSON, which is a bad
+/// signature, not a malformed token.
+#[derive(Deserialize)]
+struct Header {
+    alg: String,
+    kid: Option<String>,
+}
+
+impl Header {
+    fn of(token: &str) -> Result<Header, Reason> {
+        let mut parts = token.split('.');
+        let (Some(header), Some(_), Some(_), None) =
+            (parts.next(), parts.next(), parts.next(), parts.next())
+        else {
+            return Err(Reason::Malformed);
+        };
+        let json = URL_SAFE_NO_PAD
+            .decode(header)
+            .map_err(|_| Reason::Malformed)?;
+        serde_json::from_slice(&json).map_err(|_| Reason::Malformed)
     }
 }
 
@@ -124,10 +255,14 @@ fn reason(kind: &ErrorKind) -> Reason {
     }
 }
 
+fn read(flag: &str, path: &Path) -> Result<Vec<u8>, BoxError> {
+    std::fs::read(path)
+        .map_err(|err| format!("cannot read {flag} {}: {err}", path.display()).into())
+}
+
 /// The secret, without the newline an editor or `echo` leaves at the end of the file.
 fn read_secret(path: &Path) -> Result<Vec<u8>, BoxError> {
-    let mut secret = std::fs::read(path)
-        .map_err(|err| format!("cannot read --jwt-secret-file {}: {err}", path.display()))?;
+    let mut secret = read("--jwt-secret-file", path)?;
     while secret
         .last()
         .is_some_and(|byte| *byte == b'\n' || *byte == b'\r')

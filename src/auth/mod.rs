@@ -3,14 +3,20 @@
 //! WebSocket connection), before anything runs.
 
 mod jwt;
+mod keys;
 mod token;
 
-pub use jwt::{JwtVerifier, Reason};
+use std::sync::Arc;
+
+pub use jwt::{Identity, JwtVerifier, Reason};
 pub use token::ApiToken;
+
+use sea_orm::DatabaseConnection;
 
 use crate::BoxError;
 use crate::config::AccessArgs;
-use crate::service::UserId;
+use crate::db::{SQL_STATS, SqlStats};
+use crate::service::{UserId, users};
 
 /// Whose request this is, as the rules of what one may see and change need to know.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -48,6 +54,9 @@ pub struct Caller {
     /// When a signed-in caller's token stops being valid (its `exp`, seconds since the
     /// epoch): a WebSocket connection must not outlive it.
     pub expires_at: Option<u64>,
+    /// No credential, on a server where users sign in: only `__typename`, introspection
+    /// and `viewer` (null) may run.
+    pub signed_out: bool,
 }
 
 impl Caller {
@@ -58,6 +67,13 @@ impl Caller {
         may_write: false,
         refused: None,
         expires_at: None,
+        signed_out: false,
+    };
+
+    /// No credential, on a server where users sign in.
+    pub const SIGNED_OUT: Caller = Caller {
+        signed_out: true,
+        ..Caller::NOBODY
     };
 
     fn refused(reason: Reason) -> Caller {
@@ -87,24 +103,37 @@ impl Credentials {
         self.token.is_configured() || self.jwt.is_some()
     }
 
+    /// Whether users sign in (with a JWT).
+    pub fn signs_in(&self) -> bool {
+        self.jwt.is_some()
+    }
+
+    /// Fetches the keys of `--jwks-url`, if that is where they come from, and keeps them
+    /// fresh from then on.
+    pub async fn start(&self) {
+        if let Some(remote) = self.jwt.as_ref().and_then(JwtVerifier::remote_keys) {
+            remote.start().await;
+        }
+    }
+
     /// Whether a presented credential is refused (as opposed to none presented): a WebSocket
     /// connection closes on one.
-    pub fn rejects(&self, authorization: Option<&str>) -> bool {
+    pub async fn rejects(&self, db: &DatabaseConnection, authorization: Option<&str>) -> bool {
         match &self.jwt {
-            Some(_) => self.caller(authorization).refused.is_some(),
+            Some(_) => self.caller(db, authorization).await.refused.is_some(),
             None => self.token.rejects(authorization),
         }
     }
 
     /// Who presented this `Authorization` value (`Bearer <credential>`), and what they may
     /// do. A bearer value equal to the API token is the service; with sign-in, any other is
-    /// verified as a JWT.
-    pub fn caller(&self, authorization: Option<&str>) -> Caller {
+    /// verified as a JWT, and its user must exist.
+    pub async fn caller(&self, db: &DatabaseConnection, authorization: Option<&str>) -> Caller {
         let Some(jwt) = &self.jwt else {
             return self.token.caller(authorization);
         };
         let Some(authorization) = authorization else {
-            return Caller::NOBODY;
+            return Caller::SIGNED_OUT;
         };
         let service = self.token.caller(Some(authorization));
         if self.token.is_configured() && service.may_write {
@@ -113,23 +142,46 @@ impl Credentials {
         let Some(bearer) = authorization.strip_prefix("Bearer ").map(str::trim) else {
             return Caller::refused(Reason::Malformed);
         };
-        match jwt.verify(bearer) {
-            Ok(claims) => Caller {
-                viewer: if claims.admin {
-                    Viewer::Admin(UserId(claims.user))
-                } else {
-                    Viewer::User(UserId(claims.user))
-                },
-                may_read: true,
-                may_write: true,
-                refused: None,
-                expires_at: Some(claims.expires_at),
-            },
-            Err(reason) => {
-                // Never the token itself: it is a credential.
-                tracing::info!(reason = reason.as_str(), "a credential was refused");
-                Caller::refused(reason)
-            }
-        }
+        let verified = match jwt.verify(bearer).await {
+            Ok(claims) => signed_in(db, claims).await,
+            Err(reason) => Err(reason),
+        };
+        verified.unwrap_or_else(|reason| {
+            // Never the token itself: it is a credential.
+            tracing::info!(reason = reason.as_str(), "a credential was refused");
+            Caller::refused(reason)
+        })
     }
+}
+
+/// The caller a verified token makes, once its user is found. The lookup is the
+/// credential's, not the request's: it runs outside the request's statement count (a
+/// counter of its own), so `extensions.sql` shows what the operation itself costs.
+async fn signed_in(db: &DatabaseConnection, claims: jwt::Claims) -> Result<Caller, Reason> {
+    let lookup = async {
+        match &claims.identity {
+            Identity::Id(id) => users::exists(db, UserId(*id)).await,
+            Identity::Email(email) => users::id_by_email(db, email).await,
+        }
+    };
+    let user = SQL_STATS
+        .scope(Arc::new(SqlStats::default()), lookup)
+        .await
+        .map_err(|err| {
+            tracing::error!(error = %err, "cannot look up a signed-in user");
+            Reason::Unavailable
+        })?
+        .ok_or(Reason::UnknownUser)?;
+    Ok(Caller {
+        viewer: if claims.admin {
+            Viewer::Admin(user)
+        } else {
+            Viewer::User(user)
+        },
+        may_read: true,
+        may_write: true,
+        refused: None,
+        expires_at: Some(claims.expires_at),
+        signed_out: false,
+    })
 }

@@ -44,6 +44,7 @@ impl ApiToken {
                 may_write: true,
                 refused: None,
                 expires_at: None,
+                signed_out: false,
             };
         };
         let presented = authorization
@@ -62,6 +63,7 @@ impl ApiToken {
             may_write: valid,
             refused: None,
             expires_at: None,
+            signed_out: false,
         }
     }
 
@@ -100,7 +102,8 @@ mod tests {
                 may_read: true,
                 may_write: true,
                 refused: None,
-                expires_at: None
+                expires_at: None,
+                signed_out: false
             }
         );
         let guarded = token(false);
@@ -111,7 +114,8 @@ mod tests {
                 may_read: true,
                 may_write: false,
                 refused: None,
-                expires_at: None
+                expires_at: None,
+                signed_out: false
             }
         );
         assert_eq!(
@@ -121,7 +125,8 @@ mod tests {
                 may_read: true,
                 may_write: false,
                 refused: None,
-                expires_at: None
+                expires_at: None,
+                signed_out: false
             }
         );
         assert_eq!(
@@ -131,7 +136,8 @@ mod tests {
                 may_read: true,
                 may_write: false,
                 refused: None,
-                expires_at: None
+                expires_at: None,
+                signed_out: false
             }
         );
         assert_eq!(
@@ -141,7 +147,8 @@ mod tests {
                 may_read: true,
                 may_write: true,
                 refused: None,
-                expires_at: None
+                expires_at: None,
+                signed_out: false
             }
         );
         assert!(guarded.rejects(Some("Bearer s3cre")));
@@ -154,7 +161,8 @@ mod tests {
                 may_read: false,
                 may_write: false,
                 refused: None,
-                expires_at: None
+                expires_at: None,
+                signed_out: false
             }
         );
     }

@@ -1,12 +1,18 @@
 //! Who may run what: mutations and subscriptions need the API token when one is configured
-//! (queries too with `--read-token-required`), and nothing changes data over GET. Checked
+//! (queries too with `--read-token-required`); with sign-in, a caller without a credential
+//! may ask only `__typename`, introspection and `viewer`; nothing changes data over GET. Checked
 //! on the parsed document, so persisted queries, batches and WebSocket operations all pass
 //! the one rule.
 
-use async_graphql::ServerError;
-use async_graphql::parser::types::{DocumentOperations, ExecutableDocument, OperationType};
+use std::collections::HashSet;
 
-use crate::auth::Caller;
+use async_graphql::ServerError;
+use async_graphql::parser::types::{
+    DocumentOperations, ExecutableDocument, OperationDefinition, OperationType, Selection,
+    SelectionSet,
+};
+
+use crate::auth::{Caller, Reason};
 use crate::error::{ErrorCode, request_error};
 
 /// How a request arrived.
@@ -26,6 +32,13 @@ pub fn check(
     caller: Caller,
     transport: Transport,
 ) -> Result<(Option<String>, OperationType), ServerError> {
+    if caller.refused == Some(Reason::Unavailable) {
+        return Err(request_error(
+            "the credential cannot be checked right now (the database is unreachable); \
+             retry shortly",
+            ErrorCode::ServiceUnavailable,
+        ));
+    }
     if let Some(reason) = caller.refused {
         let mut refused = request_error(
             "the credential in the Authorization header (or connection_init) was refused",
@@ -39,15 +52,28 @@ pub fn check(
     }
     // An unknown or missing operation name is reported by validation, with a better message;
     // the schema refuses such a request before running anything.
-    let Some((name, kind)) = operation(document, operation_name) else {
+    let Some((name, definition)) = operation(document, operation_name) else {
         return Ok((None, OperationType::Query));
     };
+    let kind = definition.ty;
     let writes = kind != OperationType::Query;
     if writes && transport == Transport::Get {
         return Err(request_error(
             "mutations must be sent with POST",
             ErrorCode::MethodNotAllowed,
         ));
+    }
+    if caller.signed_out {
+        let mut seen = HashSet::new();
+        if writes || !asks_only_public(document, &definition.selection_set.node, &mut seen) {
+            return Err(request_error(
+                "without a credential only `__typename`, introspection (`__schema`, \
+                 `__type`) and `viewer` may be asked; sign in and send \
+                 `Authorization: Bearer <token>` for anything else",
+                ErrorCode::Unauthenticated,
+            ));
+        }
+        return Ok((name, kind));
     }
     let allowed = if writes {
         caller.may_write
@@ -68,23 +94,49 @@ pub fn check(
     Ok((name, kind))
 }
 
-/// The name and type of the operation a request will run, if the document names it
+/// Whether every root field a selection set asks, through its fragments too, is one a
+/// caller without a credential may ask. `seen` stops a fragment cycle, which validation
+/// (later) refuses.
+fn asks_only_public<'a>(
+    document: &'a ExecutableDocument,
+    selections: &'a SelectionSet,
+    seen: &mut HashSet<&'a str>,
+) -> bool {
+    selections.items.iter().all(|item| match &item.node {
+        Selection::Field(field) => {
+            ["__typename", "__schema", "__type", "viewer"].contains(&field.node.name.node.as_str())
+        }
+        Selection::InlineFragment(fragment) => {
+            asks_only_public(document, &fragment.node.selection_set.node, seen)
+        }
+        Selection::FragmentSpread(spread) => {
+            let name = spread.node.fragment_name.node.as_str();
+            // An unknown fragment is validation's to report: it asks nothing.
+            !seen.insert(name)
+                || document.fragments.get(name).is_none_or(|fragment| {
+                    asks_only_public(document, &fragment.node.selection_set.node, seen)
+                })
+        }
+    })
+}
+
+/// The name and definition of the operation a request will run, if the document names it
 /// unambiguously.
-fn operation(
-    document: &ExecutableDocument,
+fn operation<'a>(
+    document: &'a ExecutableDocument,
     name: Option<&str>,
-) -> Option<(Option<String>, OperationType)> {
+) -> Option<(Option<String>, &'a OperationDefinition)> {
     match (&document.operations, name) {
         (DocumentOperations::Single(operation), name) => {
-            Some((name.map(str::to_owned), operation.node.ty))
+            Some((name.map(str::to_owned), &operation.node))
         }
         (DocumentOperations::Multiple(operations), Some(name)) => operations
             .get(name)
-            .map(|operation| (Some(name.to_owned()), operation.node.ty)),
+            .map(|operation| (Some(name.to_owned()), &operation.node)),
         (DocumentOperations::Multiple(operations), None) if operations.len() == 1 => operations
             .iter()
             .next()
-            .map(|(name, operation)| (Some(name.to_string()), operation.node.ty)),
+            .map(|(name, operation)| (Some(name.to_string()), &operation.node)),
         (DocumentOperations::Multiple(_), None) => None,
     }
 }

@@ -60,7 +60,10 @@ pub async fn post(
             );
         }
     };
-    let caller = state.credentials.caller(authorization(&headers));
+    let caller = state
+        .credentials
+        .caller(&state.db, authorization(&headers))
+        .await;
     let span = request_span(&id);
     async {
         match batch {
@@ -149,7 +152,10 @@ pub async fn get(
     let mut request = Request::new(params.query).variables(variables);
     request.operation_name = params.operation_name;
     request.extensions = extensions;
-    let caller = state.credentials.caller(authorization(&headers));
+    let caller = state
+        .credentials
+        .caller(&state.db, authorization(&headers))
+        .await;
     let response = execute(&state, request, caller, &id, Transport::Get)
         .instrument(request_span(&id))
         .await;

@@ -78,17 +78,18 @@ async fn serve(socket: WebSocket, state: AppState, protocol: WebSocketProtocols)
             })
         });
     let credentials = state.credentials.clone();
+    let db = state.db.clone();
     let events = state.events.clone();
     let messages = async_graphql::http::WebSocket::new(Gated(state), input, protocol)
         .on_connection_init(move |payload| async move {
             let authorization = payload_authorization(&payload);
             // A wrong token closes the connection (4403); none leaves it open for what
             // the caller may do without one.
-            if credentials.rejects(authorization) {
+            if credentials.rejects(&db, authorization).await {
                 return Err("invalid credential".into());
             }
             let mut data = Data::default();
-            data.insert(credentials.caller(authorization));
+            data.insert(credentials.caller(&db, authorization).await);
             Ok(data)
         });
     futures_util::pin_mut!(messages);

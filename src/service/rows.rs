@@ -15,6 +15,8 @@ use sea_orm::sqlx::postgres::{PgRow, PgValueFormat};
 use sea_orm::sqlx::{self, Postgres, Row as _, Sqlite, ValueRef as _};
 use sea_orm::{ActiveEnum, ConnectionTrait, DbErr, QueryResult, Statement};
 
+use super::UserId;
+
 /// A model read from a known list of columns.
 pub trait Row: Sized {
     /// The select list [`Row::read`] expects, in its order.
@@ -121,6 +123,15 @@ fn postgres_time(row: &PgRow, at: usize) -> Option<DateTime<Utc>> {
     }
     let micros = i64::from_be_bytes(value.as_bytes().ok()?.try_into().ok()?);
     DateTime::from_timestamp_micros(micros.checked_add(POSTGRES_EPOCH_MICROS)?)
+}
+
+/// A user's id alone: what a signed-in caller's lookup needs.
+impl Row for UserId {
+    const COLUMNS: &'static str = "id";
+
+    fn read(columns: &mut Columns<'_>) -> Result<Self, DbErr> {
+        Ok(UserId(columns.get()?))
+    }
 }
 
 impl Row for user::Model {

@@ -1,7 +1,7 @@
 //! The `users` table.
 
 use entity::user;
-use sea_orm::{DatabaseConnection, DbBackend, Value};
+use sea_orm::{DatabaseConnection, DbBackend, DbErr, Value};
 use uuid::Uuid;
 
 use super::events::Events;
@@ -82,6 +82,22 @@ impl UserFilter {
         }
         filter
     }
+}
+
+/// The user, if there is one with this id: one primary-key SELECT.
+pub async fn exists(db: &DatabaseConnection, id: UserId) -> Result<Option<UserId>, DbErr> {
+    let sql = format!("SELECT {} FROM users WHERE id = ?", UserId::COLUMNS);
+    rows::fetch_one(db, statement(db.get_database_backend(), &sql, vec![id.into()])).await
+}
+
+/// The user whose email has this key (case and normalization folded, as stored), if any.
+pub async fn id_by_email(
+    db: &DatabaseConnection,
+    email: &EmailKey,
+) -> Result<Option<UserId>, DbErr> {
+    let sql = format!("SELECT {} FROM users WHERE email_key = ?", UserId::COLUMNS);
+    let values = vec![email.clone().into_inner().into()];
+    rows::fetch_one(db, statement(db.get_database_backend(), &sql, values)).await
 }
 
 pub async fn create(db: &DatabaseConnection, email: Email, name: Name) -> AppResult<user::Model> {
