@@ -8,7 +8,7 @@ use std::sync::Arc;
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use jsonwebtoken::errors::ErrorKind;
-use jsonwebtoken::{Algorithm, Validation};
+use jsonwebtoken::{Algorithm, AlgorithmFamily, Validation};
 use serde::Deserialize;
 use serde_json::Value;
 use uuid::Uuid;
@@ -80,7 +80,8 @@ enum Keys {
 
 pub struct JwtVerifier {
     keys: Keys,
-    validation: Validation,
+    /// The checks of a token, one set per family of algorithms.
+    validations: [(AlgorithmFamily, Validation); 4],
     user_claim: String,
     identity: JwtIdentity,
     admin_role: String,
@@ -100,9 +101,10 @@ impl JwtVerifier {
         ) {
             (None, None, None, None) => return Ok(None),
             (Some(path), None, None, None) => Keys::Fixed(KeySet::secret(&read_secret(path)?)),
-            (None, Some(path), None, None) => {
-                Keys::Fixed(KeySet::public_key_pem(&read("--jwt-public-key-file", path)?)?)
-            }
+            (None, Some(path), None, None) => Keys::Fixed(KeySet::public_key_pem(&read(
+                "--jwt-public-key-file",
+                path,
+            )?)?),
             (None, None, Some(path), None) => {
                 let set = KeySet::jwks(&read("--jwks-file", path)?)
                     .map_err(|err| format!("--jwks-file {}: {err}", path.display()))?;
@@ -131,30 +133,28 @@ impl JwtVerifier {
                     .into(),
             );
         };
-        // Every algorithm: which one a token may use is decided by its key, before this.
-        let mut validation = Validation::new(Algorithm::HS256);
-        validation.algorithms = vec![
-            Algorithm::HS256,
-            Algorithm::HS384,
-            Algorithm::HS512,
-            Algorithm::RS256,
-            Algorithm::RS384,
-            Algorithm::RS512,
-            Algorithm::PS256,
-            Algorithm::PS384,
-            Algorithm::PS512,
-            Algorithm::ES256,
-            Algorithm::ES384,
-            Algorithm::EdDSA,
-        ];
-        validation.set_issuer(&[issuer]);
-        validation.set_audience(&[audience]);
-        validation.set_required_spec_claims(&["exp", "iss", "aud"]);
-        validation.validate_nbf = true;
-        validation.leeway = LEEWAY_SECONDS;
+        let validation = |family: AlgorithmFamily| {
+            let mut validation = Validation::new(family.algorithms()[0]);
+            // jsonwebtoken wants the algorithms of the key's family; which of them a token
+            // may use is decided by its key before this.
+            validation.algorithms = family.algorithms().to_vec();
+            validation.set_issuer(&[issuer]);
+            validation.set_audience(&[audience]);
+            validation.set_required_spec_claims(&["exp", "iss", "aud"]);
+            validation.validate_nbf = true;
+            validation.leeway = LEEWAY_SECONDS;
+            validation
+        };
+        let validations = [
+            AlgorithmFamily::Hmac,
+            AlgorithmFamily::Rsa,
+            AlgorithmFamily::Ec,
+            AlgorithmFamily::Ed,
+        ]
+        .map(|family| (family, validation(family)));
         Ok(Some(JwtVerifier {
             keys,
-            validation,
+            validations,
             user_claim: args.jwt_user_claim.clone(),
             identity: args.jwt_identity,
             admin_role: args.jwt_admin_role.clone(),
@@ -179,7 +179,13 @@ impl JwtVerifier {
             Keys::Fixed(set) => set.find(kid, algorithm)?,
             Keys::Remote(remote) => remote.find(kid, algorithm).await?,
         };
-        let data = jsonwebtoken::decode::<Value>(token, &key, &self.validation)
+        let validation = self
+            .validations
+            .iter()
+            .find(|(family, _)| *family == algorithm.family())
+            .map(|(_, validation)| validation)
+            .ok_or(Reason::BadSignature)?;
+        let data = jsonwebtoken::decode::<Value>(token, &key, validation)
             .map_err(|err| reason(err.kind()))?;
         self.claims(&data.claims)
     }

@@ -67,9 +67,11 @@ impl KeySet {
         if let Ok(key) = DecodingKey::from_ed_pem(pem) {
             return Ok(KeySet::single(key, vec![Algorithm::EdDSA]));
         }
-        Err("--jwt-public-key-file must hold a PEM public key: RSA, EC (P-256 or P-384) \
+        Err(
+            "--jwt-public-key-file must hold a PEM public key: RSA, EC (P-256 or P-384) \
              or Ed25519"
-            .into())
+                .into(),
+        )
     }
 
     fn single(key: DecodingKey, algorithms: Vec<Algorithm>) -> Self {
@@ -119,7 +121,11 @@ impl KeySet {
 
     /// The key for a token of this `kid` and algorithm. A JWKS key without a `kid` is
     /// only for tokens without one: a token naming a key must get that key.
-    pub fn find(&self, kid: Option<&str>, algorithm: Algorithm) -> Result<Arc<DecodingKey>, Reason> {
+    pub fn find(
+        &self,
+        kid: Option<&str>,
+        algorithm: Algorithm,
+    ) -> Result<Arc<DecodingKey>, Reason> {
         let mut named = self
             .keys
             .iter()
@@ -138,7 +144,8 @@ impl KeySet {
 /// A JWK this server verifies signatures with, and the algorithms it allows: the ones its
 /// type (and curve) fit, narrowed to its `alg` when it names one.
 fn signing_key(entry: &Value) -> Result<Key, &'static str> {
-    let jwk: Jwk = serde_json::from_value(entry.clone()).map_err(|_| "not a key this server reads")?;
+    let jwk: Jwk =
+        serde_json::from_value(entry.clone()).map_err(|_| "not a key this server reads")?;
     if jwk.common.public_key_use == Some(PublicKeyUse::Encryption) {
         return Err("an encryption key");
     }

@@ -87,7 +87,11 @@ impl UserFilter {
 /// The user, if there is one with this id: one primary-key SELECT.
 pub async fn exists(db: &DatabaseConnection, id: UserId) -> Result<Option<UserId>, DbErr> {
     let sql = format!("SELECT {} FROM users WHERE id = ?", UserId::COLUMNS);
-    rows::fetch_one(db, statement(db.get_database_backend(), &sql, vec![id.into()])).await
+    rows::fetch_one(
+        db,
+        statement(db.get_database_backend(), &sql, vec![id.into()]),
+    )
+    .await
 }
 
 /// The user whose email has this key (case and normalization folded, as stored), if any.

@@ -26,7 +26,7 @@ pub use database::TestDatabase;
 pub use fixture::Fixture;
 pub use memberships::{Changes, Membership};
 pub use responses::*;
-pub use sign_in::{AUDIENCE, ISSUER, SignIn, sign};
+pub use sign_in::*;
 pub use tables::sessions_waiting_for_a_lock;
 pub use waiting::{eventually, post_within};
 

@@ -32,6 +32,7 @@ mod readme_map;
 mod schema_file;
 mod shutdown;
 mod sign_in;
+mod sign_in_keys;
 mod subscriptions;
 mod text;
 mod timeouts;
