@@ -229,3 +229,26 @@ async fn a_server_whose_first_jwks_fetch_failed_starts_and_retries(backend: Back
     )
     .await;
 }
+
+on_both_databases!(a_known_kid_does_not_wait_for_a_fetch_in_flight);
+async fn a_known_kid_does_not_wait_for_a_fetch_in_flight(backend: Backend) {
+    let jwks = JwksServer::start(vec![RSA_A.jwk("a")]).await;
+    let app = app_with_jwks(backend, &jwks).await;
+    let user = app.service_creates_user("unhurried@example.com").await;
+    jwks.stall();
+    let unknown = RSA_A.sign(Algorithm::RS256, Some("new"), json!({ "sub": user }));
+    let within = std::time::Duration::from_secs(5);
+    let known = RSA_A.sign(Algorithm::RS256, Some("a"), json!({ "sub": user }));
+    let meanwhile = async {
+        eventually("the refetch is in flight", within, async || {
+            jwks.fetches() == 2
+        })
+        .await;
+        let viewer = tokio::time::timeout(within, app.viewer_of(&known)).await;
+        jwks.release();
+        viewer.expect("a known kid is answered while the fetch hangs")
+    };
+    let (unknown, known) = tokio::join!(refusal(&app, &unknown), meanwhile);
+    assert_eq!(known.ok(), Some(user));
+    assert_eq!(unknown, "unknown_key");
+}

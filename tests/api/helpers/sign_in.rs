@@ -170,6 +170,8 @@ impl TestKey {
 struct Endpoint {
     keys: Mutex<Option<JwkSet>>,
     fetches: AtomicUsize,
+    /// While true, a fetch waits before it answers.
+    stalled: tokio::sync::watch::Sender<bool>,
 }
 
 /// A JWKS URL on 127.0.0.1 that the test controls: which keys it serves (or that it
@@ -209,6 +211,15 @@ impl JwksServer {
         *self.endpoint.keys.lock().unwrap() = None;
     }
 
+    /// From now on, fetches hang until [`JwksServer::release`].
+    pub fn stall(&self) {
+        self.endpoint.stalled.send_replace(true);
+    }
+
+    pub fn release(&self) {
+        self.endpoint.stalled.send_replace(false);
+    }
+
     /// How many times the key set was asked for.
     pub fn fetches(&self) -> usize {
         self.endpoint.fetches.load(Ordering::SeqCst)
@@ -217,6 +228,11 @@ impl JwksServer {
 
 async fn serve_keys(State(endpoint): State<Arc<Endpoint>>) -> axum::response::Response {
     endpoint.fetches.fetch_add(1, Ordering::SeqCst);
+    let _ = endpoint
+        .stalled
+        .subscribe()
+        .wait_for(|stalled| !stalled)
+        .await;
     match &*endpoint.keys.lock().unwrap() {
         // An hour: no regular refresh happens during a test; only the ones it causes.
         Some(keys) => (
