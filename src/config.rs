@@ -351,9 +351,9 @@ pub enum JwtIdentity {
 }
 
 impl SignInArgs {
-    /// The flags naming where the keys come from that were given.
-    pub fn key_sources(&self) -> Vec<&'static str> {
-        [
+    /// The refusal of more than one source of keys, if more were given.
+    pub fn conflicting_key_sources(&self) -> Option<String> {
+        let given: Vec<&str> = [
             ("--jwt-secret-file", self.jwt_secret_file.is_some()),
             ("--jwt-public-key-file", self.jwt_public_key_file.is_some()),
             ("--jwks-file", self.jwks_file.is_some()),
@@ -361,7 +361,13 @@ impl SignInArgs {
         ]
         .into_iter()
         .filter_map(|(flag, given)| given.then_some(flag))
-        .collect()
+        .collect();
+        (given.len() > 1).then(|| {
+            format!(
+                "{} each give the keys tokens are signed with; give one of them",
+                given.join(" and ")
+            )
+        })
     }
 }
 
@@ -382,11 +388,7 @@ impl AccessArgs {
                 read_token_required: true,
                 ..
             } => Err("--read-token-required needs --api-token or --api-token-file".into()),
-            Self { sign_in, .. } if sign_in.key_sources().len() > 1 => Err(format!(
-                "{} each give the keys tokens are signed with; give one of them",
-                sign_in.key_sources().join(" and ")
-            )),
-            _ => Ok(()),
+            Self { sign_in, .. } => sign_in.conflicting_key_sources().map_or(Ok(()), Err),
         }
     }
 }

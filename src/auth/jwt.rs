@@ -93,38 +93,32 @@ const LEEWAY_SECONDS: u64 = 30;
 impl JwtVerifier {
     /// The verifier the options describe, `None` when sign-in is off (no key given).
     pub fn from_args(args: &SignInArgs) -> Result<Option<Self>, BoxError> {
-        let keys = match (
-            &args.jwt_secret_file,
-            &args.jwt_public_key_file,
-            &args.jwks_file,
-            &args.jwks_url,
-        ) {
-            (None, None, None, None) => return Ok(None),
-            (Some(path), None, None, None) => Keys::Fixed(KeySet::secret(&read_secret(path)?)),
-            (None, Some(path), None, None) => Keys::Fixed(KeySet::public_key_pem(&read(
+        if let Some(refusal) = args.conflicting_key_sources() {
+            return Err(refusal.into());
+        }
+        // At most one of them is given.
+        let keys = if let Some(path) = &args.jwt_secret_file {
+            Keys::Fixed(KeySet::secret(&read_secret(path)?))
+        } else if let Some(path) = &args.jwt_public_key_file {
+            Keys::Fixed(KeySet::public_key_pem(&read(
                 "--jwt-public-key-file",
                 path,
-            )?)?),
-            (None, None, Some(path), None) => {
-                let set = KeySet::jwks(&read("--jwks-file", path)?)
-                    .map_err(|err| format!("--jwks-file {}: {err}", path.display()))?;
-                if set.is_empty() {
-                    return Err(format!(
-                        "--jwks-file {} holds no key this server can verify with",
-                        path.display()
-                    )
-                    .into());
-                }
-                Keys::Fixed(set)
-            }
-            (None, None, None, Some(url)) => Keys::Remote(Arc::new(RemoteKeys::new(url)?)),
-            _ => {
+            )?)?)
+        } else if let Some(path) = &args.jwks_file {
+            let set = KeySet::jwks(&read("--jwks-file", path)?)
+                .map_err(|err| format!("--jwks-file {}: {err}", path.display()))?;
+            if set.is_empty() {
                 return Err(format!(
-                    "{} each give the keys tokens are signed with; give one of them",
-                    args.key_sources().join(" and ")
+                    "--jwks-file {} holds no key this server can verify with",
+                    path.display()
                 )
                 .into());
             }
+            Keys::Fixed(set)
+        } else if let Some(url) = &args.jwks_url {
+            Keys::Remote(Arc::new(RemoteKeys::new(url)?))
+        } else {
+            return Ok(None);
         };
         let (Some(issuer), Some(audience)) = (&args.jwt_issuer, &args.jwt_audience) else {
             return Err(

@@ -438,6 +438,20 @@ mod tests {
     }
 
     #[test]
+    fn a_pem_file_must_hold_a_public_key() {
+        let private = include_bytes!("../../tests/api/keys/ec-p256.pem");
+        let refused = KeySet::public_key_pem(private).err().expect("refused");
+        assert!(
+            refused.to_string().contains("not a private key"),
+            "{refused}"
+        );
+        let public = include_bytes!("../../tests/api/keys/ec-p256.pub.pem");
+        let set = KeySet::public_key_pem(public).expect("a public key");
+        assert!(set.find(Some("any"), Algorithm::ES256).is_ok());
+        assert!(KeySet::public_key_pem(b"not a key").is_err());
+    }
+
+    #[test]
     fn a_key_set_gives_each_key_the_algorithms_of_its_type() {
         let jwks = serde_json::json!({ "keys": [
             { "kty": "EC", "crv": "P-256", "kid": "ec",

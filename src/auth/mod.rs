@@ -103,11 +103,6 @@ impl Credentials {
         self.token.is_configured() || self.jwt.is_some()
     }
 
-    /// Whether users sign in (with a JWT).
-    pub fn signs_in(&self) -> bool {
-        self.jwt.is_some()
-    }
-
     /// Fetches the keys of `--jwks-url`, if that is where they come from, and keeps them
     /// fresh from then on.
     pub async fn start(&self) {
@@ -147,8 +142,11 @@ impl Credentials {
             Err(reason) => Err(reason),
         };
         verified.unwrap_or_else(|reason| {
-            // Never the token itself: it is a credential.
-            tracing::info!(reason = reason.as_str(), "a credential was refused");
+            // Never the token itself: it is a credential. An unavailable database is
+            // logged where it failed.
+            if reason != Reason::Unavailable {
+                tracing::info!(reason = reason.as_str(), "a credential was refused");
+            }
             Caller::refused(reason)
         })
     }

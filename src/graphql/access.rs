@@ -1,8 +1,8 @@
 //! Who may run what: mutations and subscriptions need the API token when one is configured
 //! (queries too with `--read-token-required`); with sign-in, a caller without a credential
-//! may ask only `__typename`, introspection and `viewer`; nothing changes data over GET. Checked
-//! on the parsed document, so persisted queries, batches and WebSocket operations all pass
-//! the one rule.
+//! may ask only `__typename`, introspection and `viewer`; nothing changes data over GET.
+//! Checked on the parsed document, so persisted queries, batches and WebSocket operations
+//! all pass the one rule.
 
 use std::collections::HashSet;
 

@@ -30,6 +30,9 @@ async fn a_valid_token_makes_its_user_the_viewer(backend: Backend) {
         json!({ "id": ada, "email": "ada@example.com" }),
         "{answer}"
     );
+    // `aud` may be an array holding the audience.
+    let among = sign_in.token_with(json!({ "sub": ada, "aud": ["other", AUDIENCE] }));
+    assert_eq!(app.viewer_of(&among).await.ok(), Some(ada));
     // The service token is no user.
     let service = app.post_as(SERVICE, VIEWER, json!({})).await;
     assert_eq!(service["data"], json!({ "viewer": null }), "{service}");
