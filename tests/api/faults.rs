@@ -3,7 +3,7 @@
 //! server must answer SERVICE_UNAVAILABLE quickly (within 1 s in an outage), never
 //! INTERNAL_SERVER_ERROR, recover by itself, and lose no write it acknowledged. The shared
 //! PostgreSQL server is never stopped: the faults are made on the test's own database from
-//! an admin connection.
+//! an admin connection. A signed-in user whose lookup fails is SERVICE_UNAVAILABLE too.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
@@ -459,4 +459,58 @@ async fn connecting_to_a_closed_port_fails_fast() {
         started.elapsed(),
         connected.err().unwrap()
     );
+}
+
+/// A signed-in request while the database is away: the lookup of its user fails, which is
+/// SERVICE_UNAVAILABLE (retryable, no reason: the token is not at fault), fast; once the
+/// database is back, the same token works.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_signed_in_user_that_cannot_be_looked_up_is_service_unavailable() {
+    if !postgres_or_skip() {
+        return;
+    }
+    let sign_in = SignIn::default();
+    let mut options = sign_in.options();
+    options.extend(["--api-token", SERVICE]);
+    let app = spawn_app_with(Backend::Postgres, &options).await;
+    let user = app.service_creates_user("lookup@example.com").await;
+    let token = sign_in.token(user);
+    assert_eq!(app.viewer_of(&token).await.ok(), Some(user));
+    let name = current_database(&app.db).await;
+    app.db.clone().close().await.expect("close the test's pool");
+    let admin = admin().await;
+    admin
+        .execute_unprepared(&format!("ALTER DATABASE {name} ALLOW_CONNECTIONS false"))
+        .await
+        .expect("ALTER DATABASE ... ALLOW_CONNECTIONS false");
+    terminate_connections(&admin, &name).await;
+    eventually(
+        "the terminated sessions ending",
+        Duration::from_secs(5),
+        async || sessions(&admin, &name).await == 0,
+    )
+    .await;
+    let started = Instant::now();
+    let answer = timeout(
+        ANSWER_WITHIN,
+        app.post_as(&token, "{ __typename }", json!({})),
+    )
+    .await;
+    let took = started.elapsed();
+    admin
+        .execute_unprepared(&format!("ALTER DATABASE {name} ALLOW_CONNECTIONS true"))
+        .await
+        .expect("ALTER DATABASE ... ALLOW_CONNECTIONS true");
+    admin.close().await.ok();
+    let answer = answer.expect("an answer during the outage");
+    assert_eq!(error_code(&answer), Some("SERVICE_UNAVAILABLE"), "{answer}");
+    assert!(
+        answer["errors"][0]["extensions"].get("reason").is_none(),
+        "{answer}"
+    );
+    assert!(took < FAIL_WITHIN, "took {took:?}");
+    eventually("the token works again", RECOVER_WITHIN, async || {
+        app.viewer_of(&token).await.ok() == Some(user)
+    })
+    .await;
 }
