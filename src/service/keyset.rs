@@ -15,6 +15,7 @@ use uuid::Uuid;
 
 use super::rows::{self, Row};
 use super::sql::{one_of, statement};
+use super::visibility::{self, Condition, Visibility};
 use crate::domain::{DEFAULT_CONNECTION_PAGE_SIZE, NameNeedle, page_size};
 use crate::error::{AppError, AppResult};
 
@@ -66,6 +67,8 @@ pub trait KeysetRow: Row {
     type SortKey: SortKey;
     fn id(&self) -> Uuid;
     fn sort_value(&self, key: Self::SortKey) -> SortValue;
+    /// That a row of `TABLE` is seen by `visibility` (none: every row is).
+    fn visible(visibility: Visibility) -> Option<Condition>;
 }
 
 pub enum SortValue {
@@ -145,6 +148,13 @@ impl Filter {
     pub fn condition(&mut self, sql: impl Into<String>, values: impl IntoIterator<Item = Value>) {
         self.conditions.push(sql.into());
         self.values.extend(values);
+    }
+
+    /// Adds `condition`, if there is one.
+    pub fn and(&mut self, condition: Option<Condition>) {
+        if let Some(Condition { sql, values }) = condition {
+            self.condition(sql, values);
+        }
     }
 
     pub fn ids(&mut self, backend: DbBackend, column: &str, ids: &[Uuid]) {
@@ -309,18 +319,23 @@ pub async fn count<M: KeysetRow>(db: &DatabaseConnection, filter: &Filter) -> Ap
     Ok(row.try_get("", "n")?)
 }
 
-/// Rows of `table` by primary key, in one statement.
-pub async fn find_by_ids<M: KeysetRow>(db: &DatabaseConnection, ids: &[Uuid]) -> AppResult<Vec<M>> {
+/// The rows of `table` with these primary keys that `visibility` sees, in one statement.
+pub async fn find_by_ids<M: KeysetRow>(
+    db: &DatabaseConnection,
+    visibility: Visibility,
+    ids: &[Uuid],
+) -> AppResult<Vec<M>> {
     if ids.is_empty() {
         return Ok(Vec::new());
     }
     let backend = db.get_database_backend();
     let mut values = Vec::new();
+    let ids_sql = one_of(backend, "id", ids, &mut values);
     let sql = format!(
-        "SELECT {} FROM {} WHERE {}",
+        "SELECT {} FROM {} WHERE {ids_sql}{}",
         M::COLUMNS,
         M::TABLE,
-        one_of(backend, "id", ids, &mut values)
+        visibility::and(M::visible(visibility), &mut values)
     );
     Ok(rows::fetch_all(db, statement(backend, &sql, values)).await?)
 }
