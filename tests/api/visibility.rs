@@ -373,3 +373,43 @@ async fn hidden_objects_read_exactly_like_missing_ones(app: TestApp) {
         "the fixture hides enough from its viewers: {compared}"
     );
 }
+
+on_both_databases!(a_payload_shows_its_owner_and_lists_what_is_visible_after_the_change);
+async fn a_payload_shows_its_owner_and_lists_what_is_visible_after_the_change(app: TestApp) {
+    let scene = Scene::new(app).await;
+    let world = &scene.world;
+    let (member, plan) = (world.users[model::MEMBER].id, world.plans[0]);
+    // MEMBER leaves plan 0, their only plan: it is hidden from them afterwards, but the
+    // payload still shows it; its lists (and the link's ends) show what MEMBER sees now.
+    let leave = "mutation($u: UUID!, $p: UUID!) { removeUsersFromPlan(planId: $p, \
+                 userIds: [$u]) { removedUserIds plan { id name userCount users { id } \
+                 memberships { userId } } } }";
+    let data = scene
+        .data(Who::Member, leave, json!({ "u": member, "p": plan }))
+        .await;
+    let expected = json!({
+        "removedUserIds": [member],
+        "plan": { "id": plan, "name": "Plan 0", "userCount": 0, "users": [], "memberships": [] },
+    });
+    assert_eq!(data["removeUsersFromPlan"], expected);
+    let after = format!("query($id: UUID!) {{ plan(id: $id) {{ ...P }} }} {PLAN_FIELDS}");
+    let data = scene.data(Who::Member, &after, json!({ "id": plan })).await;
+    assert_eq!(data["plan"], Value::Null, "hidden from MEMBER now");
+
+    // OWNER takes MEMBER back, then deletes the link: the join row's ends are shown.
+    let join = "mutation($u: UUID!, $p: UUID!) { addUsersToPlan(planId: $p, userIds: [$u]) \
+                { addedUserIds } }";
+    scene
+        .data(Who::Owner, join, json!({ "u": member, "p": plan }))
+        .await;
+    let delete = "mutation($u: UUID!, $p: UUID!) { deleteUserPlan(userId: $u, planId: $p) \
+                  { user { id planCount plans { id } } plan { id userCount } } }";
+    let data = scene
+        .data(Who::Member, delete, json!({ "u": member, "p": plan }))
+        .await;
+    let expected = json!({
+        "user": { "id": member, "planCount": 0, "plans": [] },
+        "plan": { "id": plan, "userCount": 0 },
+    });
+    assert_eq!(data["deleteUserPlan"], expected);
+}
