@@ -242,9 +242,15 @@ async fn a_signed_in_member_runs_the_statements_the_service_runs(app: TestApp) {
         (arguments, same(json!({ "ids": [users[0], users[1]] }))),
         (light, same(json!({}))),
         (one_user, same(json!({ "id": users[2] }))),
-        (one_user, (json!({ "id": users[1] }), json!({ "id": nobody }))),
+        (
+            one_user,
+            (json!({ "id": users[1] }), json!({ "id": nobody })),
+        ),
         (one_plan, same(json!({ "id": plans[0] }))),
-        (one_plan, (json!({ "id": plans[1] }), json!({ "id": nobody }))),
+        (
+            one_plan,
+            (json!({ "id": plans[1] }), json!({ "id": nobody })),
+        ),
         (filtered, same(json!({ "p": plans[0], "u": users[2] }))),
         (
             filtered,

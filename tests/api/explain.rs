@@ -371,10 +371,7 @@ async fn a_viewers_reads_probe_the_membership_indexes(app: TestApp) {
         (
             format!("{{ plans(first: {PAGE}) {{ nodes {{ users(first: {PAGE}) {{ id }} }} }} }}"),
             json!({}),
-            vec![
-                plans_page,
-                vec![of_plan, probe, Range(users_pk, "id")],
-            ],
+            vec![plans_page, vec![of_plan, probe, Range(users_pk, "id")]],
         ),
         (
             format!(
@@ -405,8 +402,7 @@ async fn a_viewers_reads_probe_the_membership_indexes(app: TestApp) {
             vec![vec![probe, Range(plans_pk, "id")]; 2],
         ),
         (
-            "query($u: UUID!, $p: UUID!) { userPlan(userId: $u, planId: $p) { role } }"
-                .to_owned(),
+            "query($u: UUID!, $p: UUID!) { userPlan(userId: $u, planId: $p) { role } }".to_owned(),
             json!({ "u": other["id"], "p": plan }),
             vec![vec![probe]],
         ),
@@ -419,9 +415,8 @@ async fn a_viewers_reads_probe_the_membership_indexes(app: TestApp) {
             assert_eq!(statements.len(), 6, "{query}");
             for statement in &statements[2..] {
                 let plan = explain(&app, statement).await;
-                check(&plan, &[probe]).unwrap_or_else(|why| {
-                    panic!("{query}: {why}\n{}\n{plan:#?}", statement.sql)
-                });
+                check(&plan, &[probe])
+                    .unwrap_or_else(|why| panic!("{query}: {why}\n{}\n{plan:#?}", statement.sql));
             }
             continue;
         }

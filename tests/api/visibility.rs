@@ -396,17 +396,26 @@ async fn a_payload_shows_its_owner_and_lists_what_is_visible_after_the_change(ap
     let data = scene.data(Who::Member, &after, json!({ "id": plan })).await;
     assert_eq!(data["plan"], Value::Null, "hidden from MEMBER now");
 
-    // OWNER takes MEMBER back, then deletes the link: the join row's ends are shown.
+    // OWNER takes MEMBER back, and removes them again: MEMBER, whom OWNER saw through
+    // plan 0 only, is hidden from OWNER afterwards but is the payload's owner.
     let join = "mutation($u: UUID!, $p: UUID!) { addUsersToPlan(planId: $p, userIds: [$u]) \
                 { addedUserIds } }";
-    scene
-        .data(Who::Owner, join, json!({ "u": member, "p": plan }))
-        .await;
+    let both = json!({ "u": member, "p": plan });
+    scene.data(Who::Owner, join, both.clone()).await;
+    let remove = "mutation($u: UUID!, $p: UUID!) { removePlansFromUser(userId: $u, \
+                  planIds: [$p]) { user { id planCount plans { id } memberships { planId } } } }";
+    let data = scene.data(Who::Owner, remove, both.clone()).await;
+    let alone = json!({ "id": member, "planCount": 0, "plans": [], "memberships": [] });
+    assert_eq!(data["removePlansFromUser"]["user"], alone);
+    let user = "query($id: UUID!) { user(id: $id) { id } }";
+    let data = scene.data(Who::Owner, user, json!({ "id": member })).await;
+    assert_eq!(data["user"], Value::Null, "hidden from OWNER now");
+
+    // Back in, MEMBER deletes the link: the join row's ends are shown.
+    scene.data(Who::Owner, join, both.clone()).await;
     let delete = "mutation($u: UUID!, $p: UUID!) { deleteUserPlan(userId: $u, planId: $p) \
                   { user { id planCount plans { id } } plan { id userCount } } }";
-    let data = scene
-        .data(Who::Member, delete, json!({ "u": member, "p": plan }))
-        .await;
+    let data = scene.data(Who::Member, delete, both).await;
     let expected = json!({
         "user": { "id": member, "planCount": 0, "plans": [] },
         "plan": { "id": plan, "userCount": 0 },
