@@ -90,7 +90,7 @@ impl UserFilter {
                 values,
             );
         }
-        filter.and(user::Model::visible(visibility));
+        filter.and(visibility.users("users.id"));
         filter
     }
 }

@@ -60,8 +60,9 @@ impl Visibility {
         }
     }
 
-    /// That the user whose id is in `user_id` (a qualified column) is seen: the viewer's
-    /// plans are walked in the primary key and each probed for that user.
+    /// That the user whose id is in `user_id` (a qualified column) is seen, for rows read
+    /// by key: the viewer's plans are walked in the primary key and each probed for that
+    /// user.
     pub fn user(self, user_id: &str) -> Option<Condition> {
         match self {
             Visibility::Everything => None,
@@ -71,6 +72,26 @@ impl Visibility {
                     "({user_id} = ? OR EXISTS (SELECT 1 FROM user_plans mine \
                      JOIN user_plans theirs ON theirs.plan_id = mine.plan_id \
                      WHERE mine.user_id = ? AND theirs.user_id = {user_id}))"
+                ),
+                values: vec![viewer.into(), viewer.into()],
+            }),
+        }
+    }
+
+    /// [`Visibility::user`] for a connection, which reads the table in its order rather
+    /// than by key: the viewer and their fellow members, as one set that both databases
+    /// compute once per statement (PostgreSQL joins it, SQLite builds a temporary index of
+    /// it). The probe's `OR` would leave PostgreSQL to run it on every row of the table
+    /// for `totalCount` (1.1 s on the large dataset, against 34 ms for the set).
+    pub fn users(self, user_id: &str) -> Option<Condition> {
+        match self {
+            Visibility::Everything => None,
+            Visibility::Nothing => Some(nothing()),
+            Visibility::Member(viewer) => Some(Condition {
+                sql: format!(
+                    "{user_id} IN (SELECT ? UNION ALL SELECT theirs.user_id \
+                     FROM user_plans mine JOIN user_plans theirs ON theirs.plan_id = mine.plan_id \
+                     WHERE mine.user_id = ?)"
                 ),
                 values: vec![viewer.into(), viewer.into()],
             }),

@@ -42,7 +42,7 @@ pub struct TestApp {
     pub db: DatabaseConnection,
     client: reqwest::Client,
     database_url: String,
-    /// The server's statements, kept only while a test asks (`TestApp::sql_of`).
+    /// The server's statements, kept only while a test asks (`TestApp::sql_of_as`).
     recorder: userplan::db::StatementRecorder,
     /// Dropped with the first instance on a database; other instances share it.
     _database: Option<TestDatabase>,
@@ -300,13 +300,8 @@ impl TestApp {
             .to_owned()
     }
 
-    /// The statements the server ran, values included, for one request that must succeed.
-    /// The test must send nothing else meanwhile.
-    pub async fn sql_of(&self, query: &str, variables: Value) -> Vec<Statement> {
-        self.sql_of_as(None, query, variables).await
-    }
-
-    /// [`TestApp::sql_of`] for a request sent with this bearer, if any.
+    /// The statements the server ran, values included, for one request that must succeed,
+    /// sent with this bearer if any. The test must send nothing else meanwhile.
     pub async fn sql_of_as(
         &self,
         bearer: Option<&str>,
