@@ -108,10 +108,19 @@ fn nothing() -> Condition {
 
 /// ` AND <condition>` with its values pushed onto `values`, or nothing without a condition.
 pub fn and(condition: Option<Condition>, values: &mut Vec<Value>) -> String {
+    clause("AND", condition, values)
+}
+
+/// ` WHERE <condition>`, as [`and`].
+pub fn filter(condition: Option<Condition>, values: &mut Vec<Value>) -> String {
+    clause("WHERE", condition, values)
+}
+
+fn clause(keyword: &str, condition: Option<Condition>, values: &mut Vec<Value>) -> String {
     match condition {
         Some(condition) => {
             values.extend(condition.values);
-            format!(" AND {}", condition.sql)
+            format!(" {keyword} {}", condition.sql)
         }
         None => String::new(),
     }
