@@ -67,8 +67,14 @@ pub trait KeysetRow: Row {
     type SortKey: SortKey;
     fn id(&self) -> Uuid;
     fn sort_value(&self, key: Self::SortKey) -> SortValue;
-    /// That a row of `TABLE` is seen by `visibility` (none: every row is).
+    /// That a row of `TABLE` is seen by `visibility` (none: every row is), tested row by
+    /// row: for rows read by key, and for a page walked in its order.
     fn visible(visibility: Visibility) -> Option<Condition>;
+
+    /// [`KeysetRow::visible`] for counting every row that matches (`totalCount`).
+    fn visible_counted(visibility: Visibility) -> Option<Condition> {
+        Self::visible(visibility)
+    }
 }
 
 pub enum SortValue {
@@ -138,10 +144,22 @@ pub struct PageArgs {
 
 /// SQL conditions (joined with AND) and their values: a connection's filter, kept so that
 /// `totalCount` can count the same rows when, and only when, it is asked for.
-#[derive(Debug, Default, Clone)]
+#[derive(Debug, Clone)]
 pub struct Filter {
     conditions: Vec<String>,
     values: Vec<Value>,
+    /// Whose rows: added by the page and by the count, each in its own form.
+    visibility: Visibility,
+}
+
+impl Default for Filter {
+    fn default() -> Self {
+        Filter {
+            conditions: Vec::new(),
+            values: Vec::new(),
+            visibility: Visibility::Everything,
+        }
+    }
 }
 
 impl Filter {
@@ -150,8 +168,12 @@ impl Filter {
         self.values.extend(values);
     }
 
-    /// Adds `condition`, if there is one.
-    pub fn and(&mut self, condition: Option<Condition>) {
+    /// Only the rows `visibility` sees.
+    pub fn seen_by(&mut self, visibility: Visibility) {
+        self.visibility = visibility;
+    }
+
+    fn and(&mut self, condition: Option<Condition>) {
         if let Some(Condition { sql, values }) = condition {
             self.condition(sql, values);
         }
@@ -239,6 +261,7 @@ pub fn page_query<M: KeysetRow>(
         page_size("first", args.first, DEFAULT_CONNECTION_PAGE_SIZE)?
     };
     let mut filter = filter.clone();
+    filter.and(M::visible(filter.visibility));
     let key = ordering.key.column();
     let (ascending, descending) = ("ASC", "DESC");
     let forward_is_asc = ordering.direction == Direction::Asc;
@@ -303,6 +326,8 @@ pub async fn fetch_page<M: KeysetRow>(
 }
 
 pub async fn count<M: KeysetRow>(db: &DatabaseConnection, filter: &Filter) -> AppResult<i64> {
+    let mut filter = filter.clone();
+    filter.and(M::visible_counted(filter.visibility));
     let sql = format!(
         "SELECT COUNT(*) AS n FROM {}{}",
         M::TABLE,

@@ -81,7 +81,7 @@ impl PlanFilter {
                 values,
             );
         }
-        filter.and(plan::Model::visible(visibility));
+        filter.seen_by(visibility);
         filter
     }
 }

@@ -35,6 +35,10 @@ impl KeysetRow for user::Model {
     fn visible(visibility: Visibility) -> Option<Condition> {
         visibility.user("users.id")
     }
+
+    fn visible_counted(visibility: Visibility) -> Option<Condition> {
+        visibility.users("users.id")
+    }
 }
 
 /// The orders users can be listed in.
@@ -90,7 +94,7 @@ impl UserFilter {
                 values,
             );
         }
-        filter.and(visibility.users("users.id"));
+        filter.seen_by(visibility);
         filter
     }
 }
