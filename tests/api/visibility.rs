@@ -14,6 +14,9 @@ use model::{Eyes, World};
 
 const SERVICE: &str = "the service's token";
 
+/// The fragments' lists, three levels deep, are past the default cost limit.
+const UNLIMITED: &[&str] = &["--max-complexity", "1000000000"];
+
 /// Everything readable below a user, three levels deep.
 const USER_FIELDS: &str = "fragment U on User { id email name planCount \
     plans { id name userCount \
@@ -60,8 +63,8 @@ impl Scene {
         let world = World::build(&app).await;
         let sign_in = SignIn::default();
         let mut options = sign_in.options();
-        // The fragments' lists, three levels deep, are past the default cost limit.
-        options.extend_from_slice(&["--api-token", SERVICE, "--max-complexity", "1000000000"]);
+        options.extend_from_slice(&["--api-token", SERVICE]);
+        options.extend_from_slice(UNLIMITED);
         let app = app.restarted_with(&options).await;
         Scene {
             app,
@@ -421,4 +424,67 @@ async fn a_payload_shows_its_owner_and_lists_what_is_visible_after_the_change(ap
         "plan": { "id": plan, "userCount": 0 },
     });
     assert_eq!(data["deleteUserPlan"], expected);
+}
+
+on_both_databases!(the_service_and_administrators_run_the_statements_of_a_server_without_sign_in);
+async fn the_service_and_administrators_run_the_statements_of_a_server_without_sign_in(
+    app: TestApp,
+) {
+    let world = World::build(&app).await;
+    let (user, plan) = (world.users[model::OWNER].id, world.plans[0]);
+    let queries = [
+        format!("query($u: UUID!) {{ user(id: $u) {{ ...U }} }} {USER_FIELDS}"),
+        format!("query($p: UUID!) {{ plan(id: $p) {{ ...P }} }} {PLAN_FIELDS}"),
+        format!(
+            "query($u: UUID, $p: UUID) {{ users(filter: {{ planId: $p }}) {{ totalCount \
+             nodes {{ ...U }} }} plans(filter: {{ userId: $u }}) {{ totalCount nodes {{ ...P }} }} \
+             }} {USER_FIELDS} {PLAN_FIELDS}"
+        ),
+        "query($u: UUID!, $p: UUID!) { userPlan(userId: $u, planId: $p) { role user { id } } }"
+            .to_owned(),
+    ];
+    let variables = json!({ "u": user, "p": plan });
+    let app = app.restarted_with(UNLIMITED).await;
+    let mut without_sign_in = Vec::new();
+    for query in &queries {
+        without_sign_in.push(statements(&app, None, query, &variables).await);
+    }
+    let sign_in = SignIn::default();
+    let mut options = sign_in.options();
+    options.extend_from_slice(&["--api-token", SERVICE]);
+    options.extend_from_slice(UNLIMITED);
+    let scene = Scene {
+        app: app.restarted_with(&options).await,
+        sign_in,
+        world,
+    };
+    for who in [Who::Service, Who::Administrator] {
+        let bearer = scene.bearer(who);
+        for (query, expected) in queries.iter().zip(&without_sign_in) {
+            let sql = statements(&scene.app, Some(&bearer), query, &variables).await;
+            assert_eq!(&sql, expected, "{who:?}: {query}");
+        }
+    }
+    // And none of them tests what anyone sees: that is the members' condition.
+    for sql in without_sign_in.iter().flatten() {
+        assert!(!sql.contains(" seen") && !sql.contains(" mine"), "{sql}");
+    }
+    // Which the members' statements do have.
+    let member = scene.bearer(Who::Member);
+    let sql = statements(&scene.app, Some(&member), &queries[0], &variables).await;
+    assert!(sql.iter().any(|sql| sql.contains(" seen")), "{sql:#?}");
+}
+
+/// The text of the statements a request ran, sorted: root fields resolve concurrently, so
+/// their statements interleave in any order.
+async fn statements(
+    app: &TestApp,
+    bearer: Option<&str>,
+    query: &str,
+    variables: &Value,
+) -> Vec<String> {
+    let statements = app.sql_of_as(bearer, query, variables.clone()).await;
+    let mut texts: Vec<String> = statements.into_iter().map(|s| s.sql).collect();
+    texts.sort();
+    texts
 }
