@@ -3,11 +3,12 @@
 //!
 //! A signed-in user sees a plan when they are a member of it, a link (a `user_plans` row)
 //! when they see its plan, and a user when it is themself or shares a plan with them. Each
-//! condition is an `EXISTS` that probes the `user_plans` primary key `(user_id, plan_id)`,
-//! written into the statement that reads the rows (inside a nested list's per-parent
-//! subquery, before its `LIMIT`), so filtering costs no statement. For the service and
-//! administrators there is no condition at all: their statements are exactly those of a
-//! server without sign-in.
+//! condition is an `EXISTS` that probes an index of `user_plans` (for counting all users,
+//! a set computed once), written into the statement that reads the rows (in a nested
+//! list's per-parent subquery, before its `LIMIT`), so filtering costs no statement. For
+//! the service and administrators there is no condition at all: their statements are
+//! exactly those of a server without sign-in. The README's "Visibility in SQL" has the
+//! figures.
 
 use sea_orm::Value;
 use uuid::Uuid;
