@@ -61,6 +61,16 @@ impl Visibility {
         }
     }
 
+    /// [`Visibility::plan`] of the plan with this id: a test that refers to no row, which
+    /// a statement makes once.
+    pub fn plan_with_id(self, plan: Uuid) -> Option<Condition> {
+        let mut condition = self.plan("?")?;
+        if let Visibility::Member(_) = self {
+            condition.values.push(plan.into());
+        }
+        Some(condition)
+    }
+
     /// That the user whose id is in `user_id` (a qualified column) is seen, for rows read
     /// by key: the viewer's plans are walked in the primary key and each probed for that
     /// user.
