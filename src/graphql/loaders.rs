@@ -1,6 +1,7 @@
 //! DataLoaders for every nested field. One loader is created per request (so a mutation
 //! never meets a stale cache), and each load batches all the parents of a GraphQL level
-//! into one SQL statement per distinct set of field arguments.
+//! into one SQL statement per distinct set of field arguments. Every load reads only what
+//! the request's viewer sees, filtered inside that statement (`service::visibility`).
 
 use std::borrow::Cow;
 use std::collections::HashMap;
@@ -19,6 +20,7 @@ use crate::db::{SQL_STATS, SqlStats};
 use crate::error::AppResult;
 use crate::service::keyset::{self, KeysetRow};
 use crate::service::memberships::{self, Side};
+use crate::service::visibility::Visibility;
 
 /// The arguments of a nested list field; part of every list key, so `plans(role: ADMIN)`
 /// and `plans` in one request are loaded separately and both right.
@@ -33,6 +35,16 @@ pub struct UserById(pub Uuid);
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct PlanById(pub Uuid);
+
+/// A user the response already holds, read whether or not the viewer sees it: a mutation
+/// payload's owner (shown even when the call just hid it), the user of a link shown (whom
+/// the viewer sees anyway, through the link's plan).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct HeldUser(pub Uuid);
+
+/// A plan the response already holds, as [`HeldUser`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct HeldPlan(pub Uuid);
 
 /// `User.plans`
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -52,6 +64,8 @@ pub struct MembershipCount(pub Side, pub Uuid);
 
 pub struct SqlLoader {
     db: DatabaseConnection,
+    /// What the request's viewer sees: every key is loaded through it.
+    visibility: Visibility,
     /// The loader's cache, for [`forget_all`]: DataLoader does not hand its cache out.
     cache: ForgettingCache,
 }
@@ -63,17 +77,28 @@ const MAX_BATCH: usize = 10_000;
 /// A request's loader. Its cache is what the prefetch feeds.
 pub type RequestLoader = DataLoader<SqlLoader, ForgettingCache>;
 
-/// The loader for one request. Its batch tasks run in the request's [`SQL_STATS`] scope, so
-/// their statements are counted for this request.
-pub fn for_request(db: DatabaseConnection, stats: Arc<SqlStats>) -> RequestLoader {
+/// The loader for one request, reading what `visibility` sees. Its batch tasks run in the
+/// request's [`SQL_STATS`] scope, so their statements are counted for this request.
+pub fn for_request(
+    db: DatabaseConnection,
+    visibility: Visibility,
+    stats: Arc<SqlStats>,
+) -> RequestLoader {
     // The batch runs in the request's log span too, so its errors carry the request id.
     let spawn = move |batch| tokio::spawn(SQL_STATS.scope(stats.clone(), batch).in_current_span());
     let cache = ForgettingCache::default();
     let loader = SqlLoader {
         db,
+        visibility,
         cache: cache.clone(),
     };
     DataLoader::with_cache(loader, spawn, cache).max_batch_size(MAX_BATCH)
+}
+
+/// What the request's reads are filtered with: the prefetch and the connections use it too,
+/// so everything a request reads is filtered alike.
+pub fn visibility(loader: &RequestLoader) -> Visibility {
+    loader.loader().visibility
 }
 
 /// Forgets everything loaded so far in this request, whatever its key type: called before
@@ -199,12 +224,15 @@ where
     Ok(loaded)
 }
 
-async fn by_ids<M: KeysetRow>(
+/// The rows with these ids that `visibility` sees, each under its key.
+async fn by_ids<M: KeysetRow, K: Eq + Hash>(
     db: &DatabaseConnection,
-    ids: Vec<Uuid>,
-) -> AppResult<HashMap<Uuid, M>> {
-    let rows = keyset::find_by_ids::<M>(db, &ids).await?;
-    Ok(rows.into_iter().map(|row| (row.id(), row)).collect())
+    visibility: Visibility,
+    ids: impl Iterator<Item = Uuid>,
+    key: impl Fn(Uuid) -> K,
+) -> LoadResult<K, M> {
+    let rows = keyset::find_by_ids::<M>(db, visibility, &ids.collect::<Vec<_>>()).await?;
+    Ok(rows.into_iter().map(|row| (key(row.id()), row)).collect())
 }
 
 impl Loader<UserById> for SqlLoader {
@@ -212,11 +240,13 @@ impl Loader<UserById> for SqlLoader {
     type Error = async_graphql::Error;
 
     async fn load(&self, keys: &[UserById]) -> LoadResult<UserById, user::Model> {
-        let found = by_ids::<user::Model>(&self.db, keys.iter().map(|k| k.0).collect()).await?;
-        Ok(found
-            .into_iter()
-            .map(|(id, row)| (UserById(id), row))
-            .collect())
+        by_ids(
+            &self.db,
+            self.visibility,
+            keys.iter().map(|k| k.0),
+            UserById,
+        )
+        .await
     }
 }
 
@@ -225,11 +255,33 @@ impl Loader<PlanById> for SqlLoader {
     type Error = async_graphql::Error;
 
     async fn load(&self, keys: &[PlanById]) -> LoadResult<PlanById, plan::Model> {
-        let found = by_ids::<plan::Model>(&self.db, keys.iter().map(|k| k.0).collect()).await?;
-        Ok(found
-            .into_iter()
-            .map(|(id, row)| (PlanById(id), row))
-            .collect())
+        by_ids(
+            &self.db,
+            self.visibility,
+            keys.iter().map(|k| k.0),
+            PlanById,
+        )
+        .await
+    }
+}
+
+impl Loader<HeldUser> for SqlLoader {
+    type Value = user::Model;
+    type Error = async_graphql::Error;
+
+    async fn load(&self, keys: &[HeldUser]) -> LoadResult<HeldUser, user::Model> {
+        let ids = keys.iter().map(|k| k.0);
+        by_ids(&self.db, Visibility::Everything, ids, HeldUser).await
+    }
+}
+
+impl Loader<HeldPlan> for SqlLoader {
+    type Value = plan::Model;
+    type Error = async_graphql::Error;
+
+    async fn load(&self, keys: &[HeldPlan]) -> LoadResult<HeldPlan, plan::Model> {
+        let ids = keys.iter().map(|k| k.0);
+        by_ids(&self.db, Visibility::Everything, ids, HeldPlan).await
     }
 }
 
@@ -242,7 +294,15 @@ impl Loader<PlansOfUser> for SqlLoader {
             keys,
             |k| (k.1, k.0),
             |args, parents| async move {
-                memberships::far_ends(&self.db, Side::User, &parents, args.first, args.role).await
+                memberships::far_ends(
+                    &self.db,
+                    self.visibility,
+                    Side::User,
+                    &parents,
+                    args.first,
+                    args.role,
+                )
+                .await
             },
         )
         .await
@@ -258,7 +318,15 @@ impl Loader<UsersOfPlan> for SqlLoader {
             keys,
             |k| (k.1, k.0),
             |args, parents| async move {
-                memberships::far_ends(&self.db, Side::Plan, &parents, args.first, args.role).await
+                memberships::far_ends(
+                    &self.db,
+                    self.visibility,
+                    Side::Plan,
+                    &parents,
+                    args.first,
+                    args.role,
+                )
+                .await
             },
         )
         .await
@@ -274,7 +342,15 @@ impl Loader<MembershipsOf> for SqlLoader {
             keys,
             |k| ((k.0, k.2), k.1),
             |(side, args), parents| async move {
-                memberships::join_rows(&self.db, side, &parents, args.first, args.role).await
+                memberships::join_rows(
+                    &self.db,
+                    self.visibility,
+                    side,
+                    &parents,
+                    args.first,
+                    args.role,
+                )
+                .await
             },
         )
         .await
@@ -289,7 +365,9 @@ impl Loader<MembershipCount> for SqlLoader {
         load_grouped(
             keys,
             |k| (k.0, k.1),
-            |side, parents| async move { memberships::counts(&self.db, side, &parents).await },
+            |side, parents| async move {
+                memberships::counts(&self.db, self.visibility, side, &parents).await
+            },
         )
         .await
     }
@@ -304,7 +382,7 @@ mod tests {
         // A database without tables: a load that reaches it fails, so a load that succeeds
         // was served from the cache.
         let db = sea_orm::Database::connect("sqlite::memory:").await.unwrap();
-        let loader = for_request(db, Arc::default());
+        let loader = for_request(db, Visibility::Everything, Arc::default());
         let (user, plan) = (Uuid::now_v7(), Uuid::now_v7());
         let plans = PlansOfUser(
             user,

@@ -21,6 +21,7 @@ use loaders::RequestLoader;
 
 use crate::auth::Viewer;
 use crate::service::events::Events;
+use crate::service::visibility::Visibility;
 
 // What resolvers read from the schema's data and the request's. Read with `data()`, never
 // `data_unchecked()`: a request that reached the schema without its state (a transport
@@ -36,6 +37,11 @@ fn events<'a>(ctx: &Context<'a>) -> Result<&'a Events> {
 
 fn loader<'a>(ctx: &Context<'a>) -> Result<&'a RequestLoader> {
     ctx.data()
+}
+
+/// What this request's reads may return, the same for every read it makes.
+fn visibility(ctx: &Context<'_>) -> Result<Visibility> {
+    Ok(loaders::visibility(loader(ctx)?))
 }
 
 /// Whose request this is.

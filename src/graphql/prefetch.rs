@@ -6,6 +6,9 @@
 //! once, one statement per nested field and argument set, feeding the results into the
 //! request's DataLoader. The field resolvers then find their data in its cache; they still
 //! load through the DataLoader whatever this walk does not cover.
+//!
+//! The walk reads with the loader's own visibility, so what it feeds is what the loader
+//! itself would have loaded.
 
 use std::collections::{BTreeSet, HashMap};
 
@@ -15,12 +18,14 @@ use entity::{plan, user, user_plan};
 use uuid::Uuid;
 
 use super::loaders::{
-    ListArgs, MembershipCount, MembershipsOf, PlanById, PlansOfUser, UserById, UsersOfPlan,
+    self, HeldPlan, HeldUser, ListArgs, MembershipCount, MembershipsOf, PlanById, PlansOfUser,
+    UserById, UsersOfPlan,
 };
 use super::types::MembershipRole;
 use super::{db, loader};
 use crate::service::keyset::{self, KeysetRow};
 use crate::service::memberships::{self, Side};
+use crate::service::visibility::Visibility;
 
 /// The GraphQL names of the fields this walk looks ahead for on one side's objects, which
 /// must be the resolvers' names. async-graphql takes a field's name from its method or a
@@ -90,7 +95,7 @@ pub fn connection_nodes<'a>(ctx: &'a Context<'_>) -> Lookahead<'a> {
 /// The user or plan of a membership mutation's payload, and its nested fields.
 pub async fn payload(ctx: &Context<'_>, side: Side, id: Uuid) -> Result<()> {
     let selection = ctx.look_ahead().field(names(side).from_payload);
-    by_ids(ctx, side, vec![id], selection).await
+    objects(ctx, side, vec![id], selection, Reached::Held).await
 }
 
 /// Users already loaded (their ids), and what the query selects on them.
@@ -119,7 +124,7 @@ pub async fn memberships(
                     Side::Plan => row.plan_id,
                 })
                 .collect();
-            by_ids(ctx, side, ids.into_iter().collect(), end).await?;
+            objects(ctx, side, ids.into_iter().collect(), end, Reached::Held).await?;
         }
     }
     Ok(())
@@ -138,14 +143,16 @@ fn level<'a>(
             return Ok(());
         }
         let (db, loader) = (db(ctx)?, loader(ctx)?);
+        let visibility = loaders::visibility(loader);
         let names = names(side);
 
         for (args, next) in by_arguments(selection.field(names.list)) {
             let children = match side {
                 Side::User => {
-                    let mut found =
-                        memberships::far_ends::<plan::Model>(db, side, &ids, args.first, args.role)
-                            .await?;
+                    let mut found = memberships::far_ends::<plan::Model>(
+                        db, visibility, side, &ids, args.first, args.role,
+                    )
+                    .await?;
                     let children = child_ids(found.values().flatten().map(|row| row.id));
                     let entries = ids
                         .iter()
@@ -154,9 +161,10 @@ fn level<'a>(
                     children
                 }
                 Side::Plan => {
-                    let mut found =
-                        memberships::far_ends::<user::Model>(db, side, &ids, args.first, args.role)
-                            .await?;
+                    let mut found = memberships::far_ends::<user::Model>(
+                        db, visibility, side, &ids, args.first, args.role,
+                    )
+                    .await?;
                     let children = child_ids(found.values().flatten().map(|row| row.id));
                     let entries = ids
                         .iter()
@@ -169,7 +177,8 @@ fn level<'a>(
         }
 
         for (args, next) in by_arguments(selection.field(names.memberships)) {
-            let mut found = memberships::join_rows(db, side, &ids, args.first, args.role).await?;
+            let mut found =
+                memberships::join_rows(db, visibility, side, &ids, args.first, args.role).await?;
             let rows: Vec<user_plan::Model> = found.values().flatten().cloned().collect();
             let entries = ids.iter().map(|&id| {
                 (
@@ -182,7 +191,7 @@ fn level<'a>(
         }
 
         if selection.field(names.count).exists() {
-            let found = memberships::counts(db, side, &ids).await?;
+            let found = memberships::counts(db, visibility, side, &ids).await?;
             let entries = ids.iter().map(|&id| {
                 (
                     MembershipCount(side, id),
@@ -195,7 +204,7 @@ fn level<'a>(
     })
 }
 
-/// Users or plans by id (a payload's owner, the ends of memberships), then their own
+/// Users or plans by id that the viewer may see (`user(id)`, `plan(id)`), then their own
 /// nested fields.
 pub async fn by_ids(
     ctx: &Context<'_>,
@@ -203,33 +212,64 @@ pub async fn by_ids(
     ids: Vec<Uuid>,
     selection: Lookahead<'_>,
 ) -> Result<()> {
+    objects(ctx, side, ids, selection, Reached::Seen).await
+}
+
+/// How the objects of [`objects`] were reached, which decides their loader key.
+#[derive(Clone, Copy)]
+enum Reached {
+    /// By id from the query: only those the viewer sees (`UserById`, `PlanById`).
+    Seen,
+    /// Held by the response already: a payload's owner, the ends of links it shows
+    /// (`HeldUser`, `HeldPlan`).
+    Held,
+}
+
+async fn objects(
+    ctx: &Context<'_>,
+    side: Side,
+    ids: Vec<Uuid>,
+    selection: Lookahead<'_>,
+    reached: Reached,
+) -> Result<()> {
     if ids.is_empty() || !selection.exists() {
         return Ok(());
     }
     let (db, loader) = (db(ctx)?, loader(ctx)?);
+    let visibility = match reached {
+        Reached::Seen => loaders::visibility(loader),
+        Reached::Held => Visibility::Everything,
+    };
     match side {
         Side::User => {
-            let rows = keyset::find_by_ids::<user::Model>(db, &ids).await?;
-            loader
-                .feed_many(
-                    rows.iter()
-                        .map(|row| (UserById(row.id()), row.clone()))
-                        .collect::<Vec<_>>(),
-                )
-                .await;
+            let rows = keyset::find_by_ids::<user::Model>(db, visibility, &ids).await?;
+            match reached {
+                Reached::Seen => feed(loader, rows, UserById).await,
+                Reached::Held => feed(loader, rows, HeldUser).await,
+            }
         }
         Side::Plan => {
-            let rows = keyset::find_by_ids::<plan::Model>(db, &ids).await?;
-            loader
-                .feed_many(
-                    rows.iter()
-                        .map(|row| (PlanById(row.id()), row.clone()))
-                        .collect::<Vec<_>>(),
-                )
-                .await;
+            let rows = keyset::find_by_ids::<plan::Model>(db, visibility, &ids).await?;
+            match reached {
+                Reached::Seen => feed(loader, rows, PlanById).await,
+                Reached::Held => feed(loader, rows, HeldPlan).await,
+            }
         }
     }
+    // The lists below an id the viewer may not see are read too, as those of an id that
+    // does not exist are: both find no link the viewer sees, at the same statement count.
     level(ctx, side, ids, selection).await
+}
+
+/// Feeds rows into the loader's cache, each under its key.
+async fn feed<M, K>(loader: &loaders::RequestLoader, rows: Vec<M>, key: impl Fn(Uuid) -> K)
+where
+    M: KeysetRow + Clone + Send + Sync + 'static,
+    K: Send + Sync + Clone + Eq + std::hash::Hash + 'static,
+    loaders::SqlLoader: async_graphql::dataloader::Loader<K, Value = M>,
+{
+    let entries: Vec<_> = rows.into_iter().map(|row| (key(row.id()), row)).collect();
+    loader.feed_many(entries).await;
 }
 
 /// The occurrences of one nested list field grouped by their arguments (aliases with the

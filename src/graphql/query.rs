@@ -6,7 +6,7 @@ use super::limits::list_cost;
 use super::types::{
     Connection, Plan, PlanFilterInput, PlanOrder, User, UserFilterInput, UserOrder, UserPlan,
 };
-use super::{db, prefetch, viewer};
+use super::{db, prefetch, viewer, visibility};
 use crate::domain::DEFAULT_CONNECTION_PAGE_SIZE;
 use crate::service::keyset::{self, Filter, KeysetRow, Ordering, PageArgs};
 use crate::service::memberships::{self, Side};
@@ -44,7 +44,8 @@ impl QueryRoot {
         user_id: Uuid,
         plan_id: Uuid,
     ) -> Result<Option<UserPlan>> {
-        let row = memberships::find(db(ctx)?, UserId(user_id), PlanId(plan_id)).await?;
+        let (db, visibility) = (db(ctx)?, visibility(ctx)?);
+        let row = memberships::find(db, visibility, UserId(user_id), PlanId(plan_id)).await?;
         if let Some(row) = &row {
             prefetch::memberships(ctx, std::slice::from_ref(row), ctx.look_ahead()).await?;
         }
@@ -70,7 +71,7 @@ impl QueryRoot {
         let filter = filter
             .unwrap_or_default()
             .parse()?
-            .to_sql(db(ctx)?.get_database_backend());
+            .to_sql(db(ctx)?.get_database_backend(), visibility(ctx)?);
         let ordering = order_by.map_or(Ordering::DEFAULT, Ordering::from);
         let args = PageArgs {
             first,
@@ -100,7 +101,7 @@ impl QueryRoot {
         let filter = filter
             .unwrap_or_default()
             .parse()?
-            .to_sql(db(ctx)?.get_database_backend());
+            .to_sql(db(ctx)?.get_database_backend(), visibility(ctx)?);
         let ordering = order_by.map_or(Ordering::DEFAULT, Ordering::from);
         let args = PageArgs {
             first,

@@ -42,7 +42,7 @@ pub(super) async fn execute(
                 ErrorCode::BadUserInput,
             )])
         }
-        Ok(admitted) => return run(state, admitted, &operation, id, started).await,
+        Ok(admitted) => return run(state, admitted, caller, &operation, id, started).await,
         Err(refused) => Response::from_errors(vec![refused]),
     };
     finish(
@@ -74,7 +74,7 @@ pub(super) fn over_socket(
                 events(&state, admitted.request, session, id)
             }
             Ok(admitted) => {
-                let response = run(&state, admitted, &operation, &id, started).await;
+                let response = run(&state, admitted, caller, &operation, &id, started).await;
                 stream::once(async { response }).boxed()
             }
             Err(refused) => {
@@ -109,11 +109,13 @@ async fn admit(
     (admitted, operation)
 }
 
-/// Runs an admitted query or mutation with its own DataLoader and statement counter,
-/// within the request timeout, turning a panic into an error of this request only.
+/// Runs an admitted query or mutation with its own DataLoader (reading what the caller's
+/// viewer sees) and statement counter, within the request timeout, turning a panic into an
+/// error of this request only.
 async fn run(
     state: &AppState,
     admitted: Admitted,
+    caller: Caller,
     operation: &str,
     id: &str,
     started: Instant,
@@ -129,7 +131,8 @@ async fn run(
     let document = request.parsed_query().ok().cloned();
     let variables = request.variables.clone();
     let stats = Arc::new(SqlStats::default());
-    let request = request.data(loaders::for_request(state.db.clone(), stats.clone()));
+    let loader = loaders::for_request(state.db.clone(), caller.viewer.into(), stats.clone());
+    let request = request.data(loader);
     let run = SQL_STATS.scope(stats.clone(), state.schema.execute(request));
     let mut response = guarded(run, state.request_timeout).await;
     if let Some(document) = document {

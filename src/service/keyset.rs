@@ -15,6 +15,7 @@ use uuid::Uuid;
 
 use super::rows::{self, Row};
 use super::sql::{one_of, statement};
+use super::visibility::{self, Condition, Visibility};
 use crate::domain::{DEFAULT_CONNECTION_PAGE_SIZE, NameNeedle, page_size};
 use crate::error::{AppError, AppResult};
 
@@ -66,6 +67,14 @@ pub trait KeysetRow: Row {
     type SortKey: SortKey;
     fn id(&self) -> Uuid;
     fn sort_value(&self, key: Self::SortKey) -> SortValue;
+    /// That a row of `TABLE` is seen by `visibility` (none: every row is), tested row by
+    /// row: for rows read by key, and for a page walked in its order.
+    fn visible(visibility: Visibility) -> Option<Condition>;
+
+    /// [`KeysetRow::visible`] for counting every row that matches (`totalCount`).
+    fn visible_counted(visibility: Visibility) -> Option<Condition> {
+        Self::visible(visibility)
+    }
 }
 
 pub enum SortValue {
@@ -135,16 +144,39 @@ pub struct PageArgs {
 
 /// SQL conditions (joined with AND) and their values: a connection's filter, kept so that
 /// `totalCount` can count the same rows when, and only when, it is asked for.
-#[derive(Debug, Default, Clone)]
+#[derive(Debug, Clone)]
 pub struct Filter {
     conditions: Vec<String>,
     values: Vec<Value>,
+    /// Whose rows: added by the page and by the count, each in its own form.
+    visibility: Visibility,
+}
+
+impl Default for Filter {
+    fn default() -> Self {
+        Filter {
+            conditions: Vec::new(),
+            values: Vec::new(),
+            visibility: Visibility::Everything,
+        }
+    }
 }
 
 impl Filter {
     pub fn condition(&mut self, sql: impl Into<String>, values: impl IntoIterator<Item = Value>) {
         self.conditions.push(sql.into());
         self.values.extend(values);
+    }
+
+    /// Only the rows `visibility` sees.
+    pub fn seen_by(&mut self, visibility: Visibility) {
+        self.visibility = visibility;
+    }
+
+    fn and(&mut self, condition: Option<Condition>) {
+        if let Some(Condition { sql, values }) = condition {
+            self.condition(sql, values);
+        }
     }
 
     pub fn ids(&mut self, backend: DbBackend, column: &str, ids: &[Uuid]) {
@@ -229,6 +261,7 @@ pub fn page_query<M: KeysetRow>(
         page_size("first", args.first, DEFAULT_CONNECTION_PAGE_SIZE)?
     };
     let mut filter = filter.clone();
+    filter.and(M::visible(filter.visibility));
     let key = ordering.key.column();
     let (ascending, descending) = ("ASC", "DESC");
     let forward_is_asc = ordering.direction == Direction::Asc;
@@ -293,6 +326,8 @@ pub async fn fetch_page<M: KeysetRow>(
 }
 
 pub async fn count<M: KeysetRow>(db: &DatabaseConnection, filter: &Filter) -> AppResult<i64> {
+    let mut filter = filter.clone();
+    filter.and(M::visible_counted(filter.visibility));
     let sql = format!(
         "SELECT COUNT(*) AS n FROM {}{}",
         M::TABLE,
@@ -309,18 +344,23 @@ pub async fn count<M: KeysetRow>(db: &DatabaseConnection, filter: &Filter) -> Ap
     Ok(row.try_get("", "n")?)
 }
 
-/// Rows of `table` by primary key, in one statement.
-pub async fn find_by_ids<M: KeysetRow>(db: &DatabaseConnection, ids: &[Uuid]) -> AppResult<Vec<M>> {
+/// The rows of `table` with these primary keys that `visibility` sees, in one statement.
+pub async fn find_by_ids<M: KeysetRow>(
+    db: &DatabaseConnection,
+    visibility: Visibility,
+    ids: &[Uuid],
+) -> AppResult<Vec<M>> {
     if ids.is_empty() {
         return Ok(Vec::new());
     }
     let backend = db.get_database_backend();
     let mut values = Vec::new();
+    let ids_sql = one_of(backend, "id", ids, &mut values);
     let sql = format!(
-        "SELECT {} FROM {} WHERE {}",
+        "SELECT {} FROM {} WHERE {ids_sql}{}",
         M::COLUMNS,
         M::TABLE,
-        one_of(backend, "id", ids, &mut values)
+        visibility::and(M::visible(visibility), &mut values)
     );
     Ok(rows::fetch_all(db, statement(backend, &sql, values)).await?)
 }

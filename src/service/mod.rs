@@ -9,6 +9,7 @@ pub mod plans;
 pub mod rows;
 pub mod seed;
 pub mod users;
+pub mod visibility;
 
 mod sql;
 

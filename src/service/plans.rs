@@ -9,6 +9,7 @@ use super::keyset::{Filter, KeysetRow, SortKey, SortValue};
 use super::memberships::{self, Side};
 use super::rows::{self, Row};
 use super::sql::statement;
+use super::visibility::{self, Condition, Visibility};
 use super::{PlanId, UserId};
 use crate::domain::{Description, Name, NameNeedle};
 use crate::error::{AppError, AppResult};
@@ -28,6 +29,10 @@ impl KeysetRow for plan::Model {
             PlanSortKey::Name => SortValue::Text(self.name.clone()),
             PlanSortKey::InsertedAt => SortValue::Time(self.inserted_at),
         }
+    }
+
+    fn visible(visibility: Visibility) -> Option<Condition> {
+        visibility.plan("plans.id")
     }
 }
 
@@ -58,7 +63,8 @@ pub struct PlanFilter {
 }
 
 impl PlanFilter {
-    pub fn to_sql(&self, backend: DbBackend) -> Filter {
+    /// The filter's conditions, and that each row is seen by `visibility`.
+    pub fn to_sql(&self, backend: DbBackend, visibility: Visibility) -> Filter {
         let mut filter = Filter::default();
         if let Some(ids) = &self.ids {
             filter.ids(backend, "id", ids);
@@ -67,11 +73,15 @@ impl PlanFilter {
             filter.contains("name_folded", needle);
         }
         if let Some(user_id) = self.user_id {
+            // Through links the viewer sees only, as `User.plans` of that user shows them.
+            let mut values = vec![user_id.into()];
+            let seen = visibility::and(visibility.plan("user_plans.plan_id"), &mut values);
             filter.condition(
-                "id IN (SELECT plan_id FROM user_plans WHERE user_id = ?)",
-                [user_id.into()],
+                format!("id IN (SELECT plan_id FROM user_plans WHERE user_id = ?{seen})"),
+                values,
             );
         }
+        filter.seen_by(visibility);
         filter
     }
 }

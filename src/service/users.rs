@@ -9,6 +9,7 @@ use super::keyset::{Filter, KeysetRow, SortKey, SortValue};
 use super::memberships::{self, Side};
 use super::rows::{self, Row};
 use super::sql::statement;
+use super::visibility::{self, Condition, Visibility};
 use super::{PlanId, UserId};
 use crate::domain::{Email, EmailKey, Name, NameNeedle};
 use crate::error::{AppError, AppResult, is_unique_violation};
@@ -29,6 +30,14 @@ impl KeysetRow for user::Model {
             UserSortKey::Name => SortValue::Text(self.name.clone()),
             UserSortKey::InsertedAt => SortValue::Time(self.inserted_at),
         }
+    }
+
+    fn visible(visibility: Visibility) -> Option<Condition> {
+        visibility.user("users.id")
+    }
+
+    fn visible_counted(visibility: Visibility) -> Option<Condition> {
+        visibility.users("users.id")
     }
 }
 
@@ -62,7 +71,8 @@ pub struct UserFilter {
 }
 
 impl UserFilter {
-    pub fn to_sql(&self, backend: DbBackend) -> Filter {
+    /// The filter's conditions, and that each row is seen by `visibility`.
+    pub fn to_sql(&self, backend: DbBackend, visibility: Visibility) -> Filter {
         let mut filter = Filter::default();
         if let Some(ids) = &self.ids {
             filter.ids(backend, "id", ids);
@@ -75,11 +85,16 @@ impl UserFilter {
             filter.contains("name_folded", needle);
         }
         if let Some(plan_id) = self.plan_id {
+            // Through links the viewer sees only: the members of a plan hidden from them are
+            // none, even those they see through another plan.
+            let mut values = vec![plan_id.into()];
+            let seen = visibility::and(visibility.plan("user_plans.plan_id"), &mut values);
             filter.condition(
-                "id IN (SELECT user_id FROM user_plans WHERE plan_id = ?)",
-                [plan_id.into()],
+                format!("id IN (SELECT user_id FROM user_plans WHERE plan_id = ?{seen})"),
+                values,
             );
         }
+        filter.seen_by(visibility);
         filter
     }
 }

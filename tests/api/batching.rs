@@ -1,7 +1,7 @@
 //! Nested fields are batched by DataLoaders: the statements a request runs depend on the
 //! depth of the query, not on how many rows it returns.
 
-use serde_json::json;
+use serde_json::{Value, json};
 
 use crate::documents::{ADD_PLANS_TO_USER, SET_PLAN_USERS};
 use crate::helpers::*;
@@ -202,4 +202,83 @@ async fn bulk_membership_mutations_run_a_constant_number_of_statements(app: Test
         app.memberships().await.len(),
         plans.len() - 1 + users.len() - 1
     );
+}
+
+on_both_databases!(a_signed_in_member_runs_the_statements_the_service_runs);
+async fn a_signed_in_member_runs_the_statements_the_service_runs(app: TestApp) {
+    let Fixture { users, plans } = seed(&app).await;
+    let sign_in = SignIn::default();
+    let service = "the service's token";
+    let mut options = sign_in.options();
+    options.extend_from_slice(&["--api-token", service]);
+    options.extend_from_slice(UNLIMITED);
+    let app = app.restarted_with(&options).await;
+    // User 0 is in plans 0, 2 and 4, with the 15 users of even number: user 1 and plan 1
+    // are hidden from them.
+    let (member, nobody) = (sign_in.token(users[0]), uuid::Uuid::now_v7());
+    let admin = sign_in.token_with(json!({ "sub": users[1], "roles": ["userplan-admin"] }));
+    let counts =
+        "{ users(first: 50) { nodes { planCount memberships { role plan { userCount } } } } }";
+    let arguments = "query($ids: [UUID!]) { users(filter: { ids: $ids }) { nodes { id \
+                     all: plans { id } admin: plans(role: ADMIN) { id } \
+                     one: plans(first: 1) { id } } } }";
+    let light = "{ users(first: 5) { nodes { plans { id users(first: 3) { id } } } } }";
+    let one_user = "query($id: UUID!) { user(id: $id) { planCount plans { users { id } } \
+                    memberships { plan { userCount } } } }";
+    let one_plan = "query($id: UUID!) { plan(id: $id) { userCount users { plans { id } } \
+                    memberships { user { planCount } } } }";
+    let filtered = "query($p: UUID, $u: UUID) { users(filter: { planId: $p }) { totalCount \
+                    nodes { id } } plans(filter: { userId: $u }) { totalCount nodes { id } } }";
+    let link = "query($u: UUID!, $p: UUID!) { userPlan(userId: $u, planId: $p) { role \
+                user { planCount } plan { userCount } } }";
+    // Each query, as the member asks it, and as the service asks one alike: the same
+    // variables, but a nonexistent id for one hidden from the member (which reads like a
+    // missing one, statements included).
+    let same = |variables: Value| (variables.clone(), variables);
+    let cases = [
+        (DEEP, same(json!({ "first": 1 }))),
+        (DEEP, same(json!({ "first": 50 }))),
+        (counts, same(json!({}))),
+        (arguments, same(json!({ "ids": [users[0], users[1]] }))),
+        (light, same(json!({}))),
+        (one_user, same(json!({ "id": users[2] }))),
+        (
+            one_user,
+            (json!({ "id": users[1] }), json!({ "id": nobody })),
+        ),
+        (one_plan, same(json!({ "id": plans[0] }))),
+        (
+            one_plan,
+            (json!({ "id": plans[1] }), json!({ "id": nobody })),
+        ),
+        (filtered, same(json!({ "p": plans[0], "u": users[2] }))),
+        (
+            filtered,
+            (
+                json!({ "p": plans[1], "u": users[1] }),
+                json!({ "p": nobody, "u": nobody }),
+            ),
+        ),
+        (link, same(json!({ "u": users[2], "p": plans[2] }))),
+        (
+            link,
+            (
+                json!({ "u": users[1], "p": plans[1] }),
+                json!({ "u": users[1], "p": nobody }),
+            ),
+        ),
+    ];
+    for (query, (asked, alike)) in cases {
+        let expected = app.statements_as(service, query, alike).await;
+        let counted = app.statements_as(&member, query, asked.clone()).await;
+        assert_eq!(counted, expected, "member: {query} {asked}");
+        let counted = app.statements_as(&admin, query, asked.clone()).await;
+        let everything = app.statements_as(service, query, asked.clone()).await;
+        assert_eq!(counted, everything, "administrator: {query} {asked}");
+    }
+    // What the member was counted for is what they see: half of everything.
+    let seen = app.post_as(&member, DEEP, json!({ "first": 50 })).await;
+    assert_eq!(seen["data"]["users"]["nodes"].as_array().unwrap().len(), 15);
+    let all = app.post_as(service, DEEP, json!({ "first": 50 })).await;
+    assert_eq!(all["data"]["users"]["nodes"].as_array().unwrap().len(), 30);
 }

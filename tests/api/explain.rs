@@ -1,7 +1,7 @@
 //! Every ordering and filter of the `users` and `plans` connections, and every nested
 //! list, reads a bounded part of an index on both databases. The statements checked are
 //! the ones the server sent for real GraphQL requests (captured with their values,
-//! `TestApp::sql_of`), EXPLAINed with the same values.
+//! `TestApp::sql_of_as`), EXPLAINed with the same values.
 //!
 //! Bounded means one of two things. A range: the index is searched by the statement's
 //! condition (PostgreSQL's `Index Cond`, SQLite's `SEARCH … USING INDEX … (col=?)`). A
@@ -14,7 +14,7 @@ mod plans;
 use sea_orm::{ConnectionTrait, DbBackend};
 use serde_json::{Value, json};
 
-use plans::{Read, check, check_request, explain, selects};
+use plans::{Read, check, check_request, check_request_as, explain, selects};
 
 use crate::helpers::*;
 use crate::on_both_databases;
@@ -309,5 +309,129 @@ async fn the_checks_fail_when_an_index_is_missing(app: TestApp) {
             check(&plan, reads).is_err(),
             "{query} {variables} passes without its index:\n{plan:#?}"
         );
+    }
+}
+
+on_both_databases!(a_viewers_reads_probe_the_membership_indexes);
+async fn a_viewers_reads_probe_the_membership_indexes(app: TestApp) {
+    let (_, viewer, plan) = seeded(&app).await;
+    // Someone the viewer sees through `plan`, and their email.
+    let data = app
+        .data(
+            "query($p: UUID!) { plan(id: $p) { users { id email } } }",
+            json!({ "p": plan }),
+        )
+        .await;
+    let other = (data["plan"]["users"].as_array().unwrap().iter())
+        .find(|user| user["id"] != viewer)
+        .expect("a plan of the seed with two members")
+        .clone();
+    let sign_in = SignIn::default();
+    let app = app.restarted_with(&sign_in.options()).await;
+    let token = sign_in.token(uuid(&viewer));
+    let bearer = Some(token.as_str());
+    let [users_pk, plans_pk, user_plans_pk] = primary_keys(&app);
+    use Read::{Range, RangeOfEither, Sieve};
+    let of_plan = Range("user_plans_plan_id_user_id_idx", "plan_id");
+    // The viewer's links, by either index of `user_plans`: every condition's probe.
+    let probe = RangeOfEither([user_plans_pk, "user_plans_plan_id_user_id_idx"], "user_id");
+    // A page walks its order and keeps the rows the probe finds (a sieve; for users,
+    // PostgreSQL hashes the viewer's fellow members once for it). For plans PostgreSQL,
+    // seeing how few a viewer of 3 plans keeps, reads just those instead, by key from the
+    // viewer's links, and sorts them. `totalCount` of users counts the set of the viewer's
+    // fellow members: their plans' links, then each user by key.
+    let plans_page = match app.backend() {
+        Backend::Postgres => vec![probe, Range(plans_pk, "id")],
+        Backend::Sqlite => vec![Sieve("plans_inserted_at_id_idx"), probe],
+    };
+    let cases: Vec<(String, Value, Vec<Vec<Read>>)> = vec![
+        (
+            format!("query($u: UUID!) {{ user(id: $u) {{ plans(first: {PAGE}) {{ id }} }} }}"),
+            json!({ "u": other["id"] }),
+            vec![
+                vec![Range(users_pk, "id"), probe],
+                vec![probe, Range(plans_pk, "id")],
+            ],
+        ),
+        (
+            format!("{{ users(first: {PAGE}) {{ nodes {{ plans(first: {PAGE}) {{ id }} }} }} }}"),
+            json!({}),
+            vec![
+                vec![Sieve("users_inserted_at_id_idx"), probe],
+                vec![probe, Range(plans_pk, "id")],
+            ],
+        ),
+        (
+            format!("query($p: UUID!) {{ plan(id: $p) {{ users(first: {PAGE}) {{ id }} }} }}"),
+            json!({ "p": plan }),
+            vec![
+                vec![Range(plans_pk, "id"), probe],
+                vec![of_plan, probe, Range(users_pk, "id")],
+            ],
+        ),
+        (
+            format!("{{ plans(first: {PAGE}) {{ nodes {{ users(first: {PAGE}) {{ id }} }} }} }}"),
+            json!({}),
+            vec![plans_page, vec![of_plan, probe, Range(users_pk, "id")]],
+        ),
+        (
+            format!(
+                "query($u: UUID!, $p: UUID!) {{ user(id: $u) {{ planCount \
+                 memberships(first: {PAGE}) {{ role }} }} \
+                 plan(id: $p) {{ userCount memberships(first: {PAGE}) {{ role }} }} }}"
+            ),
+            json!({ "u": other["id"], "p": plan }),
+            // The roots first, then each level's lists in the order the resolvers ask.
+            vec![],
+        ),
+        (
+            format!("{{ users(first: {PAGE}) {{ totalCount nodes {{ id }} }} }}"),
+            json!({}),
+            vec![
+                vec![Sieve("users_inserted_at_id_idx"), probe],
+                vec![probe, of_plan, Range(users_pk, "id")],
+            ],
+        ),
+        (
+            "query($e: String) { users(filter: { email: $e }) { totalCount nodes { id } } }"
+                .to_owned(),
+            json!({ "e": other["email"] }),
+            vec![vec![Range("users_email_key_key", "email_key"), probe]; 2],
+        ),
+        (
+            "query($p: UUID) { users(filter: { planId: $p }) { totalCount nodes { id } } }"
+                .to_owned(),
+            json!({ "p": plan }),
+            vec![vec![of_plan, probe, Range(users_pk, "id")]; 2],
+        ),
+        (
+            "query($u: UUID) { plans(filter: { userId: $u }) { totalCount nodes { id } } }"
+                .to_owned(),
+            json!({ "u": other["id"] }),
+            vec![vec![probe, Range(plans_pk, "id")]; 2],
+        ),
+        (
+            "query($u: UUID!, $p: UUID!) { userPlan(userId: $u, planId: $p) { role } }".to_owned(),
+            json!({ "u": other["id"], "p": plan }),
+            vec![vec![probe]],
+        ),
+    ];
+    for (query, variables, expected) in cases {
+        if expected.is_empty() {
+            // Memberships and counts: each statement reads the links by an index and
+            // probes the viewer's.
+            let statements = plans::selects_as(&app, bearer, &query, variables).await;
+            assert_eq!(statements.len(), 6, "{query}");
+            for statement in &statements[2..] {
+                let plan = explain(&app, statement).await;
+                check(&plan, &[probe])
+                    .unwrap_or_else(|why| panic!("{query}: {why}\n{}\n{plan:#?}", statement.sql));
+            }
+            continue;
+        }
+        let expected: Vec<&[Read]> = expected.iter().map(Vec::as_slice).collect();
+        check_request_as(&app, bearer, &query, variables, &expected)
+            .await
+            .unwrap();
     }
 }

@@ -42,7 +42,7 @@ pub struct TestApp {
     pub db: DatabaseConnection,
     client: reqwest::Client,
     database_url: String,
-    /// The server's statements, kept only while a test asks (`TestApp::sql_of`).
+    /// The server's statements, kept only while a test asks (`TestApp::sql_of_as`).
     recorder: userplan::db::StatementRecorder,
     /// Dropped with the first instance on a database; other instances share it.
     _database: Option<TestDatabase>,
@@ -251,27 +251,26 @@ impl TestApp {
 
     /// POSTs a GraphQL request and returns the whole JSON response.
     pub async fn post(&self, query: &str, variables: Value) -> Value {
-        let response = self
-            .client
-            .post(self.url("/graphql"))
-            .json(&json!({ "query": query, "variables": variables }))
-            .send()
+        self.send(None, &json!({ "query": query, "variables": variables }))
             .await
-            .expect("request");
-        assert_eq!(response.status(), 200, "GraphQL over POST answers 200");
-        response.json().await.expect("JSON body")
     }
 
     /// POSTs a GraphQL request with `Authorization: Bearer <bearer>`.
     pub async fn post_as(&self, bearer: &str, query: &str, variables: Value) -> Value {
-        let response = self
-            .client
-            .post(self.url("/graphql"))
-            .bearer_auth(bearer)
-            .json(&json!({ "query": query, "variables": variables }))
-            .send()
-            .await
-            .expect("request");
+        self.send(
+            Some(bearer),
+            &json!({ "query": query, "variables": variables }),
+        )
+        .await
+    }
+
+    /// POSTs a body (a request, or an array of them: a batch), with the bearer if any.
+    pub async fn send(&self, bearer: Option<&str>, body: &Value) -> Value {
+        let mut request = self.client.post(self.url("/graphql")).json(body);
+        if let Some(bearer) = bearer {
+            request = request.bearer_auth(bearer);
+        }
+        let response = request.send().await.expect("request");
         assert_eq!(response.status(), 200, "GraphQL over POST answers 200");
         response.json().await.expect("JSON body")
     }
@@ -301,11 +300,17 @@ impl TestApp {
             .to_owned()
     }
 
-    /// The statements the server ran, values included, for one request that must succeed.
-    /// The test must send nothing else meanwhile.
-    pub async fn sql_of(&self, query: &str, variables: Value) -> Vec<Statement> {
+    /// The statements the server ran, values included, for one request that must succeed,
+    /// sent with this bearer if any. The test must send nothing else meanwhile.
+    pub async fn sql_of_as(
+        &self,
+        bearer: Option<&str>,
+        query: &str,
+        variables: Value,
+    ) -> Vec<Statement> {
         self.recorder.start();
-        let response = self.post(query, variables).await;
+        let body = json!({ "query": query, "variables": variables });
+        let response = self.send(bearer, &body).await;
         let statements = self.recorder.stop();
         assert!(response.get("errors").is_none(), "{response:#}");
         statements
@@ -313,11 +318,12 @@ impl TestApp {
 
     /// How many SQL statements a request ran (the server runs with `--sql-stats`).
     pub async fn statements(&self, query: &str, variables: Value) -> u64 {
-        let response = self.post(query, variables).await;
-        assert!(response.get("errors").is_none(), "{response:#}");
-        response["extensions"]["sql"]["statements"]
-            .as_u64()
-            .expect("extensions.sql.statements")
+        statement_count(&self.post(query, variables).await)
+    }
+
+    /// [`TestApp::statements`] for a request sent with this bearer.
+    pub async fn statements_as(&self, bearer: &str, query: &str, variables: Value) -> u64 {
+        statement_count(&self.post_as(bearer, query, variables).await)
     }
 
     pub async fn create_user(&self, email: &str, name: &str) -> Uuid {
@@ -391,4 +397,12 @@ pub fn run_cases<S: proptest::strategy::Strategy>(
     if let Err(failure) = result {
         panic!("{failure}");
     }
+}
+
+/// The statement count of a response that must have succeeded.
+fn statement_count(response: &Value) -> u64 {
+    assert!(response.get("errors").is_none(), "{response:#}");
+    response["extensions"]["sql"]["statements"]
+        .as_u64()
+        .expect("extensions.sql.statements")
 }

@@ -37,5 +37,6 @@ mod subscriptions;
 mod text;
 mod timeouts;
 mod users;
+mod visibility;
 mod websocket;
 mod ws_client;

@@ -8,7 +8,9 @@ use crate::domain::DEFAULT_NESTED_LIST_SIZE;
 use crate::error::AppError;
 use crate::graphql::limits::list_cost;
 use crate::graphql::loader;
-use crate::graphql::loaders::{ListArgs, MembershipCount, MembershipsOf, PlanById, UsersOfPlan};
+use crate::graphql::loaders::{
+    HeldPlan, ListArgs, MembershipCount, MembershipsOf, PlanById, UsersOfPlan,
+};
 use crate::service::memberships::Side;
 
 /// A plan that users belong to.
@@ -21,10 +23,11 @@ impl Plan {
         Ok(loader(ctx)?.load_one(PlanById(id)).await?.map(Plan))
     }
 
-    /// The plan with this id; NOT_FOUND if it is gone.
+    /// The plan a response holds already (a payload's owner, the plan of a link shown), whether
+    /// or not the viewer sees it; NOT_FOUND if it is gone.
     pub async fn existing(ctx: &Context<'_>, id: Uuid) -> Result<Plan> {
-        Self::by_id(ctx, id)
-            .await?
+        let held = loader(ctx)?.load_one(HeldPlan(id)).await?;
+        held.map(Plan)
             .ok_or_else(|| AppError::not_found("plan", vec![id]).into())
     }
 }

@@ -8,7 +8,9 @@ use crate::domain::DEFAULT_NESTED_LIST_SIZE;
 use crate::error::AppError;
 use crate::graphql::limits::list_cost;
 use crate::graphql::loader;
-use crate::graphql::loaders::{ListArgs, MembershipCount, MembershipsOf, PlansOfUser, UserById};
+use crate::graphql::loaders::{
+    HeldUser, ListArgs, MembershipCount, MembershipsOf, PlansOfUser, UserById,
+};
 use crate::service::memberships::Side;
 
 /// An account.
@@ -21,10 +23,11 @@ impl User {
         Ok(loader(ctx)?.load_one(UserById(id)).await?.map(User))
     }
 
-    /// The user with this id; NOT_FOUND if it is gone.
+    /// The user a response holds already (a payload's owner, the user of a link shown), whether
+    /// or not the viewer sees it; NOT_FOUND if it is gone.
     pub async fn existing(ctx: &Context<'_>, id: Uuid) -> Result<User> {
-        Self::by_id(ctx, id)
-            .await?
+        let held = loader(ctx)?.load_one(HeldUser(id)).await?;
+        held.map(User)
             .ok_or_else(|| AppError::not_found("user", vec![id]).into())
     }
 }

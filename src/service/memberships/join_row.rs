@@ -13,21 +13,22 @@ use crate::error::{AppError, AppResult, is_unique_violation};
 use crate::service::events::{EventKind, Events, MembershipEvent};
 use crate::service::rows;
 use crate::service::sql::statement;
+use crate::service::visibility::{self, Visibility};
 use crate::service::{PlanId, UserId, now};
 
-/// The membership of this user in this plan, if there is one.
+/// The membership of this user in this plan, if there is one that `visibility` sees.
 pub async fn find(
     db: &DatabaseConnection,
+    visibility: Visibility,
     user_id: UserId,
     plan_id: PlanId,
 ) -> AppResult<Option<user_plan::Model>> {
-    let sql =
-        format!("SELECT {MEMBERSHIP_COLUMNS} FROM user_plans WHERE user_id = ? AND plan_id = ?");
-    let stmt = statement(
-        db.get_database_backend(),
-        &sql,
-        vec![user_id.into(), plan_id.into()],
+    let mut values = vec![user_id.into(), plan_id.into()];
+    let seen = visibility::and(visibility.plan("user_plans.plan_id"), &mut values);
+    let sql = format!(
+        "SELECT {MEMBERSHIP_COLUMNS} FROM user_plans WHERE user_id = ? AND plan_id = ?{seen}"
     );
+    let stmt = statement(db.get_database_backend(), &sql, values);
     Ok(rows::fetch_one(db, stmt).await?)
 }
 

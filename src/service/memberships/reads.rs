@@ -2,6 +2,11 @@
 //! fields `User.plans`, `Plan.users`, `memberships`, `planCount` and `userCount` (the
 //! DataLoaders and the prefetch call these). Reads take no locks and share nothing with
 //! the writes but the table.
+//!
+//! Each reads only the links its viewer sees (a link is seen with its plan): `User.plans`
+//! of someone else are the plans the viewer shares with them, `Plan.users` of a plan the
+//! viewer is not in are none. The condition is tested on each link inside the per-parent
+//! subquery, before its `LIMIT`.
 
 use std::collections::HashMap;
 
@@ -13,6 +18,7 @@ use super::{MEMBERSHIP_COLUMNS, Side, role_filter};
 use crate::error::AppResult;
 use crate::service::rows::{self, Row};
 use crate::service::sql::{one_of, statement, value_rows};
+use crate::service::visibility::{self, Visibility};
 
 /// The rows at the far end of each parent's memberships (`M` is that side's model), at most
 /// `first` per parent, in the other side's id order (their creation order).
@@ -22,6 +28,7 @@ use crate::service::sql::{one_of, statement, value_rows};
 /// LATERAL subquery on PostgreSQL, a correlated subquery on SQLite).
 pub async fn far_ends<M: Row>(
     db: &DatabaseConnection,
+    visibility: Visibility,
     side: Side,
     parents: &[Uuid],
     first: u64,
@@ -32,7 +39,8 @@ pub async fn far_ends<M: Row>(
         return Ok(by_parent);
     }
     crate::metrics::batch_loaded(side.list_field(), parents.len());
-    let statement = far_ends_statement::<M>(db.get_database_backend(), side, parents, first, role);
+    let backend = db.get_database_backend();
+    let statement = far_ends_statement::<M>(backend, visibility, side, parents, first, role);
     let rows = db.query_all_raw(statement).await?;
     for mut columns in rows::columns_of(&rows) {
         let parent: Uuid = columns.get()?;
@@ -47,6 +55,7 @@ pub async fn far_ends<M: Row>(
 /// The statement of [`far_ends`]: each row is the parent's id, then `M`'s columns.
 fn far_ends_statement<M: Row>(
     backend: DbBackend,
+    visibility: Visibility,
     side: Side,
     parents: &[Uuid],
     first: u64,
@@ -55,11 +64,29 @@ fn far_ends_statement<M: Row>(
     let (owner, other, table) = (side.column(), side.other().column(), side.other().table());
     // Unqualified: no column of the other table shares a name with the join table's columns.
     let columns = M::COLUMNS;
+    // A link is seen with its plan. From a user, each link is tested, in the per-parent
+    // walk before its LIMIT; from a plan, the plan is, once per parent before its walk:
+    // testing each link would read every link of a plan the viewer is not in to drop them
+    // all (on the large dataset 28 ms for 10 such plans, against 0.3 ms; 6 ms for one,
+    // against 0.14).
+    let from_user = side == Side::User;
+    let link_seen = |values: &mut Vec<Value>| {
+        let condition = visibility.plan("l.plan_id").filter(|_| from_user);
+        visibility::and(condition, values)
+    };
+    let parent_seen = |parent: &str, values: &mut Vec<Value>| {
+        let condition = visibility.plan(parent).filter(|_| !from_user);
+        visibility::filter(condition, values)
+    };
     let mut values = Vec::new();
     let sql = match backend {
         DbBackend::Postgres if parents.len() == 1 => {
             values.push(parents[0].into());
             let role_sql = role_filter(role, &mut values);
+            let seen = match side {
+                Side::User => link_seen(&mut values),
+                Side::Plan => visibility::and(visibility.plan_with_id(parents[0]), &mut values),
+            };
             values.push((first as i64).into());
             // One object (`user(id) { plans }`): each row is fetched by primary key, which
             // OFFSET 0 keeps the planner from turning into a join. The batch form below
@@ -69,7 +96,7 @@ fn far_ends_statement<M: Row>(
             format!(
                 "SELECT l.{owner}, t.* FROM ( \
                    SELECT l.{owner}, l.{other} FROM user_plans l \
-                   WHERE l.{owner} = ?{role_sql} ORDER BY l.{other} LIMIT ? \
+                   WHERE l.{owner} = ?{role_sql}{seen} ORDER BY l.{other} LIMIT ? \
                  ) l CROSS JOIN LATERAL ( \
                    SELECT {columns} FROM {table} WHERE id = l.{other} OFFSET 0 \
                  ) t ORDER BY t.id"
@@ -78,7 +105,9 @@ fn far_ends_statement<M: Row>(
         DbBackend::Postgres => {
             values.push(parents.to_vec().into());
             let role_sql = role_filter(role, &mut values);
+            let seen = link_seen(&mut values);
             values.push((first as i64).into());
+            let parent_seen = parent_seen("k.parent_id", &mut values);
             // The LATERAL part only reads the (owner, other) index; joining the rows after
             // it is materialized lets the planner do one join for the whole batch instead
             // of one scan of the other table per parent. That join hashes the other table
@@ -89,8 +118,8 @@ fn far_ends_statement<M: Row>(
                    SELECT k.parent_id, l.{other} FROM unnest(?::uuid[]) AS k(parent_id) \
                    CROSS JOIN LATERAL ( \
                      SELECT l.{other} FROM user_plans l \
-                     WHERE l.{owner} = k.parent_id{role_sql} ORDER BY l.{other} LIMIT ? \
-                   ) l \
+                     WHERE l.{owner} = k.parent_id{role_sql}{seen} ORDER BY l.{other} LIMIT ? \
+                   ) l{parent_seen} \
                  ) SELECT l.parent_id, {columns} FROM l JOIN {table} t ON t.id = l.{other} \
                  ORDER BY l.parent_id, t.id"
             )
@@ -98,7 +127,9 @@ fn far_ends_statement<M: Row>(
         _ => {
             values.extend(parents.iter().copied().map(Value::from));
             let role_sql = role_filter(role, &mut values);
+            let seen = link_seen(&mut values);
             values.push((first as i64).into());
+            let parent_seen = parent_seen("p.column1", &mut values);
             // SQLite has no LATERAL; a correlated `IN (... LIMIT ?)` per parent row does the
             // same walk of the index, and stops where numbering every membership with a
             // window function would read them all (much slower when parents have more
@@ -107,8 +138,8 @@ fn far_ends_statement<M: Row>(
                 "SELECT p.column1 AS parent_id, {columns} FROM (VALUES {rows}) AS p \
                  JOIN {table} t ON t.id IN ( \
                    SELECT l.{other} FROM user_plans l \
-                   WHERE l.{owner} = p.column1{role_sql} ORDER BY l.{other} LIMIT ? \
-                 ) ORDER BY p.column1, t.id",
+                   WHERE l.{owner} = p.column1{role_sql}{seen} ORDER BY l.{other} LIMIT ? \
+                 ){parent_seen} ORDER BY p.column1, t.id",
                 rows = value_rows(parents.len()),
             )
         }
@@ -120,6 +151,7 @@ fn far_ends_statement<M: Row>(
 /// [`far_ends`] on each database.
 pub async fn join_rows(
     db: &DatabaseConnection,
+    visibility: Visibility,
     side: Side,
     parents: &[Uuid],
     first: u64,
@@ -137,12 +169,13 @@ pub async fn join_rows(
         DbBackend::Postgres => {
             values.push(parents.to_vec().into());
             let role_sql = role_filter(role, &mut values);
+            let seen = visibility::and(visibility.plan("user_plans.plan_id"), &mut values);
             values.push((first as i64).into());
             format!(
                 "SELECT m.* FROM unnest(?::uuid[]) AS k(parent_id) \
                  CROSS JOIN LATERAL ( \
                    SELECT {MEMBERSHIP_COLUMNS} FROM user_plans \
-                   WHERE {owner} = k.parent_id{role_sql} \
+                   WHERE {owner} = k.parent_id{role_sql}{seen} \
                    ORDER BY inserted_at DESC, {other} DESC LIMIT ? \
                  ) m ORDER BY m.{owner}, m.inserted_at DESC, m.{other} DESC"
             )
@@ -150,12 +183,13 @@ pub async fn join_rows(
         _ => {
             let parents_sql = one_of(backend, owner, parents, &mut values);
             let role_sql = role_filter(role, &mut values);
+            let seen = visibility::and(visibility.plan("user_plans.plan_id"), &mut values);
             values.push((first as i64).into());
             format!(
                 "SELECT {MEMBERSHIP_COLUMNS} FROM ( \
                    SELECT {MEMBERSHIP_COLUMNS}, \
                      ROW_NUMBER() OVER (PARTITION BY {owner} ORDER BY inserted_at DESC, {other} DESC) AS rn \
-                   FROM user_plans WHERE {parents_sql}{role_sql} \
+                   FROM user_plans WHERE {parents_sql}{role_sql}{seen} \
                  ) m WHERE m.rn <= ? ORDER BY m.{owner}, m.inserted_at DESC, m.{other} DESC"
             )
         }
@@ -171,9 +205,11 @@ pub async fn join_rows(
     Ok(by_parent)
 }
 
-/// How many memberships each parent has; parents without any are absent from the map.
+/// How many memberships each parent has that `visibility` sees; parents without any are
+/// absent from the map.
 pub async fn counts(
     db: &DatabaseConnection,
+    visibility: Visibility,
     side: Side,
     parents: &[Uuid],
 ) -> AppResult<HashMap<Uuid, i64>> {
@@ -184,10 +220,11 @@ pub async fn counts(
     let owner = side.column();
     let backend = db.get_database_backend();
     let mut values = Vec::new();
+    let parents_sql = one_of(backend, owner, parents, &mut values);
+    let seen = visibility::and(visibility.plan("user_plans.plan_id"), &mut values);
     let sql = format!(
         "SELECT {owner} AS parent_id, COUNT(*) AS n FROM user_plans \
-         WHERE {} GROUP BY {owner}",
-        one_of(backend, owner, parents, &mut values),
+         WHERE {parents_sql}{seen} GROUP BY {owner}"
     );
     let rows = db.query_all_raw(statement(backend, &sql, values)).await?;
     rows.into_iter()
