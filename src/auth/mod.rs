@@ -87,6 +87,11 @@ impl Credentials {
         self.token.is_configured() || self.jwt.is_some()
     }
 
+    /// Whether users sign in (JWTs are accepted).
+    pub fn signs_in(&self) -> bool {
+        self.jwt.is_some()
+    }
+
     /// Whether a presented credential is refused (as opposed to none presented): a WebSocket
     /// connection closes on one.
     pub fn rejects(&self, authorization: Option<&str>) -> bool {
