@@ -93,6 +93,9 @@ async fn serve(socket: WebSocket, state: AppState, protocol: WebSocketProtocols)
             } else {
                 credentials.rejects(authorization)
             };
+            // A token past its `exp` but within the verifier's leeway (for clock skew) would
+            // be closed at once: refused, so a client does not reconnect with it in a loop.
+            let refused = refused || caller.expires_at.is_some_and(|at| until(at).is_zero());
             if refused {
                 let _ = verdict.send(Verdict::Refused);
                 // The connection loop closes the socket with 4403 (async-graphql would
@@ -166,14 +169,18 @@ async fn forbidden(verdict: tokio::sync::oneshot::Receiver<Verdict>) -> &'static
             expires_at: Some(expires_at),
         }) => {
             // A timer, not a check per message: an idle subscription must end too.
-            let expiry = SystemTime::UNIX_EPOCH + Duration::from_secs(expires_at);
-            let left = expiry.duration_since(SystemTime::now()).unwrap_or_default();
-            tokio::time::sleep(left).await;
+            tokio::time::sleep(until(expires_at)).await;
             "the token expired: reconnect with a fresh one"
         }
         // No expiry, or connection_init never came.
         Ok(Verdict::Admitted { expires_at: None }) | Err(_) => future::pending().await,
     }
+}
+
+/// How long until `at` (seconds since the epoch); zero once it has passed.
+fn until(at: u64) -> Duration {
+    let now = SystemTime::now().duration_since(SystemTime::UNIX_EPOCH);
+    Duration::from_secs(at).saturating_sub(now.unwrap_or_default())
 }
 
 fn frame(message: WsMessage) -> Message {

@@ -271,6 +271,10 @@ async fn a_missing_or_refused_token_closes_the_socket_with_4403(backend: Backend
     let app = signed_in(backend, &sign_in).await;
     let user = app.create_user("ws@example.com", "Ws").await;
     let expired = sign_in.token_with(json!({ "sub": user, "exp": 1_000_000_000 }));
+    // Accepted over HTTP (the leeway allows for clocks that differ), but a socket would be
+    // closed at once.
+    let now = chrono::Utc::now().timestamp();
+    let just_expired = sign_in.token_with(json!({ "sub": user, "exp": now - 5 }));
     let foreign = sign(
         &json!({ "sub": user, "iss": ISSUER, "aud": AUDIENCE, "exp": 4_000_000_000u64 }),
         b"another secret",
@@ -280,6 +284,7 @@ async fn a_missing_or_refused_token_closes_the_socket_with_4403(backend: Backend
         ("not a bearer", json!({ "Authorization": "Basic abc" })),
         ("not a token", init("wrong")),
         ("expired", init(&expired)),
+        ("expired, within the leeway", init(&just_expired)),
         ("bad signature", init(&foreign)),
     ];
     for protocol in Protocol::BOTH {
