@@ -10,12 +10,17 @@ client count (the database floor), stops everything it started and prints the ta
     python3 bench/bench.py --datasets small --duration 5
     python3 bench/bench.py --server before=/tmp/old/userplan --server after=target/release/userplan
                                             # two builds side by side, in one sitting
+    python3 bench/bench.py --jwt            # Q1, Q2, Q3, M1 also as a signed-in OWNER, on a
+                                            # second server with sign-in, back to back
 
 Needs wrk and pgbench (`apt-get install -y wrk postgresql-client`) and a PostgreSQL it
 may create databases in (BENCH_POSTGRES_URL, default postgres://postgres@127.0.0.1:5432/test).
 """
 
 import argparse
+import base64
+import hashlib
+import hmac
 import json
 import os
 import re
@@ -44,6 +49,11 @@ Q2 = "{ plans(first: 10) { nodes { id name users(first: 20) { id email plans { i
 Q3 = 'query($id: UUID!) { user(id: $id) { id plans { id name } } }'
 Q4 = ("query($after: String) { users(first: 50, after: $after, orderBy: {field: INSERTED_AT, direction: ASC}) "
       "{ nodes { id email plans { id name } } } }")
+# What the --jwt run measures again as a signed-in user, and its identity provider.
+JWT_OPERATIONS = ("Q1", "Q2", "Q3", "M1")
+JWT_ISSUER = "https://id.bench.invalid/"
+JWT_AUDIENCE = "userplan-bench"
+JWT_SECRET = b"the benchmark's own signing secret"
 ADD = "mutation($u: UUID!, $p: [UUID!]!) { addPlansToUser(userId: $u, planIds: $p) { addedPlanIds } }"
 REMOVE = "mutation($u: UUID!, $p: [UUID!]!) { removePlansFromUser(userId: $u, planIds: $p) { removedPlanIds } }"
 
@@ -56,11 +66,30 @@ def run(args, **kwargs):
     return subprocess.run(args, check=True, text=True, **kwargs)
 
 
-class Server:
-    """The release server on a free port, its stderr in a file (SQL traced on demand)."""
+def signed(claims):
+    """`claims` as an HS256 JWT signed with JWT_SECRET, as an identity provider signs one."""
+    def part(data):
+        return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+    header = part(json.dumps({"alg": "HS256", "typ": "JWT"}).encode())
+    body = f"{header}.{part(json.dumps(claims).encode())}"
+    return f"{body}.{part(hmac.new(JWT_SECRET, body.encode(), hashlib.sha256).digest())}"
 
-    def __init__(self, binary, database_url, port, workdir, trace_sql=False):
+
+def sign_in_options(workdir):
+    """The server options that turn sign-in on with the benchmark's identity provider."""
+    secret_file = os.path.join(workdir, "jwt-secret")
+    with open(secret_file, "wb") as file:
+        file.write(JWT_SECRET)
+    return ["--jwt-secret-file", secret_file, "--jwt-issuer", JWT_ISSUER, "--jwt-audience", JWT_AUDIENCE]
+
+
+class Server:
+    """The release server on a free port, its stderr in a file (SQL traced on demand). With
+    `token`, every request of the benchmark carries it (`Authorization: Bearer`)."""
+
+    def __init__(self, binary, database_url, port, workdir, trace_sql=False, options=(), token=None):
         self.url = f"http://127.0.0.1:{port}"
+        self.token = token
         self.log_path = os.path.join(workdir, f"server-{port}.log")
         # Tracing formats every statement with its values: only the run that captures the
         # SQL pays for it, never the run under load.
@@ -68,7 +97,7 @@ class Server:
         env = dict(os.environ, DATABASE_URL=database_url, RUST_LOG=log_filter)
         self.log = open(self.log_path, "w")
         self.process = subprocess.Popen(
-            [binary, "serve", "--listen", f"127.0.0.1:{port}", "--sql-stats"],
+            [binary, "serve", "--listen", f"127.0.0.1:{port}", "--sql-stats", *options],
             env=env, stdout=subprocess.DEVNULL, stderr=self.log)
         deadline = time.time() + 30
         while time.time() < deadline:
@@ -83,7 +112,10 @@ class Server:
 
     def graphql(self, query, variables=None):
         body = json.dumps({"query": query, "variables": variables or {}}).encode()
-        request = urllib.request.Request(self.url + "/graphql", body, {"content-type": "application/json"})
+        headers = {"content-type": "application/json"}
+        if self.token:
+            headers["authorization"] = f"Bearer {self.token}"
+        request = urllib.request.Request(self.url + "/graphql", body, headers)
         response = json.load(urllib.request.urlopen(request, timeout=60))
         if response.get("errors"):
             raise RuntimeError(f"{query}: {response['errors']}")
@@ -116,14 +148,16 @@ class Server:
         self.log.close()
 
 
-def wrk_script(workdir, name, bodies):
+def wrk_script(workdir, name, bodies, token=None):
     """A wrk Lua script POSTing the bodies in turn (one body: the same request each time)."""
     path = os.path.join(workdir, f"{name}.lua")
     quoted = ", ".join("[==[" + json.dumps(body) + "]==]" for body in bodies)
+    authorization = f'wrk.headers["authorization"] = "Bearer {token}"' if token else ""
     with open(path, "w") as script:
         script.write(f"""
 wrk.method = "POST"
 wrk.headers["content-type"] = "application/json"
+{authorization}
 local bodies = {{ {quoted} }}
 local n = 0
 request = function()
@@ -135,7 +169,7 @@ end
 
 
 def drive(server, workdir, name, bodies, duration):
-    script = wrk_script(workdir, name, bodies)
+    script = wrk_script(workdir, name, bodies, server.token)
     output = run(["wrk", "-t2", f"-c{CONNECTIONS}", f"-d{duration}s", "--latency", "-s", script, server.url],
                  capture_output=True).stdout
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1))
@@ -185,9 +219,24 @@ class Prepared:
     """A seeded database, the build that serves it, its operations' request bodies, and
     what each costs in SQL."""
 
-    def __init__(self, kind, dataset, build, database_url, operations, costs):
+    def __init__(self, kind, dataset, build, database_url, operations, costs, token):
         self.kind, self.dataset, self.build, self.database_url = kind, dataset, build, database_url
         self.operations, self.costs = operations, costs
+        # With --jwt: the signed-in OWNER's token.
+        self.token = token
+
+
+def signed_in_owner(server, user, plan):
+    """A new user, OWNER of `plan` and of every plan of `user` (so that M1 is theirs to make
+    and Q3 shows the whole user), and a token of theirs for a day."""
+    created = server.graphql('mutation { createUser(input: {email: "owner@bench.invalid", name: "Owner"}) '
+                             '{ id } }')["data"]["createUser"]["id"]
+    theirs = server.graphql("query($id: UUID!) { user(id: $id) { plans { id } } }", {"id": user})
+    plans = [p["id"] for p in theirs["data"]["user"]["plans"]] + [plan]
+    server.graphql("mutation($u: UUID!, $p: [UUID!]!) { addPlansToUser(userId: $u, planIds: $p, role: OWNER) "
+                   "{ addedPlanIds } }", {"u": created, "p": plans})
+    now = int(time.time())
+    return signed({"sub": created, "iss": JWT_ISSUER, "aud": JWT_AUDIENCE, "iat": now, "exp": now + 86_400})
 
 
 def prepare(kind, dataset, sizes, args, workdir, port, build):
@@ -215,6 +264,8 @@ def prepare(kind, dataset, sizes, args, workdir, port, build):
     try:
         user = server.graphql("{ users(first: 1) { nodes { id } } }")["data"]["users"]["nodes"][0]["id"]
         plan = server.graphql("{ plans(last: 1) { nodes { id } } }")["data"]["plans"]["nodes"][0]["id"]
+        # Before anything is measured, so both runs see the same rows.
+        token = signed_in_owner(server, user, plan) if args.jwt else None
         # Q4: the 1,000th page of 50 where the dataset has that many rows, else its last page.
         page = min(1000, sizes["users"] // 50)
         after = cursor_at(server, (page - 1) * 50)
@@ -233,7 +284,7 @@ def prepare(kind, dataset, sizes, args, workdir, port, build):
                 server.graphql(REMOVE, {"u": user, "p": [plan]})
     finally:
         server.stop()
-    return Prepared(kind, dataset, label, database_url, operations, costs)
+    return Prepared(kind, dataset, label, database_url, operations, costs, token)
 
 
 def bench_database(kind, args, workdir, port):
@@ -245,13 +296,28 @@ def bench_database(kind, args, workdir, port):
     prepared = [prepare(kind, dataset, DATASETS[dataset], args, workdir, port + n, build)
                 for n, (dataset, build) in enumerate(pairs)]
     servers = []
+    # With --jwt, beside each server one with sign-in on the same database.
+    signed_in = []
     rows = []
     try:
         for n, (p, (_, binary)) in enumerate(zip(prepared, (build for _, build in pairs))):
             servers.append(Server(binary, p.database_url, port + n, workdir))
+            if args.jwt:
+                signed_in.append(Server(binary, p.database_url, port + len(pairs) + n, workdir,
+                                        options=sign_in_options(workdir), token=p.token))
         for step in range(len(prepared[0].operations)):
-            for p, server in zip(prepared, servers):
+            for n, (p, server) in enumerate(zip(prepared, servers)):
                 name, bodies = p.operations[step]
+                if args.jwt and name in JWT_OPERATIONS:
+                    # Right after the unauthenticated run of the same operation, so the ratio
+                    # compares two measurements of the same moment of the shared machine.
+                    jwt_server = signed_in[n]
+                    response = jwt_server.graphql(bodies[0]["query"], bodies[0].get("variables"))
+                    jwt_statements = response["extensions"]["sql"]["statements"]
+                    if name == "M1":
+                        jwt_server.graphql(REMOVE, bodies[0]["variables"])
+                else:
+                    jwt_server = None
                 statements, sql = p.costs[name]
                 log(f"{kind}/{p.dataset}/{p.build}: {name} ({statements} statements) for {args.duration}s")
                 rps, p50, p99 = drive(server, workdir, f"{kind}-{p.dataset}-{p.build}-{name[:2]}", bodies,
@@ -266,8 +332,16 @@ def bench_database(kind, args, workdir, port):
                             print(f"\n-- {kind}/{p.dataset} {name}\n{statement}\n{plan_text}", file=sys.stderr)
                 rows.append(dict(db=kind, dataset=p.dataset, build=p.build, op=name, rps=rps, p50=p50, p99=p99,
                                  statements=statements, rss=server.peak_rss_mib(), floor=floor))
+                if jwt_server:
+                    log(f"{kind}/{p.dataset}/{p.build}: {name} signed in ({jwt_statements} statements) "
+                        f"for {args.duration}s")
+                    rps, p50, p99 = drive(jwt_server, workdir, f"{kind}-{p.dataset}-{p.build}-{name[:2]}-jwt",
+                                          bodies, args.duration)
+                    rows.append(dict(db=kind, dataset=p.dataset, build=p.build, op=f"{name} signed in", rps=rps,
+                                     p50=p50, p99=p99, statements=jwt_statements,
+                                     rss=jwt_server.peak_rss_mib(), floor=None, unauthenticated=rows[-1]))
     finally:
-        for server in servers:
+        for server in servers + signed_in:
             server.stop()
     # The table groups each dataset's operations together, then each build's.
     labels = [label for label, _ in args.builds]
@@ -280,6 +354,9 @@ def main():
     parser.add_argument("--databases", nargs="+", default=["sqlite", "postgres"], choices=["sqlite", "postgres"])
     parser.add_argument("--duration", type=int, default=10, help="seconds of load per operation")
     parser.add_argument("--explain", action="store_true", help="print PostgreSQL plans of Q1 and Q2")
+    parser.add_argument("--jwt", action="store_true",
+                        help="also run Q1, Q2, Q3 and M1 as a signed-in OWNER (HS256 JWT) on a server with "
+                             "sign-in, each right after its unauthenticated run, and print the ratio")
     parser.add_argument("--server", action="append", metavar="LABEL=BINARY", dest="servers",
                         help="measure this built server (repeatable: several builds side by side, each "
                              "operation on each build back to back); default: build this checkout")
@@ -324,6 +401,16 @@ def main():
                 ratios.append(f"{db} {op} {large['p50'] / small['p50']:.2f}")
     if ratios:
         print("\nlarge/small p50: " + ", ".join(ratios))
+    signed_in = [row for row in rows if "unauthenticated" in row]
+    if signed_in:
+        print("\n| " + ("build | " if several else "") + "db | dataset | op | unauthenticated req/s | "
+              "signed-in req/s | signed in / unauthenticated |")
+        print("|" + "---|" * (7 if several else 6))
+        for row in signed_in:
+            build = f"{row['build']} | " if several else ""
+            before = row["unauthenticated"]
+            print(f"| {build}{row['db']} | {row['dataset']} | {before['op']} | {before['rps']:.0f} | "
+                  f"{row['rps']:.0f} | {row['rps'] / before['rps']:.2f} |")
 
 
 if __name__ == "__main__":

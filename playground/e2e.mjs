@@ -1,11 +1,17 @@
 // End-to-end check of the playground in a real browser (headless Chromium):
 //   node e2e.mjs <base-url> <screenshot-path> [--token T] [--trusted-documents] [--cdn]
+//     [--jwt-secret-file F --jwt-issuer I --jwt-audience A]
 // Opens <base-url>/graphql and checks what a new user sees and does:
 // - the query editor holds the default query of src/playground.js;
 // - `{ users(first: 5) { totalCount } }`, typed and run with the execute button, answers;
 // - with --token (the server's --api-token): the token typed in the Headers tab reaches the
 //   server as the subscription's connection_init payload, the subscription is accepted, an
 //   event of a change made meanwhile shows in the result pane, and stopping it completes it;
+// - with --jwt-secret-file, --jwt-issuer and --jwt-audience as well (a server with sign-in,
+//   where --token is the service's): a user is created with the service token and signs
+//   in with an HS256 JWT minted here; that JWT, typed in the Headers tab, is sent with the
+//   query as `Authorization: Bearer …` and as the subscription's connection_init payload,
+//   and the event of the user's own new link shows in the result pane;
 // - with --trusted-documents (a server started with it): the page says why nothing typed
 //   here runs, asks nothing of the server on load, and a typed query shows the refusal.
 // --cdn: the server serves the page that loads GraphiQL from unpkg.com (a build without
@@ -15,6 +21,7 @@
 // CDN's, with --cdn), a console error or page error (CSP violations are console errors).
 // Chromium: /usr/bin/chromium, or CHROMIUM_PATH. Last line: "N passed, N failed".
 import { execFileSync } from 'node:child_process';
+import { createHmac } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -34,11 +41,14 @@ const { values: options, positionals } = parseArgs({
     token: { type: 'string' },
     'trusted-documents': { type: 'boolean', default: false },
     cdn: { type: 'boolean', default: false },
+    'jwt-secret-file': { type: 'string' },
+    'jwt-issuer': { type: 'string' },
+    'jwt-audience': { type: 'string' },
   },
 });
 const [baseArg, screenshotPath] = positionals;
 if (!baseArg || !screenshotPath) {
-  console.error('usage: node e2e.mjs <base-url> <screenshot-path> [--token T] [--trusted-documents] [--cdn]');
+  console.error('usage: node e2e.mjs <base-url> <screenshot-path> [--token T] [--trusted-documents] [--cdn] [--jwt-secret-file F --jwt-issuer I --jwt-audience A]');
   console.log('0 passed, 1 failed');
   process.exit(2);
 }
@@ -46,6 +56,12 @@ const base = new URL(baseArg);
 const pageUrl = new URL('/graphql', base).href;
 const executablePath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const trustedOnly = options['trusted-documents'];
+const signsIn = options['jwt-secret-file'] !== undefined;
+if (signsIn && !(options.token && options['jwt-issuer'] && options['jwt-audience'])) {
+  console.error('--jwt-secret-file needs --jwt-issuer, --jwt-audience and --token (the service token)');
+  console.log('0 passed, 1 failed');
+  process.exit(2);
+}
 
 const problems = [];
 const problem = (text) => {
@@ -152,12 +168,37 @@ async function graphql(query, variables, token) {
   return body.data;
 }
 
-async function checkSubscriptionWithToken(page, socketFrames, token) {
-  const headers = { Authorization: `Bearer ${token}` };
+/** An HS256 JWT, as an identity provider signs one (the secret file's trailing newlines are
+ * not part of the secret, as the server reads it). */
+function mintJwt(claims) {
+  const secret = readFileSync(options['jwt-secret-file'], 'utf8').replace(/[\r\n]+$/, '');
+  const part = (value) => Buffer.from(JSON.stringify(value)).toString('base64url');
+  const signed = `${part({ alg: 'HS256', typ: 'JWT' })}.${part(claims)}`;
+  return `${signed}.${createHmac('sha256', secret).update(signed).digest('base64url')}`;
+}
+
+/** A new user, created with the service token, and a JWT of theirs for ten minutes. */
+async function signedInUser() {
+  const email = `e2e-signed-in-${Date.now()}@example.com`;
+  const { createUser } = await graphql('mutation ($input: CreateUserInput!) { createUser(input: $input) { id } }', { input: { email, name: 'Signed In' } }, options.token);
+  const now = Math.floor(Date.now() / 1000);
+  const claims = { sub: createUser.id, iss: options['jwt-issuer'], aud: options['jwt-audience'], iat: now, exp: now + 600 };
+  console.log(`signed in as ${email}`);
+  return { id: createUser.id, token: mintJwt(claims) };
+}
+
+async function typeHeaders(page, headers) {
   await page.evaluate(
     ({ selector, text }) => document.querySelector(`${selector} .CodeMirror`).CodeMirror.setValue(text),
     { selector: HEADERS_EDITOR, text: JSON.stringify(headers) },
   );
+}
+
+/** The subscription, run with `token` in the Headers tab, shows the ADDED event of a link
+ * made meanwhile with the service token: `user`'s (a new user's when there is none). */
+async function checkSubscriptionWithToken(page, socketFrames, token, user) {
+  const headers = { Authorization: `Bearer ${token}` };
+  await typeHeaders(page, headers);
   await typeQuery(page, SUBSCRIPTION);
   await page.locator('.graphiql-execute-button').click();
   console.log('started the subscription');
@@ -170,9 +211,11 @@ async function checkSubscriptionWithToken(page, socketFrames, token) {
   await waitFor(() => socketFrames.sent.some((frame) => frame.type === 'subscribe'));
   // A change made by another client shows up here.
   const stamp = Date.now();
-  const { createUser } = await graphql('mutation ($input: CreateUserInput!) { createUser(input: $input) { id } }', { input: { email: `e2e-${stamp}@example.com`, name: 'E2E' } }, token);
-  const { createPlan } = await graphql('mutation ($input: CreatePlanInput!) { createPlan(input: $input) { id } }', { input: { name: `E2E ${stamp}` } }, token);
-  await graphql('mutation ($u: UUID!, $p: [UUID!]!) { addPlansToUser(userId: $u, planIds: $p, role: ADMIN) { __typename } }', { u: createUser.id, p: [createPlan.id] }, token);
+  const service = options.token;
+  const userId =
+    user ?? (await graphql('mutation ($input: CreateUserInput!) { createUser(input: $input) { id } }', { input: { email: `e2e-${stamp}@example.com`, name: 'E2E' } }, service)).createUser.id;
+  const { createPlan } = await graphql('mutation ($input: CreatePlanInput!) { createPlan(input: $input) { id } }', { input: { name: `E2E ${stamp}` } }, service);
+  await graphql('mutation ($u: UUID!, $p: [UUID!]!) { addPlansToUser(userId: $u, planIds: $p, role: ADMIN) { __typename } }', { u: userId, p: [createPlan.id] }, service);
   await resultWith(page, ['"ADDED"', '"ADMIN"']);
   // The execute button is a stop button while the subscription runs.
   await page.locator('.graphiql-execute-button').click();
@@ -217,7 +260,9 @@ async function run() {
     const url = new URL(request.url());
     if (['data:', 'blob:'].includes(url.protocol)) return;
     if (url.host === base.host) {
-      if (url.pathname === '/graphql' && request.method() === 'POST') apiRequests.push(request.postData());
+      if (url.pathname === '/graphql' && request.method() === 'POST') {
+        apiRequests.push({ body: request.postData(), authorization: request.headers().authorization });
+      }
     } else if (!(options.cdn && url.host === CDN_HOST)) {
       problem(`request to another host: ${request.method()} ${request.url()}`);
     }
@@ -276,14 +321,28 @@ async function run() {
     const notice = await page.locator('[role="alert"].userplan-notice').textContent();
     if (notice !== TRUSTED_DOCUMENTS_NOTICE) problem(`the notice shows ${JSON.stringify(notice)}`);
     else console.log('the page says why typed documents cannot run');
-    if (apiRequests.length > 0) problem(`the page asked the server on load: ${apiRequests.join(' ; ')}`);
+    if (apiRequests.length > 0) problem(`the page asked the server on load: ${apiRequests.map((request) => request.body).join(' ; ')}`);
     await typeQuery(page, QUERY);
     await page.locator('.graphiql-execute-button').click();
     await resultWith(page, ['PERSISTED_QUERY_NOT_IN_LIST']);
   } else {
+    // The token goes in the Headers tab first, as the default query says; signed in, the
+    // query runs as the user.
+    const signedIn = signsIn ? await signedInUser() : undefined;
+    const token = signedIn?.token ?? options.token;
+    if (token) await typeHeaders(page, { Authorization: `Bearer ${token}` });
     await typeQuery(page, QUERY);
+    const sentBefore = apiRequests.length;
     await page.locator('.graphiql-execute-button').click();
     const resultText = await resultWith(page, ['"totalCount"']);
+    if (token) {
+      const sent = apiRequests.slice(sentBefore).find((request) => request.body?.includes('totalCount'));
+      if (sent?.authorization !== `Bearer ${token}`) {
+        problem(`the query went with Authorization ${JSON.stringify(sent?.authorization)}, not the Headers tab's token`);
+      } else {
+        console.log(`the query went with the Headers tab's ${signedIn ? 'JWT' : 'token'}`);
+      }
+    }
     let totalCount;
     try {
       totalCount = JSON.parse(resultText)?.data?.users?.totalCount;
@@ -291,7 +350,7 @@ async function run() {
       // shown below
     }
     if (typeof totalCount !== 'number') problem(`the result has no data.users.totalCount number: ${resultText}`);
-    if (options.token) await checkSubscriptionWithToken(page, socketFrames, options.token);
+    if (token) await checkSubscriptionWithToken(page, socketFrames, token, signedIn?.id);
   }
 
   await page.screenshot({ path: screenshotPath, fullPage: true, timeout: TIMEOUT_MS });

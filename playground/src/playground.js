@@ -9,8 +9,8 @@ export const DEFAULT_QUERY = `# The userplan playground (GraphiQL).
 # Run the operation with the play button or Ctrl-Enter.
 # Docs: the book icon, top left. Completion: Ctrl-Space.
 #
-# If the server has an API token, put it in the Headers
-# tab below:
+# If the server has an API token or sign-in, put the
+# token (or your JWT) in the Headers tab below:
 #   {"Authorization": "Bearer <the token>"}
 # HTTP requests send these headers; subscriptions send
 # the same object as their connection_init payload.

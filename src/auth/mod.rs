@@ -111,6 +111,11 @@ impl Credentials {
         }
     }
 
+    /// Whether users sign in (JWTs are accepted).
+    pub fn signs_in(&self) -> bool {
+        self.jwt.is_some()
+    }
+
     /// Whether a presented credential is refused (as opposed to none presented): a WebSocket
     /// connection closes on one.
     pub async fn rejects(&self, db: &DatabaseConnection, authorization: Option<&str>) -> bool {

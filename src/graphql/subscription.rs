@@ -4,9 +4,10 @@ use futures_util::Stream;
 use tokio::sync::broadcast::error::RecvError;
 use uuid::Uuid;
 
-use super::events;
 use super::types::MembershipRole;
+use super::{db, events, viewer};
 use crate::error::ErrorCode;
+use crate::service::audience::Audience;
 use crate::service::events as service;
 
 /// What happened to a membership.
@@ -51,7 +52,8 @@ pub struct SubscriptionRoot;
 #[Subscription(name = "Subscription")]
 impl SubscriptionRoot {
     /// Every link change, from any server instance sharing the database, once its
-    /// transaction has committed. `userId` and `planId` keep only the changes of that user
+    /// transaction has committed; for a signed-in user, the changes of the plans they are a
+    /// member of when the change happens (their own link's ADDED and REMOVED included). `userId` and `planId` keep only the changes of that user
     /// or plan (both: of that link). A subscriber that falls more than 16,384 events behind
     /// gets an error and the subscription ends: resubscribe and reload.
     async fn membership_changed(
@@ -65,11 +67,12 @@ impl SubscriptionRoot {
                 && plan_id.is_none_or(|id| id == event.plan_id)
         };
         let (receiver, shutdown) = events(ctx)?.subscribe();
+        let audience = Audience::of(db(ctx)?, viewer(ctx)?).await?;
         let open = crate::metrics::OpenSubscription::new();
         let events = futures_util::stream::unfold(
-            Some((receiver, shutdown, open)),
+            Some((receiver, shutdown, audience, open)),
             move |state| async move {
-                let (mut receiver, mut shutdown, open) = state?;
+                let (mut receiver, mut shutdown, mut audience, open) = state?;
                 loop {
                     let received = tokio::select! {
                         // The server is shutting down: end the stream, so the client is told
@@ -78,10 +81,11 @@ impl SubscriptionRoot {
                         received = receiver.recv() => received,
                     };
                     match received {
-                        Ok(event) if wanted(&event) => {
+                        // The audience sees every event, to keep the viewer's plans current.
+                        Ok(event) if audience.admits(&event) && wanted(&event) => {
                             return Some((
                                 Ok(MembershipEvent(event)),
-                                Some((receiver, shutdown, open)),
+                                Some((receiver, shutdown, audience, open)),
                             ));
                         }
                         Ok(_) => continue,

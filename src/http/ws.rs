@@ -1,11 +1,13 @@
 //! Subscriptions over WebSocket at `/graphql/ws`, in the `graphql-transport-ws` protocol
 //! or the legacy `graphql-ws` one (the client's `Sec-WebSocket-Protocol` chooses). The
-//! `connection_init` payload may carry the API token as HTTP requests do, as
-//! `{"Authorization": "Bearer <token>"}`.
+//! `connection_init` payload carries the credential HTTP requests carry in their header, as
+//! `{"Authorization": "Bearer <token>"}`. A refused one closes the connection with 4403, as
+//! does, with sign-in, a missing one, and a signed-in caller's connection is closed with
+//! 4403 when their token expires, so the client reconnects with a fresh one.
 
 use std::any::TypeId;
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, SystemTime};
 
 use async_graphql::futures_util::stream::BoxStream;
 use async_graphql::http::{ALL_WEBSOCKET_PROTOCOLS, WebSocketProtocols, WsMessage};
@@ -17,7 +19,7 @@ use axum::response::IntoResponse;
 use futures_util::{SinkExt, StreamExt, future};
 
 use super::{AppState, operation};
-use crate::auth::Caller;
+use crate::auth::{Caller, Viewer};
 
 /// How often an idle connection is pinged, so proxies do not close it and clients notice
 /// a dead server.
@@ -80,22 +82,40 @@ async fn serve(socket: WebSocket, state: AppState, protocol: WebSocketProtocols)
     let credentials = state.credentials.clone();
     let db = state.db.clone();
     let events = state.events.clone();
+    let (verdict, verdict_received) = tokio::sync::oneshot::channel();
     let messages = async_graphql::http::WebSocket::new(Gated(state), input, protocol)
         .on_connection_init(move |payload| async move {
             let authorization = payload_authorization(&payload);
-            // A wrong token closes the connection (4403); none leaves it open for what
-            // the caller may do without one.
-            if credentials.rejects(&db, authorization).await {
-                return Err("invalid credential".into());
+            let caller = credentials.caller(&db, authorization).await;
+            // Without sign-in, no token leaves the connection open for what the caller may
+            // do without one (as over HTTP); with sign-in, a connection is a user's.
+            let refused = if credentials.signs_in() {
+                caller.refused.is_some() || caller.viewer == Viewer::Anonymous
+            } else {
+                credentials.rejects(&db, authorization).await
+            };
+            // A token past its `exp` but within the verifier's leeway (for clock skew) would
+            // be closed at once: refused, so a client does not reconnect with it in a loop.
+            let refused = refused || caller.expires_at.is_some_and(|at| until(at).is_zero());
+            if refused {
+                let _ = verdict.send(Verdict::Refused);
+                // The connection loop closes the socket with 4403 (async-graphql would
+                // close it with 1002, or not at all in the legacy protocol).
+                return future::pending().await;
             }
+            let _ = verdict.send(Verdict::Admitted {
+                expires_at: caller.expires_at,
+            });
             let mut data = Data::default();
-            data.insert(credentials.caller(&db, authorization).await);
+            data.insert(caller);
             Ok(data)
         });
     futures_util::pin_mut!(messages);
     let mut pings = tokio::time::interval_at(tokio::time::Instant::now() + KEEPALIVE, KEEPALIVE);
     let closed = events.closed();
     futures_util::pin_mut!(closed);
+    let forbidden = forbidden(verdict_received);
+    futures_util::pin_mut!(forbidden);
     loop {
         let outgoing = tokio::select! {
             message = messages.next() => match message {
@@ -104,6 +124,13 @@ async fn serve(socket: WebSocket, state: AppState, protocol: WebSocketProtocols)
             },
             _ = pings.tick() => Message::Text(keepalive(protocol).into()),
             () = &mut closed => break,
+            reason = &mut forbidden => {
+                let _ = sink.send(Message::Close(Some(CloseFrame {
+                    code: FORBIDDEN,
+                    reason: reason.into(),
+                }))).await;
+                return;
+            }
         };
         if sink.send(outgoing).await.is_err() {
             return;
@@ -122,6 +149,39 @@ async fn serve(socket: WebSocket, state: AppState, protocol: WebSocketProtocols)
         reason: "the server is shutting down".into(),
     };
     let _ = sink.send(Message::Close(Some(goodbye))).await;
+}
+
+/// The close code of a refused or expired credential: graphql-transport-ws's Forbidden,
+/// which clients take as "get a fresh token and reconnect".
+const FORBIDDEN: u16 = 4403;
+
+/// What `connection_init` decided about the credential it carried.
+enum Verdict {
+    Refused,
+    Admitted { expires_at: Option<u64> },
+}
+
+/// Resolves, with the reason to give, when the connection must close with 4403: at once
+/// for a refused credential, when it expires for a token with an `exp`; never otherwise.
+async fn forbidden(verdict: tokio::sync::oneshot::Receiver<Verdict>) -> &'static str {
+    match verdict.await {
+        Ok(Verdict::Refused) => "the credential in connection_init is missing or was refused",
+        Ok(Verdict::Admitted {
+            expires_at: Some(expires_at),
+        }) => {
+            // A timer, not a check per message: an idle subscription must end too.
+            tokio::time::sleep(until(expires_at)).await;
+            "the token expired: reconnect with a fresh one"
+        }
+        // No expiry, or connection_init never came.
+        Ok(Verdict::Admitted { expires_at: None }) | Err(_) => future::pending().await,
+    }
+}
+
+/// How long until `at` (seconds since the epoch); zero once it has passed.
+fn until(at: u64) -> Duration {
+    let now = SystemTime::now().duration_since(SystemTime::UNIX_EPOCH);
+    Duration::from_secs(at).saturating_sub(now.unwrap_or_default())
 }
 
 fn frame(message: WsMessage) -> Message {

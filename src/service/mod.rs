@@ -1,6 +1,7 @@
 //! Data access: every SQL statement the server runs lives in this module, one file per
 //! concern. Resolvers call these functions, never the ORM directly.
 
+pub mod audience;
 pub mod events;
 mod ids;
 pub mod keyset;

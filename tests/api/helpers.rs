@@ -245,6 +245,20 @@ impl TestApp {
             .expect("request")
     }
 
+    /// This server, with every request the test sends through it carrying
+    /// `Authorization: Bearer <bearer>` (`post_as` still sends its own): the service token,
+    /// for the changes a test makes on a server with sign-in.
+    pub fn with_bearer(mut self, bearer: &str) -> TestApp {
+        let mut headers = reqwest::header::HeaderMap::new();
+        let value = format!("Bearer {bearer}").parse().expect("a header value");
+        headers.insert(reqwest::header::AUTHORIZATION, value);
+        self.client = reqwest::Client::builder()
+            .default_headers(headers)
+            .build()
+            .expect("client");
+        self
+    }
+
     pub fn client(&self) -> &reqwest::Client {
         &self.client
     }

@@ -14,6 +14,8 @@ use crate::documents::{DELETE_PLAN, DELETE_USER};
 use crate::helpers::*;
 use crate::on_both_databases;
 
+mod viewers;
+
 const SUBSCRIBE: &str = "subscription($u: UUID, $p: UUID) { \
                          membershipChanged(userId: $u, planId: $p) { \
                          kind userId planId role at } }";
@@ -31,6 +33,11 @@ impl Subscriber {
     /// Connects with `graphql-transport-ws` (or, with `legacy`, the older `graphql-ws`)
     /// and subscribes with the given filters.
     async fn connect(app: &TestApp, legacy: bool, variables: Value) -> Self {
+        Self::connect_with(app, legacy, json!({}), variables).await
+    }
+
+    /// [`Subscriber::connect`] with this `connection_init` payload (a credential).
+    async fn connect_with(app: &TestApp, legacy: bool, init: Value, variables: Value) -> Self {
         let mut request = format!("ws://{}/graphql/ws", app.address)
             .into_client_request()
             .unwrap();
@@ -46,7 +53,7 @@ impl Subscriber {
         assert_eq!(response.headers()["sec-websocket-protocol"], protocol);
         let mut subscriber = Subscriber { socket, legacy };
         subscriber
-            .send(json!({ "type": "connection_init", "payload": {} }))
+            .send(json!({ "type": "connection_init", "payload": init }))
             .await;
         let ack = subscriber
             .receive(Duration::from_secs(10))

@@ -59,6 +59,34 @@ impl WsClient {
         protocol: Protocol,
         payload: Value,
     ) -> Self {
+        let mut client = Self::init(address, protocol, payload).await;
+        let ack = client.message(WAIT).await.expect("connection_ack");
+        assert_eq!(ack["type"], "connection_ack", "{ack}");
+        client
+    }
+
+    /// Connects and sends `connection_init` with `payload`, which the server must refuse:
+    /// how it closed the socket (`None`: without a close frame).
+    pub async fn refused(
+        address: impl std::fmt::Display,
+        protocol: Protocol,
+        payload: Value,
+    ) -> Option<CloseFrame> {
+        let mut client = Self::init(address, protocol, payload).await;
+        client.closing(WAIT).await
+    }
+
+    /// How the server closes the socket, which it must do within `wait` with no message
+    /// before.
+    pub async fn closing(&mut self, wait: Duration) -> Option<CloseFrame> {
+        match self.frame(wait).await {
+            Some(Err(frame)) => frame,
+            Some(Ok(message)) => panic!("a message instead of the close: {message}"),
+            None => panic!("the socket is still open after {wait:?}"),
+        }
+    }
+
+    async fn init(address: impl std::fmt::Display, protocol: Protocol, payload: Value) -> Self {
         let mut request = format!("ws://{address}/graphql/ws")
             .into_client_request()
             .unwrap();
@@ -78,8 +106,6 @@ impl WsClient {
         client
             .send(json!({ "type": "connection_init", "payload": payload }))
             .await;
-        let ack = client.message(WAIT).await.expect("connection_ack");
-        assert_eq!(ack["type"], "connection_ack", "{ack}");
         client
     }
 

@@ -1,5 +1,5 @@
-// A small typed client for userplan: fetch only, no library. The operations come from
-// ./operations.ts; their result and variables types come with them, so a wrong
+// A small typed client for userplan: fetch and WebSocket only, no library. The operations
+// come from ./operations.ts; their result and variables types come with them, so a wrong
 // variable or a misspelt field is a compile error.
 //
 // Persisted documents: every request sends only the document's hash,
@@ -10,7 +10,7 @@
 // "PersistedQueryNotFound"; the client then sends the full text once (unless
 // `sendQueryIfUnknown: false`).
 import type { MembershipRole, TypedDocumentString } from './gql/graphql';
-import { AddPlansToUserMutation, CreateUserMutation, ListUsersQuery } from './operations';
+import { AddPlansToUserMutation, CreateUserMutation, ListUsersQuery, MembershipChangedSubscription } from './operations';
 
 /** The `extensions.code` values userplan's errors carry. */
 export type ErrorCode =
@@ -49,11 +49,22 @@ export class UserplanError extends Error {
   }
 }
 
+/**
+ * The bearer credential: the service's API token, or a signed-in user's JWT. A function is
+ * asked before every request and every WebSocket connection, so it can hand out a fresh
+ * JWT (from the identity provider's SDK, say) when the last one is about to expire.
+ */
+export type TokenSource = string | (() => string | Promise<string>);
+
+async function tokenOf(source: TokenSource | undefined): Promise<string | undefined> {
+  return typeof source === 'function' ? await source() : source;
+}
+
 export interface ClientOptions {
   /** The GraphQL endpoint, e.g. "https://userplan.example/graphql". */
   url: string;
-  /** Sent as "Authorization: Bearer <token>" when the server has an API token. */
-  token?: string;
+  /** Sent as "Authorization: Bearer <token>" (an API token or a user's JWT). */
+  token?: TokenSource;
   /** Send the full document when the server does not know its hash (default true). */
   sendQueryIfUnknown?: boolean;
   fetch?: typeof fetch;
@@ -88,13 +99,13 @@ function isUnknownHash(errors: GraphQLErrorEntry[] | undefined): boolean {
 
 export function createClient(options: ClientOptions): Client {
   const fetchImpl = options.fetch ?? globalThis.fetch.bind(globalThis);
-  const headers: Record<string, string> = {
-    accept: 'application/graphql-response+json, application/json',
-    'content-type': 'application/json',
-  };
-  if (options.token) headers['authorization'] = `Bearer ${options.token}`;
-
   async function post<TResult>(body: unknown): Promise<{ status: number; response: GraphQLResponse<TResult> }> {
+    const headers: Record<string, string> = {
+      accept: 'application/graphql-response+json, application/json',
+      'content-type': 'application/json',
+    };
+    const token = await tokenOf(options.token);
+    if (token) headers['authorization'] = `Bearer ${token}`;
     const reply = await fetchImpl(options.url, { method: 'POST', headers, body: JSON.stringify(body) });
     const text = await reply.text();
     try {
@@ -124,6 +135,75 @@ export function createClient(options: ClientOptions): Client {
       }
       return response.data;
     },
+  };
+}
+
+// ---- subscriptions ------------------------------------------------------------------
+
+export interface SubscriptionOptions {
+  /** The WebSocket endpoint, e.g. "wss://userplan.example/graphql/ws". */
+  url: string;
+  /** Sent in connection_init as {"Authorization": "Bearer <token>"}: a browser cannot
+   * put headers on a WebSocket. */
+  token?: TokenSource;
+  onError?: (error: UserplanError) => void;
+}
+
+/** graphql-transport-ws's close code for a missing, refused or expired token. */
+const FORBIDDEN = 4403;
+
+/**
+ * Subscribes over graphql-transport-ws (no library) and calls `onNext` with each result;
+ * returns the function that stops. When the server closes the socket with 4403 after it
+ * accepted the token (the token expired), this reconnects at once with a fresh token from
+ * `token`; a token refused at connection_init is reported to `onError` instead. Events
+ * between the close and the new subscription are not replayed: reload what you display.
+ */
+export function subscribe<TResult, TVariables>(
+  options: SubscriptionOptions,
+  document: TypedDocumentString<TResult, TVariables>,
+  variables: TVariables,
+  onNext: (result: TResult) => void,
+): () => void {
+  let socket: WebSocket | undefined;
+  let stopped = false;
+  const fail = (message: string) => options.onError?.(new UserplanError([{ message }], 0));
+
+  async function connect() {
+    const token = await tokenOf(options.token);
+    if (stopped) return;
+    const current = new WebSocket(options.url, 'graphql-transport-ws');
+    socket = current;
+    let acknowledged = false;
+    const send = (message: unknown) => current.send(JSON.stringify(message));
+    current.onopen = () => send({ type: 'connection_init', payload: token ? { Authorization: `Bearer ${token}` } : {} });
+    current.onmessage = ({ data }) => {
+      const message = JSON.parse(String(data)) as { type: string; payload?: unknown };
+      if (message.type === 'connection_ack') {
+        acknowledged = true;
+        send({ id: '1', type: 'subscribe', payload: { query: document.toString(), variables } });
+      } else if (message.type === 'ping') {
+        send({ type: 'pong' });
+      } else if (message.type === 'next') {
+        const result = message.payload as GraphQLResponse<TResult>;
+        if (result.errors?.length || result.data == null) options.onError?.(new UserplanError(result.errors ?? [], 0));
+        else onNext(result.data);
+      } else if (message.type === 'error') {
+        options.onError?.(new UserplanError(message.payload as GraphQLErrorEntry[], 0));
+      }
+    };
+    current.onclose = ({ code, reason }) => {
+      if (stopped || socket !== current) return;
+      if (code === FORBIDDEN && acknowledged) void connect();
+      else fail(`the subscription's socket closed with ${code}${reason ? `: ${reason}` : ''}`);
+    };
+  }
+
+  void connect();
+  return () => {
+    stopped = true;
+    if (socket?.readyState === WebSocket.OPEN) socket.send(JSON.stringify({ id: '1', type: 'complete' }));
+    socket?.close(1000);
   };
 }
 
@@ -159,8 +239,17 @@ export async function onboardUser(client: Client, email: string, planIds: string
   return { created, linked, totalCount: page.totalCount, next: page.pageInfo.hasNextPage ? page.pageInfo.endCursor : null };
 }
 
-// Usage:
-//   const client = createClient({ url: 'http://127.0.0.1:8000/graphql', token: 'secret' });
+/** Logs the membership changes the signed-in user may see (the plans they are in). */
+export function watchMemberships(url: string, token: TokenSource): () => void {
+  return subscribe({ url, token, onError: (error) => console.error(error.codes, error.message) }, MembershipChangedSubscription, {}, ({ membershipChanged: event }) =>
+    console.log(event.kind, event.userId, event.planId, event.role ?? '(removed)'),
+  );
+}
+
+// Usage (a signed-in user: `getToken` returns their current JWT, refreshed by the identity
+// provider's SDK; a back end passes its API token as a string instead):
+//   const client = createClient({ url: 'http://127.0.0.1:8000/graphql', token: getToken });
+//   const stop = watchMemberships('ws://127.0.0.1:8000/graphql/ws', getToken);
 //   try {
 //     await onboardUser(client, 'ada@example.com', [planId]);
 //   } catch (error) {

@@ -1,0 +1,123 @@
+//! Which membership events a subscriber receives (AUTH.md, "Live updates"): a signed-in
+//! user gets the events of the plans they are a member of when the event happens.
+//!
+//! Their plans are read once, when the subscription starts, and then kept current from the
+//! events themselves: every change to the set is an event of one of the viewer's own links
+//! (deleting a plan or the user announces each removed link too), so following those is
+//! enough, with no statement per event. Every instance sharing a PostgreSQL database
+//! receives the same events in the same (commit) order, so a subscriber is filtered the
+//! same whichever instance it is connected to.
+
+use std::collections::HashSet;
+
+use sea_orm::{ConnectionTrait, DatabaseConnection};
+use uuid::Uuid;
+
+use super::UserId;
+use super::events::{EventKind, MembershipEvent};
+use super::rows::columns_of;
+use super::sql::statement;
+use crate::auth::Viewer;
+use crate::error::AppResult;
+
+pub enum Audience {
+    /// The service and administrators.
+    Everything,
+    /// A signed-in user, and the plans they are a member of as of the last event.
+    Member { user: Uuid, plans: HashSet<Uuid> },
+    /// Anonymous callers see no data.
+    Nobody,
+}
+
+impl Audience {
+    /// The audience of a subscription starting now. The subscription must already receive
+    /// events when this is called, so that no change falls between the read and the first
+    /// event; events that arrive while it reads are judged by the plans as read (the read
+    /// counts as the subscription's start).
+    pub async fn of(db: &DatabaseConnection, viewer: Viewer) -> AppResult<Self> {
+        Ok(match viewer {
+            Viewer::Service | Viewer::Admin(_) => Audience::Everything,
+            Viewer::Anonymous => Audience::Nobody,
+            Viewer::User(user) => Audience::Member {
+                user: user.0,
+                plans: plans_of(db, user).await?,
+            },
+        })
+    }
+
+    /// Whether the subscriber receives `event`; called for every event, in order, as it
+    /// keeps the viewer's plans current. Their own new link's ADDED arrives (the plan is
+    /// theirs from then on), and their own link's REMOVED is the last event of that plan.
+    pub fn admits(&mut self, event: &MembershipEvent) -> bool {
+        match self {
+            Audience::Everything => true,
+            Audience::Nobody => false,
+            Audience::Member { user, plans } if event.user_id == *user => {
+                match event.kind {
+                    EventKind::Added | EventKind::Updated => plans.insert(event.plan_id),
+                    EventKind::Removed => plans.remove(&event.plan_id),
+                };
+                true
+            }
+            Audience::Member { plans, .. } => plans.contains(&event.plan_id),
+        }
+    }
+}
+
+/// The plans `user` is a member of, in any role.
+async fn plans_of(db: &DatabaseConnection, user: UserId) -> AppResult<HashSet<Uuid>> {
+    let backend = db.get_database_backend();
+    let sql = "SELECT plan_id FROM user_plans WHERE user_id = ?";
+    let rows = db
+        .query_all_raw(statement(backend, sql, vec![user.into()]))
+        .await?;
+    let plans = columns_of(&rows)
+        .map(|mut columns| columns.get::<Uuid>())
+        .collect::<Result<_, _>>()?;
+    Ok(plans)
+}
+
+#[cfg(test)]
+mod tests {
+    use entity::user_plan::Role;
+
+    use super::*;
+
+    fn event(kind: EventKind, user: Uuid, plan: Uuid) -> MembershipEvent {
+        MembershipEvent {
+            kind,
+            user_id: user,
+            plan_id: plan,
+            role: (kind != EventKind::Removed).then_some(Role::Member),
+            at: crate::service::now(),
+        }
+    }
+
+    #[test]
+    fn a_member_follows_their_own_links() {
+        let (me, other, mine, theirs) = (
+            Uuid::now_v7(),
+            Uuid::now_v7(),
+            Uuid::now_v7(),
+            Uuid::now_v7(),
+        );
+        let mut audience = Audience::Member {
+            user: me,
+            plans: HashSet::from([mine]),
+        };
+        let mut admits = |kind, user, plan| audience.admits(&event(kind, user, plan));
+        assert!(admits(EventKind::Added, other, mine));
+        assert!(!admits(EventKind::Added, other, theirs));
+        assert!(admits(EventKind::Added, me, theirs), "their own new link");
+        assert!(
+            admits(EventKind::Updated, other, theirs),
+            "theirs from then on"
+        );
+        assert!(admits(EventKind::Removed, me, mine), "their own removal");
+        assert!(
+            !admits(EventKind::Removed, other, mine),
+            "after it, nothing of mine"
+        );
+        assert!(admits(EventKind::Removed, other, theirs));
+    }
+}
