@@ -18,6 +18,7 @@ const ADMIN_ROLE: &str = "userplan-admin";
 /// newcomer in no plan; an administrator in no plan.
 struct World {
     plan: Uuid,
+    other_plan: Uuid,
     owner: Uuid,
     admin: Uuid,
     member: Uuid,
@@ -102,6 +103,7 @@ impl World {
         }
         World {
             plan: p,
+            other_plan: q,
             owner,
             admin,
             member,
@@ -522,4 +524,194 @@ async fn every_mutation_by_every_caller_follows_the_table(backend: Backend) {
     }
     // The matrix reaches every outcome.
     assert_eq!(seen.len(), 4, "{seen:?}");
+}
+
+/// How many times each pair of calls is raced.
+const RACE_ROUNDS: usize = 12;
+
+/// A call by one of two OWNERs of `plan`, made with `bearer`.
+type RacedCall = fn(me: Uuid, other: Uuid, plan: Uuid) -> (&'static str, Value);
+
+const DEMOTE_SELF: RacedCall = |me, _, plan| {
+    let query = "mutation($u: UUID!, $p: UUID!) \
+                 { updateUserPlan(userId: $u, planId: $p, role: MEMBER) { role } }";
+    (query, json!({ "u": me, "p": plan }))
+};
+const LEAVE_FROM_USER_SIDE: RacedCall = |me, _, plan| {
+    let query = "mutation($u: UUID!, $p: [UUID!]!) \
+                 { removePlansFromUser(userId: $u, planIds: $p) { removedPlanIds } }";
+    (query, json!({ "u": me, "p": [plan] }))
+};
+const LEAVE_FROM_PLAN_SIDE: RacedCall = |me, _, plan| {
+    let query = "mutation($p: UUID!, $u: [UUID!]!) \
+                 { removeUsersFromPlan(planId: $p, userIds: $u) { removedUserIds } }";
+    (query, json!({ "p": plan, "u": [me] }))
+};
+const SET_OWN_PLANS_TO_NONE: RacedCall = |me, _, _| {
+    let query = "mutation($u: UUID!) { setUserPlans(userId: $u, planIds: []) { removedPlanIds } }";
+    (query, json!({ "u": me }))
+};
+const DEMOTE_THE_OTHER: RacedCall = |_, other, plan| {
+    let query = "mutation($u: UUID!, $p: UUID!) \
+                 { updateUserPlan(userId: $u, planId: $p, role: ADMIN) { role } }";
+    (query, json!({ "u": other, "p": plan }))
+};
+const REMOVE_THE_OTHER: RacedCall = |_, other, plan| {
+    let query = "mutation($u: UUID!, $p: UUID!) \
+                 { deleteUserPlan(userId: $u, planId: $p) { role } }";
+    (query, json!({ "u": other, "p": plan }))
+};
+const DELETE_ONESELF: RacedCall = |me, _, _| {
+    (
+        "mutation($id: UUID!) { deleteUser(id: $id) }",
+        json!({ "id": me }),
+    )
+};
+
+on_both_databases!(two_owners_stepping_down_at_once_leave_the_plan_one);
+async fn two_owners_stepping_down_at_once_leave_the_plan_one(backend: Backend) {
+    let sign_in = SignIn::default();
+    let app = signed_in_app(backend, &sign_in).await;
+    // From the join row, the user side and the plan side, against each other.
+    let pairs: [(&str, RacedCall, RacedCall); 5] = [
+        (
+            "demote / leave (user side)",
+            DEMOTE_SELF,
+            LEAVE_FROM_USER_SIDE,
+        ),
+        (
+            "leave (plan side) / set (user side)",
+            LEAVE_FROM_PLAN_SIDE,
+            SET_OWN_PLANS_TO_NONE,
+        ),
+        ("demote each other", DEMOTE_THE_OTHER, DEMOTE_THE_OTHER),
+        ("remove each other", REMOVE_THE_OTHER, REMOVE_THE_OTHER),
+        (
+            "delete oneself / leave",
+            DELETE_ONESELF,
+            LEAVE_FROM_USER_SIDE,
+        ),
+    ];
+    for round in 0..RACE_ROUNDS {
+        for (name, first, second) in pairs {
+            let world = World::build(&app).await;
+            let (a, b, plan) = (world.owner, world.admin, world.plan);
+            let promote = json!({ "u": b, "p": plan });
+            let promoted = app.post_as(SERVICE, PROMOTE, promote).await;
+            assert!(promoted.get("errors").is_none(), "{promoted}");
+            let (query_a, vars_a) = first(a, b, plan);
+            let (query_b, vars_b) = second(b, a, plan);
+            let (token_a, token_b) = (sign_in.token(a), sign_in.token(b));
+            let (answer_a, answer_b) = tokio::join!(
+                app.post_as(&token_a, query_a, vars_a),
+                app.post_as(&token_b, query_b, vars_b),
+            );
+            let what = format!("round {round}, {name}: {answer_a} / {answer_b}");
+            let codes = [error_code(&answer_a), error_code(&answer_b)];
+            assert_eq!(
+                codes.iter().filter(|code| code.is_none()).count(),
+                1,
+                "{what}"
+            );
+            // The loser is refused by the state the winner left: the last OWNER's rule, or
+            // (once demoted or removed) what a non-OWNER may do or see.
+            let refused = codes.into_iter().flatten().next().unwrap();
+            assert!(matches!(refused, "CONFLICT" | "FORBIDDEN" | "NOT_FOUND"), "{what}");
+            let owners = app
+                .memberships()
+                .await
+                .into_iter()
+                .filter(|m| m.plan == plan && m.role == "OWNER")
+                .count();
+            assert_eq!(owners, 1, "{what}");
+        }
+    }
+}
+
+const PROMOTE: &str = "mutation($u: UUID!, $p: UUID!) \
+                       { updateUserPlan(userId: $u, planId: $p, role: OWNER) { role } }";
+
+on_both_databases!(a_signed_in_creator_owns_the_plan_and_the_service_none);
+async fn a_signed_in_creator_owns_the_plan_and_the_service_none(backend: Backend) {
+    let sign_in = SignIn::default();
+    let app = signed_in_app(backend, &sign_in).await;
+    let world = World::build(&app).await;
+    let input = json!({ "input": { "name": "Mine" } });
+    for actor in [Actor::Newcomer, Actor::Administrator, Actor::Service] {
+        let bearer = world.bearer(&sign_in, actor);
+        let created = app.post_as(&bearer, CREATE_PLAN, input.clone()).await;
+        let plan = uuid(&created["data"]["createPlan"]["id"]);
+        let links: Vec<Membership> = app
+            .memberships()
+            .await
+            .into_iter()
+            .filter(|m| m.plan == plan)
+            .collect();
+        let expected: Vec<Membership> = world
+            .user_of(actor)
+            .map(|user| Membership::new(user, plan, "OWNER"))
+            .into_iter()
+            .collect();
+        assert_eq!(links, expected, "{actor:?}");
+    }
+}
+
+on_both_databases!(set_user_plans_by_a_user_acts_within_the_plans_they_see);
+async fn set_user_plans_by_a_user_acts_within_the_plans_they_see(backend: Backend) {
+    let sign_in = SignIn::default();
+    let app = signed_in_app(backend, &sign_in).await;
+    let world = World::build(&app).await;
+    // The member is also in the outsider's plan, which the owner of P cannot see.
+    let input = json!({ "input": { "userId": world.member, "planId": world.other_plan } });
+    assert!(
+        app.post_as(SERVICE, LINK, input)
+            .await
+            .get("errors")
+            .is_none()
+    );
+    let token = sign_in.token(world.owner);
+    let query = "mutation($u: UUID!) { setUserPlans(userId: $u, planIds: []) \
+                 { removedPlanIds unchangedPlanIds } }";
+    let answer = app
+        .post_as(&token, query, json!({ "u": world.member }))
+        .await;
+    let payload = &answer["data"]["setUserPlans"];
+    assert_eq!(uuids(&payload["removedPlanIds"]), [world.plan], "{answer}");
+    assert_eq!(
+        uuids(&payload["unchangedPlanIds"]),
+        Vec::<Uuid>::new(),
+        "{answer}"
+    );
+    let left: Vec<Uuid> = app
+        .memberships()
+        .await
+        .into_iter()
+        .filter(|m| m.user == world.member)
+        .map(|m| m.plan)
+        .collect();
+    assert_eq!(left, [world.other_plan], "the hidden link is untouched");
+}
+
+on_both_databases!(a_payload_returns_the_plan_its_caller_just_left);
+async fn a_payload_returns_the_plan_its_caller_just_left(backend: Backend) {
+    let sign_in = SignIn::default();
+    let app = signed_in_app(backend, &sign_in).await;
+    let world = World::build(&app).await;
+    let query = "mutation($p: UUID!, $u: [UUID!]!) { removeUsersFromPlan(planId: $p, \
+                 userIds: $u) { plan { id name } removedUserIds } }";
+    let variables = json!({ "p": world.plan, "u": [world.member] });
+    let answer = app
+        .post_as(&sign_in.token(world.member), query, variables)
+        .await;
+    let payload = &answer["data"]["removeUsersFromPlan"];
+    assert_eq!(
+        payload["plan"],
+        json!({ "id": world.plan, "name": "P" }),
+        "{answer}"
+    );
+    assert_eq!(
+        uuids(&payload["removedUserIds"]),
+        [world.member],
+        "{answer}"
+    );
 }
