@@ -616,7 +616,10 @@ async fn two_owners_stepping_down_at_once_leave_the_plan_one(backend: Backend) {
             // The loser is refused by the state the winner left: the last OWNER's rule, or
             // (once demoted or removed) what a non-OWNER may do or see.
             let refused = codes.into_iter().flatten().next().unwrap();
-            assert!(matches!(refused, "CONFLICT" | "FORBIDDEN" | "NOT_FOUND"), "{what}");
+            assert!(
+                matches!(refused, "CONFLICT" | "FORBIDDEN" | "NOT_FOUND"),
+                "{what}"
+            );
             let owners = app
                 .memberships()
                 .await

@@ -111,10 +111,8 @@ impl<'a, T: Send + 'a> IntoFuture for MembershipMutation<'a, T> {
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(async move {
             let variables = Value::Object(self.variables);
-            let response = match &self.bearer {
-                Some(bearer) => self.app.post_as(bearer, self.document, variables).await,
-                None => self.app.post(self.document, variables).await,
-            };
+            let bearer = self.bearer.as_deref();
+            let response = self.app.post_by(bearer, self.document, variables).await;
             match response.get("errors") {
                 Some(errors) => Err(errors[0].clone()),
                 None => Ok((self.read)(&response["data"][self.field])),
