@@ -282,11 +282,11 @@ impl From<AppError> for async_graphql::Error {
             ext.set("code", err.code());
             match &err {
                 AppError::BadUserInput { field, .. } => ext.set("field", field.as_str()),
-                AppError::NotFound { ids, .. }
-                | AppError::Forbidden { ids, .. }
-                | AppError::Conflict { ids, .. }
-                    if !ids.is_empty() || matches!(err, AppError::NotFound { .. }) =>
-                {
+                // A CONFLICT names rows only where it has some, as it did before it could.
+                AppError::NotFound { ids, .. } | AppError::Forbidden { ids, .. } => {
+                    ext.set("ids", ids.iter().map(Uuid::to_string).collect::<Vec<_>>())
+                }
+                AppError::Conflict { ids, .. } if !ids.is_empty() => {
                     ext.set("ids", ids.iter().map(Uuid::to_string).collect::<Vec<_>>())
                 }
                 _ => {}
