@@ -719,10 +719,10 @@ async fn a_payload_returns_the_plan_its_caller_just_left(backend: Backend) {
     );
 }
 
+on_both_databases!(a_signed_in_write_costs_one_statement_more);
 /// M1 of the benchmark (one link added, then removed) as the service and as the plan's
 /// OWNER: the rules cost a signed-in caller's write one statement (the read of what they
 /// need, `M/permissions.rs`), and the service's none.
-on_both_databases!(a_signed_in_write_costs_one_statement_more);
 async fn a_signed_in_write_costs_one_statement_more(backend: Backend) {
     let sign_in = SignIn::default();
     let mut options = sign_in.options();
