@@ -12,7 +12,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use entity::user_plan::Role;
-use sea_orm::{ActiveEnum, ConnectionTrait, DbErr};
+use sea_orm::{ActiveEnum, ConnectionTrait, DbBackend, DbErr};
 use uuid::Uuid;
 
 use super::Side;
@@ -76,7 +76,9 @@ struct Ask {
     every_link: bool,
 }
 
-/// One statement, whatever the call names.
+/// One statement, whatever the call names, and each of its parts an index range: the
+/// plans by primary key, the links by `(plan_id, user_id)` (a plan's OWNERs by its
+/// `plan_id` range: the rule needs them all), the users by primary key.
 async fn read_facts(
     conn: &impl ConnectionTrait,
     signed: Signed,
@@ -85,23 +87,18 @@ async fn read_facts(
     let backend = conn.get_database_backend();
     let mut values = Vec::new();
     let mut sql = String::from(
-        "SELECT 'P' AS kind, p.id AS plan_id, up.user_id AS user_id, up.role AS role \
-         FROM plans p LEFT JOIN user_plans up ON up.plan_id = p.id",
+        "SELECT 'P' AS kind, p.id AS plan_id, NULL AS user_id, NULL AS role FROM plans p WHERE ",
     );
+    sql += &plan_set(backend, "p.id", ask, &mut values);
+    sql += " UNION ALL SELECT 'L', up.plan_id, up.user_id, up.role FROM user_plans up WHERE ";
+    sql += &plan_set(backend, "up.plan_id", ask, &mut values);
     if !ask.every_link {
-        sql += " AND (up.user_id = ? OR up.role = ?";
-        values.extend([signed.user.into(), Role::Owner.to_value().into()]);
-        if !ask.users.is_empty() {
-            sql += " OR ";
-            sql += &one_of(backend, "up.user_id", &ask.users, &mut values);
-        }
-        sql += ")";
-    }
-    sql += " WHERE ";
-    sql += &one_of(backend, "p.id", &ask.plans, &mut values);
-    if let Some(user) = ask.plans_of {
-        sql += " OR p.id IN (SELECT plan_id FROM user_plans WHERE user_id = ?)";
-        values.push(user.into());
+        let mut users = ask.users.clone();
+        users.push(signed.user);
+        sql += " AND (";
+        sql += &one_of(backend, "up.user_id", &users, &mut values);
+        sql += " OR up.role = ?)";
+        values.push(Role::Owner.to_value().into());
     }
     if !ask.users.is_empty() {
         // Seen: the caller themself, or someone sharing a plan with them.
@@ -115,20 +112,27 @@ async fn read_facts(
     }
     let rows = conn.query_all_raw(statement(backend, &sql, values)).await?;
     let mut facts = Facts::default();
+    let mut links = Vec::new();
     for row in rows {
         let kind: String = row.try_get("", "kind")?;
+        let plan: Option<Uuid> = row.try_get("", "plan_id")?;
         let user: Option<Uuid> = row.try_get("", "user_id")?;
         let role: Option<String> = row.try_get("", "role")?;
-        if kind == "U" {
-            if let Some(user) = user {
+        match (kind.as_str(), plan, user, role) {
+            ("P", Some(plan), _, _) => {
+                facts.plans.entry(plan).or_default();
+            }
+            ("L", Some(plan), Some(user), Some(role)) => {
+                links.push((plan, user, Role::try_from_value(&role)?));
+            }
+            ("U", _, Some(user), role) => {
                 facts.users.insert(user, role.as_deref() == Some("SEEN"));
             }
-            continue;
+            _ => return Err(DbErr::Type(format!("unexpected row of kind {kind}"))),
         }
-        let plan: Uuid = row.try_get("", "plan_id")?;
-        let entry = facts.plans.entry(plan).or_default();
-        if let (Some(user), Some(role)) = (user, role) {
-            let role = Role::try_from_value(&role)?;
+    }
+    for (plan, user, role) in links {
+        if let Some(entry) = facts.plans.get_mut(&plan) {
             if user == signed.user {
                 entry.viewer = Some(role);
             }
@@ -136,6 +140,27 @@ async fn read_facts(
         }
     }
     Ok(facts)
+}
+
+/// A condition that `column` names one of the plans `ask` is about. On PostgreSQL a
+/// user's plans come as an array (`= ANY(ARRAY(...))`), which keeps the OR of the two an
+/// index scan of each; SQLite does that with `IN`.
+fn plan_set(
+    backend: DbBackend,
+    column: &str,
+    ask: &Ask,
+    values: &mut Vec<sea_orm::Value>,
+) -> String {
+    let listed = one_of(backend, column, &ask.plans, values);
+    let Some(user) = ask.plans_of else {
+        return listed;
+    };
+    values.push(user.into());
+    let theirs = "SELECT plan_id FROM user_plans WHERE user_id = ?";
+    match backend {
+        DbBackend::Postgres => format!("({listed} OR {column} = ANY(ARRAY({theirs})))"),
+        _ => format!("({listed} OR {column} IN ({theirs}))"),
+    }
 }
 
 impl Facts {
