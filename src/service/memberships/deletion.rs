@@ -2,12 +2,13 @@
 //! the entry points; the work is here, written once for both sides, because it is a
 //! membership write like the others (the same locks, transaction and events).
 
+use entity::user_plan::Role;
 use sea_orm::{ConnectionTrait, DatabaseConnection};
 use uuid::Uuid;
 
 use super::Side;
 use super::locks::{Ends, lock_ends};
-use super::permissions::{check_plan_deletion, check_user_deletion, signed};
+use super::permissions::{check_user_deletion, plan_role_at_least, signed};
 use super::sets::{Which, delete_memberships, side_events};
 use super::write::{WriteError, write_txn};
 use crate::auth::Viewer;
@@ -32,7 +33,9 @@ pub(in crate::service) async fn delete_with_memberships(
     let outcome = write_txn!(db, events, |txn| {
         lock_ends(txn, Ends::Deleted { side, id }, signed.is_some()).await?;
         match (signed, side) {
-            (Some(signed), Side::Plan) => check_plan_deletion(txn, signed, id).await?,
+            (Some(signed), Side::Plan) => {
+                plan_role_at_least(txn, signed, id, &[Role::Owner]).await?
+            }
             (Some(signed), Side::User) => check_user_deletion(txn, signed, id).await?,
             (None, _) => {}
         }

@@ -486,15 +486,6 @@ pub(super) async fn check_join_row(
     )
 }
 
-/// deletePlan: the plan's OWNER (or an administrator).
-pub(super) async fn check_plan_deletion(
-    conn: &impl ConnectionTrait,
-    signed: Signed,
-    plan: Uuid,
-) -> Result<(), AppError> {
-    plan_role_at_least(conn, signed, plan, &[Role::Owner]).await
-}
-
 /// NOT_FOUND if the caller cannot see the plan, FORBIDDEN unless their role in it is one
 /// of `roles` (an administrator may do anything).
 pub(in crate::service) async fn plan_role_at_least(
