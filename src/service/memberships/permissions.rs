@@ -252,10 +252,7 @@ fn judge(signed: Signed, facts: &Facts, changes: &[Change]) -> Result<(), AppErr
 fn forbidden_plans(plans: BTreeSet<Uuid>) -> AppError {
     let ids: Vec<Uuid> = plans.into_iter().collect();
     AppError::Forbidden {
-        message: format!(
-            "you may not make this change to plan {}: see who may change what in AUTH.md",
-            id_list(&ids)
-        ),
+        message: format!("you may not make this change to plan {}", id_list(&ids)),
         ids,
     }
 }
