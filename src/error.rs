@@ -38,6 +38,8 @@ error_codes! {
     /// request over a limit.
     BadUserInput = "BAD_USER_INPUT",
     NotFound = "NOT_FOUND",
+    /// The viewer can see the object but may not make this change.
+    Forbidden = "FORBIDDEN",
     Conflict = "CONFLICT",
     /// The operation needs the API token, and the request has none or a wrong one.
     Unauthenticated = "UNAUTHENTICATED",
@@ -73,6 +75,7 @@ impl ErrorCode {
             ErrorCode::InternalServerError => StatusCode::INTERNAL_SERVER_ERROR,
             ErrorCode::BadUserInput
             | ErrorCode::NotFound
+            | ErrorCode::Forbidden
             | ErrorCode::Conflict
             | ErrorCode::PersistedQueryNotFound
             | ErrorCode::PersistedQueryNotInList
@@ -100,7 +103,18 @@ pub enum AppError {
         message: String,
         ids: Vec<Uuid>,
     },
-    Conflict(String),
+    /// A signed-in viewer who may see the objects but not make this change; `ids` names
+    /// the plans concerned (or the user, for someone else's account).
+    Forbidden {
+        message: String,
+        ids: Vec<Uuid>,
+    },
+    /// `ids` names the rows concerned where there are some (the plans a last owner would
+    /// leave without one); empty otherwise, and then not sent.
+    Conflict {
+        message: String,
+        ids: Vec<Uuid>,
+    },
     /// The database cannot be reached, or (SQLite) another process holds its lock: safe
     /// to retry.
     Unavailable(DbErr),
@@ -128,11 +142,20 @@ impl AppError {
         }
     }
 
+    pub fn conflict(message: impl Into<String>) -> Self {
+        Self::Conflict {
+            message: message.into(),
+            ids: Vec::new(),
+        }
+    }
+
     /// What the client is told: never SQL or driver text.
     pub fn message(&self) -> String {
         match self {
-            Self::BadUserInput { message, .. } | Self::NotFound { message, .. } => message.clone(),
-            Self::Conflict(message) => message.clone(),
+            Self::BadUserInput { message, .. }
+            | Self::NotFound { message, .. }
+            | Self::Forbidden { message, .. }
+            | Self::Conflict { message, .. } => message.clone(),
             Self::Unavailable(_) => {
                 "the database cannot be reached right now; retry shortly".to_owned()
             }
@@ -147,7 +170,8 @@ impl AppError {
         match self {
             Self::BadUserInput { .. } => ErrorCode::BadUserInput,
             Self::NotFound { .. } => ErrorCode::NotFound,
-            Self::Conflict(_) => ErrorCode::Conflict,
+            Self::Forbidden { .. } => ErrorCode::Forbidden,
+            Self::Conflict { .. } => ErrorCode::Conflict,
             Self::Unavailable(_) => ErrorCode::ServiceUnavailable,
             Self::Timeout(_) => ErrorCode::Timeout,
             Self::Internal(_) => ErrorCode::InternalServerError,
@@ -258,7 +282,11 @@ impl From<AppError> for async_graphql::Error {
             ext.set("code", err.code());
             match &err {
                 AppError::BadUserInput { field, .. } => ext.set("field", field.as_str()),
-                AppError::NotFound { ids, .. } => {
+                // A CONFLICT names rows only where it has some, as it did before it could.
+                AppError::NotFound { ids, .. } | AppError::Forbidden { ids, .. } => {
+                    ext.set("ids", ids.iter().map(Uuid::to_string).collect::<Vec<_>>())
+                }
+                AppError::Conflict { ids, .. } if !ids.is_empty() => {
                     ext.set("ids", ids.iter().map(Uuid::to_string).collect::<Vec<_>>())
                 }
                 _ => {}

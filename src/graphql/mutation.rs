@@ -7,7 +7,7 @@ use super::types::{
     CreatePlanInput, CreateUserInput, CreateUserPlanInput, MembershipRole, Plan, PlanLinksPayload,
     UpdatePlanInput, UpdateUserInput, User, UserLinksPayload, UserPlan,
 };
-use super::{db_for_write, events, prefetch};
+use super::{db_for_write, events, prefetch, viewer};
 use crate::domain::{Description, Email, Name};
 use crate::error::AppError;
 use crate::service::memberships::{self, MembershipChanges, Side};
@@ -78,7 +78,11 @@ impl MutationRoot {
     async fn create_user(&self, ctx: &Context<'_>, input: CreateUserInput) -> Result<User> {
         let email = Email::parse("input.email", &input.email)?;
         let name = Name::parse("input.name", &input.name)?;
-        user_result(ctx, users::create(db_for_write(ctx)?, email, name).await?).await
+        user_result(
+            ctx,
+            users::create(db_for_write(ctx)?, viewer(ctx)?, email, name).await?,
+        )
+        .await
     }
 
     /// Changes the fields given; CONFLICT if the new email is taken.
@@ -98,14 +102,15 @@ impl MutationRoot {
             .transpose()?;
         user_result(
             ctx,
-            users::update(db_for_write(ctx)?, UserId(id), email, name).await?,
+            users::update(db_for_write(ctx)?, viewer(ctx)?, UserId(id), email, name).await?,
         )
         .await
     }
 
     /// Deletes the user and its memberships; returns the deleted id.
     async fn delete_user(&self, ctx: &Context<'_>, id: Uuid) -> Result<Uuid> {
-        let deleted = users::delete(db_for_write(ctx)?, events(ctx)?, UserId(id)).await?;
+        let deleted =
+            users::delete(db_for_write(ctx)?, events(ctx)?, viewer(ctx)?, UserId(id)).await?;
         Ok(deleted.0)
     }
 
@@ -117,7 +122,14 @@ impl MutationRoot {
             .transpose()?;
         plan_result(
             ctx,
-            plans::create(db_for_write(ctx)?, name, description).await?,
+            plans::create(
+                db_for_write(ctx)?,
+                events(ctx)?,
+                viewer(ctx)?,
+                name,
+                description,
+            )
+            .await?,
         )
         .await
     }
@@ -142,14 +154,22 @@ impl MutationRoot {
         };
         plan_result(
             ctx,
-            plans::update(db_for_write(ctx)?, PlanId(id), name, description).await?,
+            plans::update(
+                db_for_write(ctx)?,
+                viewer(ctx)?,
+                PlanId(id),
+                name,
+                description,
+            )
+            .await?,
         )
         .await
     }
 
     /// Deletes the plan and its memberships; returns the deleted id.
     async fn delete_plan(&self, ctx: &Context<'_>, id: Uuid) -> Result<Uuid> {
-        let deleted = plans::delete(db_for_write(ctx)?, events(ctx)?, PlanId(id)).await?;
+        let deleted =
+            plans::delete(db_for_write(ctx)?, events(ctx)?, viewer(ctx)?, PlanId(id)).await?;
         Ok(deleted.0)
     }
 
@@ -163,6 +183,7 @@ impl MutationRoot {
         let row = memberships::create(
             db_for_write(ctx)?,
             events(ctx)?,
+            viewer(ctx)?,
             UserId(input.user_id),
             PlanId(input.plan_id),
             role,
@@ -182,6 +203,7 @@ impl MutationRoot {
         let row = memberships::update_role(
             db_for_write(ctx)?,
             events(ctx)?,
+            viewer(ctx)?,
             UserId(user_id),
             PlanId(plan_id),
             role.into(),
@@ -201,6 +223,7 @@ impl MutationRoot {
             memberships::delete(
                 db_for_write(ctx)?,
                 events(ctx)?,
+                viewer(ctx)?,
                 UserId(user_id),
                 PlanId(plan_id),
             )
@@ -219,6 +242,7 @@ impl MutationRoot {
         let changes = memberships::add(
             db_for_write(ctx)?,
             events(ctx)?,
+            viewer(ctx)?,
             Side::User,
             user_id,
             capped(ctx, "planIds", plan_ids)?,
@@ -238,6 +262,7 @@ impl MutationRoot {
         let changes = memberships::remove(
             db_for_write(ctx)?,
             events(ctx)?,
+            viewer(ctx)?,
             Side::User,
             user_id,
             capped(ctx, "planIds", plan_ids)?,
@@ -260,6 +285,7 @@ impl MutationRoot {
         let changes = memberships::set(
             db_for_write(ctx)?,
             events(ctx)?,
+            viewer(ctx)?,
             Side::User,
             user_id,
             capped(ctx, "planIds", plan_ids)?,
@@ -283,6 +309,7 @@ impl MutationRoot {
         let changes = memberships::add(
             db_for_write(ctx)?,
             events(ctx)?,
+            viewer(ctx)?,
             Side::Plan,
             plan_id,
             capped(ctx, "userIds", user_ids)?,
@@ -302,6 +329,7 @@ impl MutationRoot {
         let changes = memberships::remove(
             db_for_write(ctx)?,
             events(ctx)?,
+            viewer(ctx)?,
             Side::Plan,
             plan_id,
             capped(ctx, "userIds", user_ids)?,
@@ -324,6 +352,7 @@ impl MutationRoot {
         let changes = memberships::set(
             db_for_write(ctx)?,
             events(ctx)?,
+            viewer(ctx)?,
             Side::Plan,
             plan_id,
             capped(ctx, "userIds", user_ids)?,

@@ -45,6 +45,12 @@ impl MembershipEvent {
     async fn at(&self) -> DateTime<Utc> {
         self.0.at
     }
+
+    /// Who made the change: the signed-in user; null for the service token and a server
+    /// without sign-in.
+    async fn actor_id(&self) -> Option<Uuid> {
+        self.0.actor
+    }
 }
 
 pub struct SubscriptionRoot;

@@ -90,6 +90,7 @@ mod tests {
             plan_id: plan,
             role: (kind != EventKind::Removed).then_some(Role::Member),
             at: crate::service::now(),
+            actor: None,
         }
     }
 

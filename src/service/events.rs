@@ -54,6 +54,9 @@ pub struct MembershipEvent {
     /// The role after the change; none for a removed membership.
     pub role: Option<Role>,
     pub at: DateTime<Utc>,
+    /// The signed-in user who made the change; none for the service token and a server
+    /// without sign-in.
+    pub actor: Option<Uuid>,
 }
 
 /// How events leave a writing transaction.
@@ -187,9 +190,11 @@ impl Publisher for PostgresNotify {
     fn committed(&self, _events: Vec<MembershipEvent>) {}
 }
 
-/// `{"at": ..., "e": [[kind, user, plan, role], ...]}`: the time once per notification.
+/// `{"at": ..., "by": ..., "e": [[kind, user, plan, role], ...]}`: the time and the actor
+/// once per notification (its events come from one write).
 fn encode(events: &[MembershipEvent]) -> String {
     let at = events.first().map(|event| event.at.to_rfc3339());
+    let by = events.first().and_then(|event| event.actor);
     let rows: Vec<_> = events
         .iter()
         .map(|event| {
@@ -201,7 +206,7 @@ fn encode(events: &[MembershipEvent]) -> String {
             ])
         })
         .collect();
-    json!({ "at": at, "e": rows }).to_string()
+    json!({ "at": at, "by": by, "e": rows }).to_string()
 }
 
 fn decode(payload: &str) -> Option<Vec<MembershipEvent>> {
@@ -209,6 +214,11 @@ fn decode(payload: &str) -> Option<Vec<MembershipEvent>> {
     let at = DateTime::parse_from_rfc3339(value["at"].as_str()?)
         .ok()?
         .with_timezone(&Utc);
+    // A payload from an instance that predates `by` has none: no actor, as then.
+    let actor = match &value["by"] {
+        serde_json::Value::Null => None,
+        by => Some(by.as_str()?.parse().ok()?),
+    };
     value["e"]
         .as_array()?
         .iter()
@@ -223,6 +233,7 @@ fn decode(payload: &str) -> Option<Vec<MembershipEvent>> {
                 plan_id: row[2].as_str()?.parse().ok()?,
                 role,
                 at,
+                actor,
             })
         })
         .collect()
@@ -294,11 +305,25 @@ mod tests {
                 plan_id: Uuid::now_v7(),
                 role: (i % 3 != 2).then_some(Role::Admin),
                 at,
+                actor: Some(Uuid::max()),
             })
             .collect();
         let payload = encode(&events);
         assert!(payload.len() < 8000, "{} bytes", payload.len());
         assert_eq!(decode(&payload).unwrap(), events);
         assert!(decode("not json").is_none());
+    }
+
+    #[test]
+    fn a_payload_without_an_actor_still_decodes() {
+        let user = Uuid::now_v7();
+        let plan = Uuid::now_v7();
+        let old = format!(
+            r#"{{"at":"2026-12-01T10:00:00+00:00","e":[["A","{user}","{plan}","OWNER"]]}}"#
+        );
+        let events = decode(&old).expect("decodes");
+        assert_eq!(events.len(), 1);
+        assert_eq!((events[0].user_id, events[0].plan_id), (user, plan));
+        assert_eq!(events[0].actor, None);
     }
 }

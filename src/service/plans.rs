@@ -1,7 +1,8 @@
 //! The `plans` table.
 
 use entity::plan;
-use sea_orm::{DatabaseConnection, DbBackend, Value};
+use entity::user_plan::Role;
+use sea_orm::{ActiveEnum, DatabaseConnection, DbBackend, Value};
 use uuid::Uuid;
 
 use super::events::Events;
@@ -11,6 +12,7 @@ use super::rows::{self, Row};
 use super::sql::statement;
 use super::visibility::{self, Condition, Visibility};
 use super::{PlanId, UserId};
+use crate::auth::Viewer;
 use crate::domain::{Description, Name, NameNeedle};
 use crate::error::{AppError, AppResult};
 
@@ -86,15 +88,19 @@ impl PlanFilter {
     }
 }
 
+/// A signed-in creator becomes the plan's OWNER, in the same transaction.
 pub async fn create(
     db: &DatabaseConnection,
+    events: &Events,
+    viewer: Viewer,
     name: Name,
     description: Option<Description>,
 ) -> AppResult<plan::Model> {
     let now = super::now();
     let folded = name.folded();
+    let id = super::new_id();
     let values: Vec<Value> = vec![
-        super::new_id().into(),
+        id.into(),
         name.into_inner().into(),
         folded.into(),
         description.map(Description::into_inner).into(),
@@ -106,6 +112,9 @@ pub async fn create(
         columns = plan::Model::COLUMNS
     );
     let stmt = statement(db.get_database_backend(), &sql, values);
+    if let Some(owner) = viewer.user_id() {
+        return memberships::create_owned_plan(db, events, owner, PlanId(id), stmt).await;
+    }
     rows::fetch_one(db, stmt)
         .await?
         .ok_or_else(|| sea_orm::DbErr::RecordNotInserted.into())
@@ -119,8 +128,10 @@ pub enum DescriptionChange {
     Clear,
 }
 
+/// A signed-in caller must be the plan's OWNER or ADMIN (or an administrator).
 pub async fn update(
     db: &DatabaseConnection,
+    viewer: Viewer,
     id: PlanId,
     name: Option<Name>,
     description: DescriptionChange,
@@ -141,20 +152,49 @@ pub async fn update(
         DescriptionChange::Clear => sets.push("description = NULL"),
     }
     values.push(id.into());
+    // The permission is part of the UPDATE, so it holds at the moment of the write; why a
+    // refused one wrote nothing is looked up after.
+    let signed = memberships::signed(viewer).filter(|signed| !signed.admin);
+    let guard = match signed {
+        Some(signed) => {
+            values.push(signed.user.into());
+            values.extend([Role::Owner, Role::Admin].map(|role| role.to_value().into()));
+            " AND EXISTS (SELECT 1 FROM user_plans WHERE plan_id = plans.id AND user_id = ? \
+             AND role IN (?, ?))"
+        }
+        None => "",
+    };
     let sql = format!(
-        "UPDATE plans SET {} WHERE id = ? RETURNING {}",
+        "UPDATE plans SET {} WHERE id = ?{guard} RETURNING {}",
         sets.join(", "),
         plan::Model::COLUMNS
     );
     let stmt = statement(db.get_database_backend(), &sql, values);
-    rows::fetch_one(db, stmt)
-        .await?
-        .ok_or_else(|| AppError::not_found("plan", vec![id.0]))
+    if let Some(updated) = rows::fetch_one(db, stmt).await? {
+        return Ok(updated);
+    }
+    let roles = [Role::Owner, Role::Admin];
+    Err(match signed {
+        // Allowed now but not at the UPDATE (a role changed in between): refused all the same.
+        Some(signed) => match memberships::plan_role_at_least(db, signed, id.0, &roles).await {
+            Ok(()) => AppError::Forbidden {
+                message: format!("you may not change plan {id}"),
+                ids: vec![id.0],
+            },
+            Err(err) => err,
+        },
+        None => AppError::not_found("plan", vec![id.0]),
+    })
 }
 
 /// Deletes the plan and its memberships, announcing each removed membership; returns the
 /// deleted id. NOT_FOUND if there is no such plan.
-pub async fn delete(db: &DatabaseConnection, events: &Events, id: PlanId) -> AppResult<PlanId> {
-    memberships::delete_with_memberships(db, events, Side::Plan, id.0).await?;
+pub async fn delete(
+    db: &DatabaseConnection,
+    events: &Events,
+    viewer: Viewer,
+    id: PlanId,
+) -> AppResult<PlanId> {
+    memberships::delete_with_memberships(db, events, viewer, Side::Plan, id.0).await?;
     Ok(id)
 }

@@ -11,6 +11,7 @@ use super::rows::{self, Row};
 use super::sql::statement;
 use super::visibility::{self, Condition, Visibility};
 use super::{PlanId, UserId};
+use crate::auth::Viewer;
 use crate::domain::{Email, EmailKey, Name, NameNeedle};
 use crate::error::{AppError, AppResult, is_unique_violation};
 
@@ -119,7 +120,19 @@ pub async fn id_by_email(
     rows::fetch_one(db, statement(db.get_database_backend(), &sql, values)).await
 }
 
-pub async fn create(db: &DatabaseConnection, email: Email, name: Name) -> AppResult<user::Model> {
+/// Administrators and the service only: a signed-in user may not make accounts.
+pub async fn create(
+    db: &DatabaseConnection,
+    viewer: Viewer,
+    email: Email,
+    name: Name,
+) -> AppResult<user::Model> {
+    if memberships::signed(viewer).is_some_and(|signed| !signed.admin) {
+        return Err(AppError::Forbidden {
+            message: "only an administrator may create users".to_owned(),
+            ids: Vec::new(),
+        });
+    }
     let now = super::now();
     let (key, folded) = (email.key().into_inner(), name.folded());
     let email = email.into_inner();
@@ -144,10 +157,12 @@ pub async fn create(db: &DatabaseConnection, email: Email, name: Name) -> AppRes
 /// Changes the given fields (and `updated_at`); fields left out keep their value.
 pub async fn update(
     db: &DatabaseConnection,
+    viewer: Viewer,
     id: UserId,
     email: Option<Email>,
     name: Option<Name>,
 ) -> AppResult<user::Model> {
+    refuse_someone_else(db, viewer, id).await?;
     let mut sets = vec!["updated_at = ?"];
     let mut values: Vec<Value> = vec![super::now().into()];
     let email = email.map(|email| (email.key().into_inner(), email.into_inner()));
@@ -183,7 +198,7 @@ async fn returning_one(
     let stmt = statement(db.get_database_backend(), sql, values);
     rows::fetch_one(db, stmt).await.map_err(|err| {
         if is_unique_violation(&err) {
-            AppError::Conflict(format!("the email {email} is already taken"))
+            AppError::conflict(format!("the email {email} is already taken"))
         } else {
             err.into()
         }
@@ -192,7 +207,25 @@ async fn returning_one(
 
 /// Deletes the user and its memberships, announcing each removed membership; returns the
 /// deleted id. NOT_FOUND if there is no such user.
-pub async fn delete(db: &DatabaseConnection, events: &Events, id: UserId) -> AppResult<UserId> {
-    memberships::delete_with_memberships(db, events, Side::User, id.0).await?;
+pub async fn delete(
+    db: &DatabaseConnection,
+    events: &Events,
+    viewer: Viewer,
+    id: UserId,
+) -> AppResult<UserId> {
+    refuse_someone_else(db, viewer, id).await?;
+    memberships::delete_with_memberships(db, events, viewer, Side::User, id.0).await?;
     Ok(id)
+}
+
+/// A signed-in user changes only their own account (an administrator any): someone else's
+/// is FORBIDDEN, or NOT_FOUND if they cannot see it. Nothing is written then, so no
+/// transaction is needed for the one read.
+async fn refuse_someone_else(db: &DatabaseConnection, viewer: Viewer, id: UserId) -> AppResult<()> {
+    match memberships::signed(viewer) {
+        Some(signed) if !signed.admin && signed.user != id.0 => {
+            Err(memberships::refuse_other_user(db, signed, id.0).await)
+        }
+        _ => Ok(()),
+    }
 }

@@ -340,16 +340,43 @@ impl TestApp {
         statement_count(&self.post_as(bearer, query, variables).await)
     }
 
+    /// POSTs with `Authorization: Bearer <bearer>` when there is one.
+    pub async fn post_by(&self, bearer: Option<&str>, query: &str, variables: Value) -> Value {
+        match bearer {
+            Some(bearer) => self.post_as(bearer, query, variables).await,
+            None => self.post(query, variables).await,
+        }
+    }
+
+    /// The `data` of a request that must succeed, sent with `bearer` if there is one.
+    async fn data_by(&self, bearer: Option<&str>, query: &str, variables: Value) -> Value {
+        let response = self.post_by(bearer, query, variables).await;
+        assert!(
+            response.get("errors").is_none(),
+            "unexpected errors: {response:#}"
+        );
+        response["data"].clone()
+    }
+
     pub async fn create_user(&self, email: &str, name: &str) -> Uuid {
+        self.create_user_by(None, email, name).await
+    }
+
+    pub async fn create_user_by(&self, bearer: Option<&str>, email: &str, name: &str) -> Uuid {
         let input = json!({ "email": email, "name": name });
-        let data = self.data(CREATE_USER, json!({ "input": input })).await;
+        let data = self
+            .data_by(bearer, CREATE_USER, json!({ "input": input }))
+            .await;
         uuid(&data["createUser"]["id"])
     }
 
     pub async fn create_plan(&self, name: &str) -> Uuid {
-        let data = self
-            .data(CREATE_PLAN, json!({ "input": { "name": name } }))
-            .await;
+        self.create_plan_by(None, name).await
+    }
+
+    pub async fn create_plan_by(&self, bearer: Option<&str>, name: &str) -> Uuid {
+        let input = json!({ "input": { "name": name } });
+        let data = self.data_by(bearer, CREATE_PLAN, input).await;
         uuid(&data["createPlan"]["id"])
     }
 

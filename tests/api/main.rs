@@ -25,6 +25,7 @@ mod metrics;
 mod migrate;
 mod model;
 mod pagination;
+mod permissions;
 mod plans;
 mod playground;
 mod races;

@@ -4,13 +4,20 @@
 //! added/removed/unchanged ids, or the error code and, for NOT_FOUND, the unknown ids) and
 //! on what the database holds.
 //!
+//! The same sequences run a second time with sign-in on, each call made by a random caller
+//! (one of the model's users, one of them as an administrator, or the service): every
+//! step must then also agree with AUTH.md's rules (`model/viewers.rs`), a refusal
+//! (NOT_FOUND, FORBIDDEN, CONFLICT) changing nothing.
+//!
 //! One server per database for the whole run; each proptest case starts from empty tables.
 //! `PROPTEST_CASES` and `PROPTEST_RNG_SEED` override the number of cases and the seed.
 
 mod operations;
 mod requests;
 mod semantics;
+mod viewers;
 
+use proptest::strategy::Strategy;
 use proptest::test_runner::{Config, TestCaseError};
 use sea_orm::ConnectionTrait;
 use serde_json::json;
@@ -19,6 +26,7 @@ use uuid::Uuid;
 pub(crate) use operations::{Call, Op, Outcome, Side, op};
 pub(crate) use requests::{observe, request};
 pub(crate) use semantics::Model;
+use viewers::{Actor, Caller, actor, signed_view};
 
 use crate::helpers::*;
 use crate::on_both_databases;
@@ -28,8 +36,19 @@ const MAX_STEPS: usize = 30;
 
 /// Creates users and plans until `n` of each exist, and tells the model.
 pub(crate) async fn create_users_and_plans(app: &TestApp, model: &mut Model, n: usize) {
+    create_users_and_plans_by(app, None, model, n).await
+}
+
+/// As [`create_users_and_plans`], sent with `bearer` if there is one.
+async fn create_users_and_plans_by(
+    app: &TestApp,
+    bearer: Option<&str>,
+    model: &mut Model,
+    n: usize,
+) {
     let fixture = app
         .fixture()
+        .by(bearer)
         .users(n.saturating_sub(model.users.len()))
         .plans(n.saturating_sub(model.plans.len()))
         .build()
@@ -50,37 +69,72 @@ async fn reset(app: &TestApp) {
     }
 }
 
-async fn run_case(app: &TestApp, ops: Vec<Op>) -> Result<(), TestCaseError> {
+/// The server's sign-in, when the case runs with one: its identity provider and its API
+/// token (the service's credential).
+struct Credentials<'a> {
+    sign_in: &'a SignIn,
+    service: &'a str,
+}
+
+async fn run_case(
+    app: &TestApp,
+    ops: Vec<(Actor, Op)>,
+    credentials: Option<&Credentials<'_>>,
+) -> Result<(), TestCaseError> {
     reset(app).await;
     let mut model = Model {
         unknown_users: vec![Uuid::new_v4(), Uuid::new_v4()],
         unknown_plans: vec![Uuid::new_v4(), Uuid::new_v4()],
         ..Model::default()
     };
-    create_users_and_plans(app, &mut model, 3).await;
-    for (step, op) in ops.iter().enumerate() {
+    let service = credentials.map(|credentials| credentials.service);
+    create_users_and_plans_by(app, service, &mut model, 3).await;
+    for (step, (actor, op)) in ops.iter().enumerate() {
         let call = model.call(op);
-        let (accepted, next) = model.predict(&call);
+        let caller = match credentials {
+            Some(_) => model.caller(*actor),
+            None => Caller::Service,
+        };
+        let (accepted, next) = model.predict_as(caller, &call);
         let (query, variables) = request(&call);
-        let response = app.post(&query, variables).await;
-        let observed = observe(&call, &response);
+        let bearer = match (caller, credentials) {
+            (Caller::Signed { user, admin }, Some(credentials)) => Some(match admin {
+                true => credentials
+                    .sign_in
+                    .token_with(json!({ "sub": user, "roles": ["userplan-admin"] })),
+                false => credentials.sign_in.token(user),
+            }),
+            _ => service.map(str::to_owned),
+        };
+        let response = app.post_by(bearer.as_deref(), &query, variables).await;
+        let observed = match caller {
+            Caller::Signed { .. } => signed_view(observe(&call, &response)),
+            Caller::Service => observe(&call, &response),
+        };
         if !accepted.contains(&observed) {
             return Err(TestCaseError::fail(format!(
                 "step {step}: {call:?}\
                  \n  the model expects one of {accepted:?}\
                  \n  the server answered {observed:?}\
                  \n  full response: {response}\
+                 \n  by {caller:?}\
                  \n  memberships before: {:?}",
                 model.expected_memberships()
             )));
         }
-        model = if matches!(observed, Outcome::NotFound(_) | Outcome::Conflict) {
+        let refused = matches!(
+            observed,
+            Outcome::NotFound(_) | Outcome::Conflict | Outcome::Forbidden
+        );
+        model = if refused {
             // A refused call changes nothing (checked against the database below).
             model
         } else {
             next
         };
-        if let Call::Create { kind, .. } = call {
+        if let Call::Create { kind, .. } = call
+            && !refused
+        {
             let id: Uuid = response["data"]["r"]["id"]
                 .as_str()
                 .unwrap()
@@ -91,6 +145,10 @@ async fn run_case(app: &TestApp, ops: Vec<Op>) -> Result<(), TestCaseError> {
                 Side::Plan => model.created_plans.push(id),
             }
             model.live_mut(kind).insert(id);
+            if let (Side::Plan, Caller::Signed { user, .. }) = (kind, caller) {
+                // A signed-in creator is the new plan's OWNER.
+                model.memberships.insert((user, id), "OWNER");
+            }
         }
         let mut memberships = app.memberships().await;
         memberships.sort();
@@ -135,10 +193,29 @@ pub(crate) fn config() -> Config {
 
 on_both_databases!(membership_mutations_agree_with_the_model);
 async fn membership_mutations_agree_with_the_model(app: TestApp) {
+    let by_the_service = op().prop_map(|op| (Actor::Service, op));
     run_cases(
         config(),
-        proptest::collection::vec(op(), 5..=MAX_STEPS),
-        async |ops| run_case(&app, ops).await,
+        proptest::collection::vec(by_the_service, 5..=MAX_STEPS),
+        async |ops| run_case(&app, ops, None).await,
+    );
+}
+
+on_both_databases!(membership_mutations_by_random_callers_agree_with_the_model);
+async fn membership_mutations_by_random_callers_agree_with_the_model(backend: Backend) {
+    let sign_in = SignIn::default();
+    let service = "service-secret";
+    let mut options = sign_in.options();
+    options.extend(["--api-token", service]);
+    let app = spawn_app_with(backend, &options).await;
+    let credentials = Credentials {
+        sign_in: &sign_in,
+        service,
+    };
+    run_cases(
+        config(),
+        proptest::collection::vec((actor(), op()), 5..=MAX_STEPS),
+        async |ops| run_case(&app, ops, Some(&credentials)).await,
     );
 }
 

@@ -18,7 +18,7 @@ mod viewers;
 
 const SUBSCRIBE: &str = "subscription($u: UUID, $p: UUID) { \
                          membershipChanged(userId: $u, planId: $p) { \
-                         kind userId planId role at } }";
+                         kind userId planId role at actorId } }";
 
 type Socket =
     tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
@@ -124,11 +124,26 @@ impl Subscriber {
     /// the membership (user, marker plan) until one of its events arrives, and everything before
     /// it is read. Later marker events are skipped by [`Subscriber::event_not_about`].
     async fn sync(&mut self, writer: &TestApp, user: Uuid, marker_plan: Uuid) {
+        self.sync_by(writer, None, user, marker_plan).await
+    }
+
+    /// As [`Subscriber::sync`], the toggles sent with `bearer` when there is one.
+    async fn sync_by(
+        &mut self,
+        writer: &TestApp,
+        bearer: Option<&str>,
+        user: Uuid,
+        marker_plan: Uuid,
+    ) {
         for attempt in 0..40 {
-            let toggled = if attempt % 2 == 0 {
-                writer.add_plans_to_user(user, &[marker_plan]).await
+            let toggle = if attempt % 2 == 0 {
+                writer.add_plans_to_user(user, &[marker_plan])
             } else {
-                writer.remove_plans_from_user(user, &[marker_plan]).await
+                writer.remove_plans_from_user(user, &[marker_plan])
+            };
+            let toggled = match bearer {
+                Some(bearer) => toggle.by(bearer).await,
+                None => toggle.await,
             };
             toggled.unwrap();
             // Changes committed just before the subscription started may still be on their way
@@ -152,6 +167,8 @@ fn assert_event(event: &Value, kind: &str, user: Uuid, plan: Uuid, role: Option<
     assert_eq!(uuid(&event["userId"]), user, "{event}");
     assert_eq!(uuid(&event["planId"]), plan, "{event}");
     assert_eq!(event["role"], json!(role), "{event}");
+    // Without sign-in nobody is signed in: no actor.
+    assert_eq!(event["actorId"], Value::Null, "{event}");
     assert!(
         event["at"].as_str().is_some_and(|at| at.starts_with("20")),
         "{event}"
@@ -406,4 +423,79 @@ async fn events_cross_instances_on_postgres() {
         plan,
         None,
     );
+}
+
+on_both_databases!(an_event_names_the_signed_in_user_who_made_the_change);
+async fn an_event_names_the_signed_in_user_who_made_the_change(backend: Backend) {
+    const SERVICE: &str = "service-secret";
+    let sign_in = SignIn::default();
+    let mut options = sign_in.options();
+    options.extend(["--api-token", SERVICE]);
+    let app = spawn_app_with(backend, &options).await;
+    let create_user =
+        "mutation($e: String!) { createUser(input: { email: $e, name: \"U\" }) { id } }";
+    let create_plan = "mutation { createPlan(input: { name: \"P\" }) { id } }";
+    let user = async |email: &str| {
+        let created = app
+            .post_as(SERVICE, create_user, json!({ "e": email }))
+            .await;
+        uuid(&created["data"]["createUser"]["id"])
+    };
+    let (owner, newcomer) = (
+        user("owner@example.com").await,
+        user("new@example.com").await,
+    );
+    let token = sign_in.token(owner);
+    let created = app.post_as(&token, create_plan, json!({})).await;
+    let plan = uuid(&created["data"]["createPlan"]["id"]);
+    let marker = app.post_as(SERVICE, create_plan, json!({})).await;
+    let marker = uuid(&marker["data"]["createPlan"]["id"]);
+    let init = json!({ "Authorization": format!("Bearer {SERVICE}") });
+    let mut subscriber = Subscriber::connect_with(&app, false, init, json!({})).await;
+    subscriber
+        .sync_by(&app, Some(SERVICE), newcomer, marker)
+        .await;
+
+    app.add_users_to_plan(plan, &[newcomer])
+        .by(&token)
+        .await
+        .unwrap();
+    let added = subscriber.event_not_about(marker).await;
+    assert_event_by(&added, "ADDED", newcomer, plan, Some("MEMBER"), owner);
+
+    app.remove_users_from_plan(plan, &[newcomer])
+        .by(SERVICE)
+        .await
+        .unwrap();
+    let removed = subscriber.event_not_about(marker).await;
+    assert_eq!(removed["kind"], "REMOVED", "{removed}");
+    assert_eq!(
+        removed["actorId"],
+        Value::Null,
+        "the service is nobody: {removed}"
+    );
+
+    // A signed-in creator becomes the new plan's OWNER, and that is announced as theirs.
+    let created = app.post_as(&token, create_plan, json!({})).await;
+    let second = uuid(&created["data"]["createPlan"]["id"]);
+    let owned = subscriber.event_not_about(marker).await;
+    assert_event_by(&owned, "ADDED", owner, second, Some("OWNER"), owner);
+}
+
+fn assert_event_by(
+    event: &Value,
+    kind: &str,
+    user: Uuid,
+    plan: Uuid,
+    role: Option<&str>,
+    by: Uuid,
+) {
+    assert_eq!(event["kind"], kind, "{event}");
+    assert_eq!(
+        (uuid(&event["userId"]), uuid(&event["planId"])),
+        (user, plan),
+        "{event}"
+    );
+    assert_eq!(event["role"], json!(role), "{event}");
+    assert_eq!(uuid(&event["actorId"]), by, "{event}");
 }

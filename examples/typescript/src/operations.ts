@@ -351,6 +351,7 @@ export const MembershipChangedSubscription = graphql(`
       planId
       role
       at
+      actorId
     }
   }
 `);

@@ -82,10 +82,17 @@ impl Side {
 /// failed after every retry. (The README's performance section has the figures.) Keys are
 /// taken in one statement, in key order, so writes queue instead of deadlocking; two ids
 /// whose keys collide only serialize writes that need not be.
+///
+/// A signed-in caller's write (`guard_owners`) also holds its plans exclusively: it reads
+/// who owns them before it changes their links (the last-owner rule), and two writes from
+/// either side that each demote one of a plan's two owners must not both see the other
+/// one still there. Deleting a user holds the whole plan side so, since which plans it owns
+/// is only known after the lock. The service token's writes keep the modes above.
 /// SQLite needs none of this: a write transaction holds the database's write lock.
 pub(super) async fn lock_ends(
     txn: &DatabaseTransaction,
     ends: Ends<'_>,
+    guard_owners: bool,
 ) -> Result<Option<bool>, DbErr> {
     if txn.get_database_backend() != DbBackend::Postgres {
         return Ok(None);
@@ -118,7 +125,17 @@ pub(super) async fn lock_ends(
             rows.push((USER_ROW, vec![user_id.0], false));
             rows.push((PLAN_ROW, vec![plan_id.0], false));
         }
-        Ends::Deleted { side, id } => rows.push((side.row_locks(), vec![id], true)),
+        Ends::Deleted { side, id } => {
+            rows.push((side.row_locks(), vec![id], true));
+            if guard_owners && side == Side::User {
+                whole_side(Side::Plan);
+            }
+        }
+    }
+    if guard_owners {
+        for (namespace, _, exclusive) in &mut rows {
+            *exclusive |= *namespace == PLAN_ROW;
+        }
     }
     let mut namespaces = Vec::new();
     let mut ids = Vec::new();

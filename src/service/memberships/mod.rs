@@ -9,18 +9,21 @@
 //! - `sets.rs`: add, remove and set from either side (`addPlansToUser`, `setPlanUsers`...);
 //! - `deletion.rs`: deleting a user or a plan with its memberships (`deleteUser`,
 //!   `deletePlan`, through `users::delete` and `plans::delete`);
+//! - `permissions.rs`: what a signed-in caller may change, checked inside each write;
 //! - `write.rs`: how every write above runs (its transaction, retries, events and errors),
 //!   and `locks.rs`: what makes concurrent writes serializable on PostgreSQL.
 
 mod deletion;
 mod join_row;
 mod locks;
+mod permissions;
 mod reads;
 mod sets;
 mod write;
 
 pub(super) use deletion::delete_with_memberships;
-pub use join_row::{create, delete, find, update_role};
+pub use join_row::{create, create_owned_plan, delete, find, update_role};
+pub(super) use permissions::{plan_role_at_least, refuse_other_user, signed};
 pub use reads::{counts, far_ends, join_rows};
 pub use sets::{add, remove, set};
 

@@ -9,8 +9,10 @@ use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend, DbErr, Value};
 use uuid::Uuid;
 
 use super::locks::{Ends, lock_ends};
+use super::permissions::{LinkOp, check_links, signed};
 use super::write::{WriteError, explain_failure, unknown_ids, write_txn};
 use super::{MembershipChanges, Side, returned_ids, role_value};
+use crate::auth::Viewer;
 use crate::error::{AppError, AppResult};
 use crate::service::events::{EventKind, Events, MembershipEvent};
 use crate::service::now;
@@ -23,28 +25,36 @@ use crate::service::sql::{one_of, statement};
 pub async fn add(
     db: &DatabaseConnection,
     events: &Events,
+    viewer: Viewer,
     side: Side,
     owner: Uuid,
     ids: Vec<Uuid>,
     role: Role,
 ) -> AppResult<MembershipChanges> {
     let ids: BTreeSet<Uuid> = ids.into_iter().collect();
+    let (signed, actor) = (signed(viewer), viewer.user_id().map(|id| id.0));
     let outcome = write_txn!(db, events, |txn| {
         let named = Ends::Named {
             side,
             owner,
             others: &ids,
         };
-        lock_ends(txn, named).await?;
+        lock_ends(txn, named, signed.is_some()).await?;
+        match signed {
+            Some(signed) => {
+                check_links(txn, signed, side, owner, &ids, LinkOp::Add(role)).await?;
+            }
+            None if ids.is_empty() => ensure_exists(txn, side, owner).await?,
+            None => {}
+        }
         if ids.is_empty() {
-            ensure_exists(txn, side, owner).await?;
             return Ok((MembershipChanges::default(), Vec::new()));
         }
         let at = now();
         let added = insert_missing(txn, side, owner, &ids, role, at)
             .await
             .map_err(WriteError::Write)?;
-        let announced = side_events(EventKind::Added, side, owner, &added, Some(role), at);
+        let announced = side_events(EventKind::Added, side, owner, &added, Some(role), at, actor);
         let changes = MembershipChanges {
             unchanged: ids.difference(&added).copied().collect(),
             added: added.into_iter().collect(),
@@ -55,33 +65,41 @@ pub async fn add(
     explain_failure(db, side, owner, &ids, outcome).await
 }
 
-/// Ends `owner`'s memberships with the given ids; ids it has none with are reported
-/// unchanged.
+/// Ends `owner`'s memberships with the given ids; ids it has none with (or, for a signed-in
+/// caller, that it cannot see) are reported unchanged.
 pub async fn remove(
     db: &DatabaseConnection,
     events: &Events,
+    viewer: Viewer,
     side: Side,
     owner: Uuid,
     ids: Vec<Uuid>,
 ) -> AppResult<MembershipChanges> {
     let ids: BTreeSet<Uuid> = ids.into_iter().collect();
+    let (signed, actor) = (signed(viewer), viewer.user_id().map(|id| id.0));
     let outcome = write_txn!(db, events, |txn| {
-        lock_ends(
-            txn,
-            Ends::Named {
-                side,
-                owner,
-                others: &ids,
-            },
-        )
-        .await?;
-        let removed = delete_memberships(txn, side, owner, Which::Listed(&ids)).await?;
-        if removed.is_empty() {
-            // Nothing matched: tell "no such owner" apart from "no such memberships".
-            ensure_exists(txn, side, owner).await?;
-        }
+        let named = Ends::Named {
+            side,
+            owner,
+            others: &ids,
+        };
+        lock_ends(txn, named, signed.is_some()).await?;
+        let removed = match signed {
+            Some(signed) => {
+                let allowed = check_links(txn, signed, side, owner, &ids, LinkOp::Remove).await?;
+                delete_memberships(txn, side, owner, Which::Listed(&allowed.remove)).await?
+            }
+            None => {
+                let removed = delete_memberships(txn, side, owner, Which::Listed(&ids)).await?;
+                if removed.is_empty() {
+                    // Nothing matched: tell "no such owner" apart from "no such memberships".
+                    ensure_exists(txn, side, owner).await?;
+                }
+                removed
+            }
+        };
         let at = now();
-        let announced = side_events(EventKind::Removed, side, owner, &removed, None, at);
+        let announced = side_events(EventKind::Removed, side, owner, &removed, None, at, actor);
         let changes = MembershipChanges {
             unchanged: ids.difference(&removed).copied().collect(),
             removed: removed.into_iter().collect(),
@@ -94,9 +112,11 @@ pub async fn remove(
 
 /// Leaves `owner` with memberships with exactly `ids`, in one transaction. With `expected`,
 /// refuses (CONFLICT, changing nothing) unless the current far ends are exactly `expected`.
+#[allow(clippy::too_many_arguments)]
 pub async fn set(
     db: &DatabaseConnection,
     events: &Events,
+    viewer: Viewer,
     side: Side,
     owner: Uuid,
     ids: Vec<Uuid>,
@@ -104,25 +124,39 @@ pub async fn set(
     expected: Option<Vec<Uuid>>,
 ) -> AppResult<MembershipChanges> {
     let ids: BTreeSet<Uuid> = ids.into_iter().collect();
+    let (signed, actor) = (signed(viewer), viewer.user_id().map(|id| id.0));
     let outcome = write_txn!(db, events, |txn| {
-        let locked = lock_ends(txn, Ends::Set { side, owner }).await?;
-        let owner_exists = match locked {
-            Some(found) => found,
-            None => ensure_exists(txn, side, owner).await.is_ok(),
-        };
-        if !owner_exists {
-            // Named with every unknown id of the list, as add and the contract do.
-            return Err(unknown_ids(txn, side, owner, &ids).await.into());
-        }
-        // Read after the locks: nobody can add a membership to the owner or end one now.
-        let current = match &expected {
-            Some(_) => Some(far_ids(txn, side, owner).await?),
-            None => None,
+        let locked = lock_ends(txn, Ends::Set { side, owner }, signed.is_some()).await?;
+        // A signed-in caller's set acts within what it sees: it ends exactly the links it
+        // sees that are not kept (the others are never read, touched or reported).
+        let (current, to_remove) = match signed {
+            Some(signed) => {
+                let allowed =
+                    check_links(txn, signed, side, owner, &ids, LinkOp::Set(role)).await?;
+                (Some(allowed.current), Some(allowed.remove))
+            }
+            None => {
+                let owner_exists = match locked {
+                    Some(found) => found,
+                    None => ensure_exists(txn, side, owner).await.is_ok(),
+                };
+                if !owner_exists {
+                    // Named with every unknown id of the list, as add and the contract do.
+                    return Err(unknown_ids(txn, side, owner, &ids).await.into());
+                }
+                // Read after the locks: nobody can add a membership to the owner or end one
+                // now.
+                let current = match &expected {
+                    Some(_) => Some(far_ids(txn, side, owner).await?),
+                    None => None,
+                };
+                (current, None)
+            }
         };
         if let (Some(expected), Some(current)) = (&expected, &current) {
             let expected: BTreeSet<Uuid> = expected.iter().copied().collect();
             if *current != expected {
-                return Err(AppError::Conflict(format!(
+                return Err(AppError::conflict(format!(
                     "the {}s of {} {owner} are not the expected ones; reload and retry",
                     side.other().noun(),
                     side.noun(),
@@ -131,7 +165,11 @@ pub async fn set(
             }
         }
         let at = now();
-        let removed = delete_memberships(txn, side, owner, Which::AllBut(&ids)).await?;
+        let which = match &to_remove {
+            Some(listed) => Which::Listed(listed),
+            None => Which::AllBut(&ids),
+        };
+        let removed = delete_memberships(txn, side, owner, which).await?;
         let added = if ids.is_empty() {
             BTreeSet::new()
         } else {
@@ -139,7 +177,7 @@ pub async fn set(
                 .await
                 .map_err(WriteError::Write)?
         };
-        let mut announced = side_events(EventKind::Removed, side, owner, &removed, None, at);
+        let mut announced = side_events(EventKind::Removed, side, owner, &removed, None, at, actor);
         announced.extend(side_events(
             EventKind::Added,
             side,
@@ -147,6 +185,7 @@ pub async fn set(
             &added,
             Some(role),
             at,
+            actor,
         ));
         let changes = MembershipChanges {
             unchanged: ids.difference(&added).copied().collect(),
@@ -167,6 +206,7 @@ pub(super) fn side_events(
     others: &BTreeSet<Uuid>,
     role: Option<Role>,
     at: DateTime<Utc>,
+    actor: Option<Uuid>,
 ) -> Vec<MembershipEvent> {
     let event = |&other: &Uuid| {
         let (user_id, plan_id) = match side {
@@ -179,6 +219,7 @@ pub(super) fn side_events(
             plan_id,
             role,
             at,
+            actor,
         }
     };
     others.iter().map(event).collect()

@@ -11,8 +11,9 @@ use sea_orm::{
 };
 use uuid::Uuid;
 
+use super::permissions::missing_error;
 use super::{Side, returned_ids};
-use crate::error::{AppError, AppResult, id_list, is_foreign_key_violation, sql_state};
+use crate::error::{AppError, AppResult, is_foreign_key_violation, sql_state};
 use crate::service::events::{Events, MembershipEvent};
 use crate::service::sql::one_of;
 
@@ -152,27 +153,10 @@ pub(super) async fn unknown_ids(
         Ok(found) => found,
         Err(err) => return err.into(),
     };
-    let mut message = Vec::new();
-    let mut missing = Vec::new();
-    if !found.contains(&owner) {
-        message.push(format!("no {} with id {owner}", side.noun()));
-        missing.push(owner);
-    }
-    let missing_others: Vec<Uuid> = ids
+    let others = ids
         .iter()
-        .filter(|id| !found.contains(id) && !missing.contains(*id))
+        .filter(|id| !found.contains(id))
         .copied()
         .collect();
-    if !missing_others.is_empty() {
-        message.push(format!(
-            "no {} with id {}",
-            side.other().noun(),
-            id_list(&missing_others)
-        ));
-        missing.extend(missing_others);
-    }
-    AppError::NotFound {
-        message: message.join("; "),
-        ids: missing,
-    }
+    missing_error(side, owner, !found.contains(&owner), others)
 }

@@ -9,6 +9,7 @@
 use uuid::Uuid;
 
 use super::TestApp;
+use super::memberships::MembershipMutation;
 
 /// The ids of the rows a [`FixtureBuilder`] made, in the order it made them.
 #[derive(Clone, Debug)]
@@ -25,6 +26,8 @@ pub struct FixtureBuilder<'a> {
     plans: usize,
     /// Keeps the default emails of one fixture apart from another's on the same database.
     label: String,
+    /// The credential every step is sent with, if any.
+    bearer: Option<String>,
 }
 
 enum Step {
@@ -54,6 +57,7 @@ impl TestApp {
             users: 0,
             plans: 0,
             label: Uuid::new_v4().simple().to_string()[..8].to_owned(),
+            bearer: None,
         }
     }
 }
@@ -76,6 +80,12 @@ impl FixtureBuilder<'_> {
             let name = format!("Plan {}", self.plans);
             self = self.plan(&name);
         }
+        self
+    }
+
+    /// Every step sent with this credential (on a server with sign-in, the API token).
+    pub fn by(mut self, bearer: Option<&str>) -> Self {
+        self.bearer = bearer.map(str::to_owned);
         self
     }
 
@@ -118,31 +128,41 @@ impl FixtureBuilder<'_> {
 
     pub async fn build(self) -> Fixture {
         let app = self.app;
+        let bearer = self.bearer.as_deref();
         let mut fixture = Fixture {
             users: Vec::new(),
             plans: Vec::new(),
         };
         for step in self.steps {
             match step {
-                Step::User { email, name } => {
-                    fixture.users.push(app.create_user(&email, &name).await)
-                }
-                Step::Plan { name } => fixture.plans.push(app.create_plan(&name).await),
+                Step::User { email, name } => fixture
+                    .users
+                    .push(app.create_user_by(bearer, &email, &name).await),
+                Step::Plan { name } => fixture.plans.push(app.create_plan_by(bearer, &name).await),
                 Step::CreateUserPlan { user, plan, role } => {
                     let (user, plan) = (fixture.users[user], fixture.plans[plan]);
-                    app.create_user_plan(user, plan)
-                        .role(&role)
+                    by(bearer, app.create_user_plan(user, plan).role(&role))
                         .await
                         .unwrap_or_else(|error| panic!("createUserPlan: {error}"));
                 }
                 Step::AddPlansToUser { user, plans } => {
                     let plans: Vec<Uuid> = plans.iter().map(|&plan| fixture.plans[plan]).collect();
-                    app.add_plans_to_user(fixture.users[user], &plans)
+                    by(bearer, app.add_plans_to_user(fixture.users[user], &plans))
                         .await
                         .unwrap_or_else(|error| panic!("addPlansToUser: {error}"));
                 }
             }
         }
         fixture
+    }
+}
+
+fn by<'a, T>(
+    bearer: Option<&str>,
+    mutation: MembershipMutation<'a, T>,
+) -> MembershipMutation<'a, T> {
+    match bearer {
+        Some(bearer) => mutation.by(bearer),
+        None => mutation,
     }
 }

@@ -67,6 +67,8 @@ pub struct MembershipMutation<'a, T> {
     field: &'static str,
     variables: Map<String, Value>,
     read: fn(&Value) -> T,
+    /// Sent as `Authorization: Bearer …` when set.
+    bearer: Option<String>,
 }
 
 impl<T> MembershipMutation<'_, T> {
@@ -83,6 +85,12 @@ impl<T> MembershipMutation<'_, T> {
             .find(|name| self.takes(name))
             .unwrap_or_else(|| panic!("{} takes no expected ids", self.field));
         self.with(variable, json!(ids))
+    }
+
+    /// Sent with this credential (a signed-in user's token, or the API token).
+    pub fn by(mut self, bearer: &str) -> Self {
+        self.bearer = Some(bearer.to_owned());
+        self
     }
 
     fn takes(&self, variable: &str) -> bool {
@@ -102,10 +110,9 @@ impl<'a, T: Send + 'a> IntoFuture for MembershipMutation<'a, T> {
 
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(async move {
-            let response = self
-                .app
-                .post(self.document, Value::Object(self.variables))
-                .await;
+            let variables = Value::Object(self.variables);
+            let bearer = self.bearer.as_deref();
+            let response = self.app.post_by(bearer, self.document, variables).await;
             match response.get("errors") {
                 Some(errors) => Err(errors[0].clone()),
                 None => Ok((self.read)(&response["data"][self.field])),
@@ -131,6 +138,7 @@ impl TestApp {
             field,
             variables,
             read,
+            bearer: None,
         }
     }
 

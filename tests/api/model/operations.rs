@@ -162,6 +162,8 @@ pub(crate) enum Outcome {
     /// NOT_FOUND with `extensions.ids`, compared as a sorted list.
     NotFound(Vec<Uuid>),
     Conflict,
+    /// A signed-in caller who may not make the change.
+    Forbidden,
     /// Anything else: never acceptable.
     Unexpected(String),
 }

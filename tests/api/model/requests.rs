@@ -154,6 +154,7 @@ pub(crate) fn observe(call: &Call, response: &Value) -> Outcome {
                 None => Outcome::Unexpected(format!("NOT_FOUND without extensions.ids: {error}")),
             },
             Some("CONFLICT") => Outcome::Conflict,
+            Some("FORBIDDEN") => Outcome::Forbidden,
             _ => Outcome::Unexpected(error.to_string()),
         };
     }

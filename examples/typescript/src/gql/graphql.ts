@@ -290,7 +290,7 @@ export type MembershipChangedSubscriptionVariables = Exact<{
 }>;
 
 
-export type MembershipChangedSubscription = { membershipChanged: { kind: MembershipEventKind, userId: string, planId: string, role: MembershipRole | null, at: string } };
+export type MembershipChangedSubscription = { membershipChanged: { kind: MembershipEventKind, userId: string, planId: string, role: MembershipRole | null, at: string, actorId: string | null } };
 
 export class TypedDocumentString<TResult, TVariables>
   extends String
@@ -843,6 +843,7 @@ export const MembershipChangedDocument = new TypedDocumentString(`
     planId
     role
     at
+    actorId
   }
 }
-    `, {"hash":"919f5156e5df9ff898b17c5db661522447ceb009c6845a0e60edac377b2b23cb"}) as unknown as TypedDocumentString<MembershipChangedSubscription, MembershipChangedSubscriptionVariables>;
+    `, {"hash":"724d0ed2728fb620141b555119e77606a84164c92c7f654cce0aa3bce801eb2b"}) as unknown as TypedDocumentString<MembershipChangedSubscription, MembershipChangedSubscriptionVariables>;
