@@ -17,7 +17,8 @@ use serde_json::{Value, json};
 use tokio::time::{Instant, timeout};
 use uuid::Uuid;
 
-use serial_order::{Answered, State, comparable, judge, state_of};
+pub(crate) use serial_order::comparable;
+use serial_order::{Answered, State, judge, state_of};
 
 use crate::helpers::*;
 use crate::model::{Call, Model, Op, Outcome, Side, create_users_and_plans, observe, op, request};

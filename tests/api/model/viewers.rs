@@ -340,19 +340,6 @@ impl Model {
 pub(crate) fn signed_view(outcome: Outcome) -> Outcome {
     match outcome {
         Outcome::NotFound(_) => Outcome::NotFound(vec![]),
-        Outcome::Changes {
-            added,
-            removed,
-            unchanged,
-            owner,
-            ..
-        } => Outcome::Changes {
-            added,
-            removed,
-            unchanged,
-            owner,
-            count: 0,
-        },
-        other => other,
+        other => crate::races::comparable(other),
     }
 }

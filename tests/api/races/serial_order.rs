@@ -21,7 +21,7 @@ pub(super) struct Answered {
 
 /// The membership count in a payload is read after the write's commit, when concurrent calls
 /// may already have changed it: no serial order can be asked to explain it.
-pub(super) fn comparable(outcome: Outcome) -> Outcome {
+pub(crate) fn comparable(outcome: Outcome) -> Outcome {
     match outcome {
         Outcome::Changes {
             added,
