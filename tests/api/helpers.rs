@@ -291,12 +291,7 @@ impl TestApp {
 
     /// The `data` of a request that must succeed.
     pub async fn data(&self, query: &str, variables: Value) -> Value {
-        let response = self.post(query, variables).await;
-        assert!(
-            response.get("errors").is_none(),
-            "unexpected errors: {response:#}"
-        );
-        response["data"].clone()
+        self.data_by(None, query, variables).await
     }
 
     /// The first error of a request that must fail.
@@ -348,10 +343,8 @@ impl TestApp {
 
     /// POSTs with `Authorization: Bearer <bearer>` when there is one.
     pub async fn post_by(&self, bearer: Option<&str>, query: &str, variables: Value) -> Value {
-        match bearer {
-            Some(bearer) => self.post_as(bearer, query, variables).await,
-            None => self.post(query, variables).await,
-        }
+        self.send(bearer, &json!({ "query": query, "variables": variables }))
+            .await
     }
 
     /// The `data` of a request that must succeed, sent with `bearer` if there is one.
