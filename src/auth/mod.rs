@@ -111,16 +111,13 @@ impl Credentials {
         }
     }
 
-    /// Whether users sign in (JWTs are accepted).
-    pub fn signs_in(&self) -> bool {
-        self.jwt.is_some()
-    }
-
-    /// Whether a presented credential is refused (as opposed to none presented): a WebSocket
-    /// connection closes on one.
-    pub async fn rejects(&self, db: &DatabaseConnection, authorization: Option<&str>) -> bool {
+    /// Whether a WebSocket connection by this caller (made from this `Authorization` value)
+    /// is refused. Without sign-in, only a wrong token is (no token leaves the connection
+    /// open for what one may do without it, as over HTTP); with sign-in, a connection is a
+    /// user's or the service's, so a missing credential is refused too.
+    pub fn refuses_connection(&self, caller: &Caller, authorization: Option<&str>) -> bool {
         match &self.jwt {
-            Some(_) => self.caller(db, authorization).await.refused.is_some(),
+            Some(_) => caller.refused.is_some() || caller.viewer == Viewer::Anonymous,
             None => self.token.rejects(authorization),
         }
     }

@@ -19,7 +19,7 @@ use axum::response::IntoResponse;
 use futures_util::{SinkExt, StreamExt, future};
 
 use super::{AppState, operation};
-use crate::auth::{Caller, Viewer};
+use crate::auth::Caller;
 
 /// How often an idle connection is pinged, so proxies do not close it and clients notice
 /// a dead server.
@@ -87,13 +87,7 @@ async fn serve(socket: WebSocket, state: AppState, protocol: WebSocketProtocols)
         .on_connection_init(move |payload| async move {
             let authorization = payload_authorization(&payload);
             let caller = credentials.caller(&db, authorization).await;
-            // Without sign-in, no token leaves the connection open for what the caller may
-            // do without one (as over HTTP); with sign-in, a connection is a user's.
-            let refused = if credentials.signs_in() {
-                caller.refused.is_some() || caller.viewer == Viewer::Anonymous
-            } else {
-                credentials.rejects(&db, authorization).await
-            };
+            let refused = credentials.refuses_connection(&caller, authorization);
             // A token past its `exp` but within the verifier's leeway (for clock skew) would
             // be closed at once: refused, so a client does not reconnect with it in a loop.
             let refused = refused || caller.expires_at.is_some_and(|at| until(at).is_zero());
