@@ -156,7 +156,7 @@ impl Description {
 /// What makes two addresses one account, and what the `email` filter looks up: the
 /// address trimmed, case-folded and normalized ([`fold_case`]). A filter takes any text
 /// that could be stored (no NUL), so rows written under older rules are found too.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct EmailKey(String);
 
 impl EmailKey {

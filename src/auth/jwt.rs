@@ -57,7 +57,7 @@ impl Reason {
 }
 
 /// The user a verified token names, still to be found in `users`.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub enum Identity {
     Id(Uuid),
     Email(EmailKey),

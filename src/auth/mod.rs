@@ -4,11 +4,13 @@
 
 mod jwt;
 mod keys;
+mod known;
 mod token;
 
 use std::sync::Arc;
 
 pub use jwt::{Identity, JwtVerifier, Reason};
+pub use known::KnownUsers;
 pub use token::ApiToken;
 
 use sea_orm::DatabaseConnection;
@@ -88,6 +90,7 @@ impl Caller {
 pub struct Credentials {
     token: ApiToken,
     jwt: Option<JwtVerifier>,
+    known: Arc<KnownUsers>,
 }
 
 impl Credentials {
@@ -95,7 +98,13 @@ impl Credentials {
         Ok(Credentials {
             token: ApiToken::from_args(args)?,
             jwt: JwtVerifier::from_args(&args.sign_in)?,
+            known: Arc::default(),
         })
+    }
+
+    /// The users signed in a moment ago, for the writes that must make them forget.
+    pub fn known_users(&self) -> Arc<KnownUsers> {
+        self.known.clone()
     }
 
     /// Whether a caller needs a credential for anything (else anyone may do everything).
@@ -140,7 +149,7 @@ impl Credentials {
             return Caller::refused(Reason::Malformed);
         };
         let verified = match jwt.verify(bearer).await {
-            Ok(claims) => signed_in(db, claims).await,
+            Ok(claims) => signed_in(db, &self.known, claims).await,
             Err(reason) => Err(reason),
         };
         verified.unwrap_or_else(|reason| {
@@ -154,24 +163,36 @@ impl Credentials {
     }
 }
 
-/// The caller a verified token makes, once its user is found. The lookup is the
-/// credential's, not the request's: it runs outside the request's statement count (a
-/// counter of its own), so `extensions.sql` shows what the operation itself costs.
-async fn signed_in(db: &DatabaseConnection, claims: jwt::Claims) -> Result<Caller, Reason> {
-    let lookup = async {
-        match &claims.identity {
-            Identity::Id(id) => users::exists(db, UserId(*id)).await,
-            Identity::Email(email) => users::id_by_email(db, email).await,
+/// The caller a verified token makes, once its user is found (or remembered: `known`).
+/// The lookup is the credential's, not the request's: it runs outside the request's
+/// statement count (a counter of its own), so `extensions.sql` shows what the operation
+/// itself costs.
+async fn signed_in(
+    db: &DatabaseConnection,
+    known: &KnownUsers,
+    claims: jwt::Claims,
+) -> Result<Caller, Reason> {
+    let user = match known.get(&claims.identity) {
+        Some(user) => user,
+        None => {
+            let lookup = async {
+                match &claims.identity {
+                    Identity::Id(id) => users::exists(db, UserId(*id)).await,
+                    Identity::Email(email) => users::id_by_email(db, email).await,
+                }
+            };
+            let user = SQL_STATS
+                .scope(Arc::new(SqlStats::default()), lookup)
+                .await
+                .map_err(|err| {
+                    tracing::error!(error = %err, "cannot look up a signed-in user");
+                    Reason::Unavailable
+                })?
+                .ok_or(Reason::UnknownUser)?;
+            known.remember(claims.identity, user);
+            user
         }
     };
-    let user = SQL_STATS
-        .scope(Arc::new(SqlStats::default()), lookup)
-        .await
-        .map_err(|err| {
-            tracing::error!(error = %err, "cannot look up a signed-in user");
-            Reason::Unavailable
-        })?
-        .ok_or(Reason::UnknownUser)?;
     Ok(Caller {
         viewer: if claims.admin {
             Viewer::Admin(user)

@@ -1,3 +1,5 @@
+use std::sync::Arc;
+
 use async_graphql::{Context, MaybeUndefined, Object, Result};
 use entity::user_plan::{self, Role};
 use entity::{plan, user};
@@ -8,6 +10,7 @@ use super::types::{
     UpdatePlanInput, UpdateUserInput, User, UserLinksPayload, UserPlan,
 };
 use super::{db_for_write, events, prefetch, viewer};
+use crate::auth::KnownUsers;
 use crate::domain::{Description, Email, Name};
 use crate::error::AppError;
 use crate::service::memberships::{self, MembershipChanges, Side};
@@ -27,6 +30,12 @@ async fn user_result(ctx: &Context<'_>, user: user::Model) -> Result<User> {
 async fn plan_result(ctx: &Context<'_>, plan: plan::Model) -> Result<Plan> {
     prefetch::plans(ctx, vec![plan.id], ctx.look_ahead()).await?;
     Ok(Plan(plan))
+}
+
+/// After a user's row goes or its email changes: sign-ins must be looked up afresh.
+fn forget_signed_in_users(ctx: &Context<'_>) -> Result<()> {
+    ctx.data::<Arc<KnownUsers>>()?.forget();
+    Ok(())
 }
 
 async fn membership_result(ctx: &Context<'_>, row: user_plan::Model) -> Result<UserPlan> {
@@ -100,17 +109,20 @@ impl MutationRoot {
             .name
             .map(|name| Name::parse("input.name", &name))
             .transpose()?;
-        user_result(
-            ctx,
-            users::update(db_for_write(ctx)?, viewer(ctx)?, UserId(id), email, name).await?,
-        )
-        .await
+        let email_changes = email.is_some();
+        let updated = users::update(db_for_write(ctx)?, viewer(ctx)?, UserId(id), email, name).await?;
+        if email_changes {
+            // A token that names its user by email may name someone else now.
+            forget_signed_in_users(ctx)?;
+        }
+        user_result(ctx, updated).await
     }
 
     /// Deletes the user and its memberships; returns the deleted id.
     async fn delete_user(&self, ctx: &Context<'_>, id: Uuid) -> Result<Uuid> {
         let deleted =
             users::delete(db_for_write(ctx)?, events(ctx)?, viewer(ctx)?, UserId(id)).await?;
+        forget_signed_in_users(ctx)?;
         Ok(deleted.0)
     }
 

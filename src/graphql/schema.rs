@@ -1,23 +1,33 @@
 //! Building the schema once at start-up, and its SDL.
 
+use std::sync::Arc;
+
 use async_graphql::{SDLExportOptions, Schema};
 use sea_orm::DatabaseConnection;
 
 use super::mutation::{LinkIdCap, MutationRoot};
 use super::query::QueryRoot;
 use super::subscription::SubscriptionRoot;
+use crate::auth::KnownUsers;
 use crate::config::Limits;
 use crate::service::events::Events;
 
 pub type AppSchema = Schema<QueryRoot, MutationRoot, SubscriptionRoot>;
 
-/// The schema with what every resolver reads (the database, the membership events) and
+/// The schema with what every resolver reads (the database, the membership events, the
+/// users signed in a moment ago) and
 /// the limits async-graphql itself enforces. Per-request data (the DataLoader) is attached
 /// to each request, and the per-request checks are the [`super::gate::Gate`]'s.
-pub fn build(db: DatabaseConnection, events: Events, limits: &Limits) -> AppSchema {
+pub fn build(
+    db: DatabaseConnection,
+    events: Events,
+    known_users: Arc<KnownUsers>,
+    limits: &Limits,
+) -> AppSchema {
     let mut builder = Schema::build(QueryRoot, MutationRoot, SubscriptionRoot)
         .data(db)
         .data(events)
+        .data(known_users)
         .data(LinkIdCap(limits.max_link_ids))
         .limit_complexity(limits.max_complexity)
         .limit_recursive_depth(limits.max_recursion);

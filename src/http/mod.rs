@@ -78,7 +78,13 @@ impl AppState {
             Some(trusted) => OperationLabels::listed(trusted.operation_names()),
             None => OperationLabels::first_seen(),
         };
-        let schema = schema::build(db.clone(), events.clone(), &args.limits);
+        let credentials = Arc::new(Credentials::from_args(&args.access)?);
+        let schema = schema::build(
+            db.clone(),
+            events.clone(),
+            credentials.known_users(),
+            &args.limits,
+        );
         Ok(Self {
             field_types: Arc::new(FieldTypes::of_sdl(&schema.sdl())),
             schema,
@@ -86,7 +92,7 @@ impl AppState {
             operation_labels: Arc::new(operation_labels),
             db,
             events,
-            credentials: Arc::new(Credentials::from_args(&args.access)?),
+            credentials,
             sql_stats: args.sql_stats,
             max_body_bytes: args.limits.max_body_bytes,
             max_batch: args.limits.max_batch,

@@ -473,9 +473,10 @@ async fn a_signed_in_user_that_cannot_be_looked_up_is_service_unavailable() {
     let mut options = sign_in.options();
     options.extend(["--api-token", SERVICE]);
     let app = spawn_app_with(Backend::Postgres, &options).await;
+    // Not signed in before the outage: a user found a moment ago is remembered, and then
+    // `{ __typename }` needs no database.
     let user = app.service_creates_user("lookup@example.com").await;
     let token = sign_in.token(user);
-    assert_eq!(app.viewer_of(&token).await.ok(), Some(user));
     let name = current_database(&app.db).await;
     app.db.clone().close().await.expect("close the test's pool");
     let admin = admin().await;

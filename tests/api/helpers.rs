@@ -331,6 +331,22 @@ impl TestApp {
             .collect()
     }
 
+    /// How many times the server looked up a signed-in user while these requests ran, one
+    /// after the other, each `(bearer, query)`. The test must send nothing else meanwhile.
+    pub async fn sign_in_lookups(&self, requests: &[(&str, &str)]) -> usize {
+        self.recorder.start();
+        for (bearer, query) in requests {
+            let body = json!({ "query": query });
+            let response = self.send(Some(bearer), &body).await;
+            assert!(response.get("errors").is_none(), "{response:#}");
+        }
+        let statements = self.recorder.stop();
+        statements
+            .iter()
+            .filter(|statement| is_sign_in_lookup(&statement.sql))
+            .count()
+    }
+
     /// How many SQL statements a request ran (the server runs with `--sql-stats`).
     pub async fn statements(&self, query: &str, variables: Value) -> u64 {
         statement_count(&self.post(query, variables).await)

@@ -220,6 +220,44 @@ async fn the_users_lookup_is_not_counted_in_the_requests_statements(backend: Bac
     assert_eq!(reason(&stranger), "unknown_user", "{stranger}");
 }
 
+on_both_databases!(a_signed_in_user_is_looked_up_once_then_remembered);
+async fn a_signed_in_user_is_looked_up_once_then_remembered(backend: Backend) {
+    let sign_in = SignIn::default();
+    let app = signed_in_app(backend, &sign_in, &["--api-token", SERVICE]).await;
+    let ada = app.service_creates_user("ada@example.com").await;
+    let token = sign_in.token(ada);
+    // Another token of hers (a later sign-in): the user is remembered, not the token.
+    let again = sign_in.token_with(json!({ "sub": ada, "jti": "a later sign-in" }));
+    assert_ne!(token, again);
+    let requests = [(&*token, VIEWER), (&*token, VIEWER), (&*again, VIEWER)];
+    assert_eq!(app.sign_in_lookups(&requests).await, 1);
+}
+
+on_both_databases!(an_email_identity_follows_the_users_email_at_once);
+async fn an_email_identity_follows_the_users_email_at_once(backend: Backend) {
+    let sign_in = SignIn::default();
+    let identity = ["--jwt-identity", "email", "--api-token", SERVICE];
+    let app = signed_in_app(backend, &sign_in, &identity).await;
+    let token = |email: &str| {
+        sign_in.token_with(json!({ "sub": "not-a-user-id", "email": email,
+            "email_verified": true }))
+    };
+    // An unknown identity is not remembered: its user can sign in as soon as they exist.
+    refused_whole(&app, &token("grace@example.com"), "unknown_user").await;
+    let grace = app.service_creates_user("grace@example.com").await;
+    assert_eq!(app.viewer_of(&token("grace@example.com")).await.ok(), Some(grace));
+    let renamed = app
+        .post_as(
+            SERVICE,
+            crate::documents::UPDATE_USER,
+            json!({ "id": grace, "input": { "email": "hopper@example.com" } }),
+        )
+        .await;
+    assert!(renamed.get("errors").is_none(), "{renamed}");
+    refused_whole(&app, &token("grace@example.com"), "unknown_user").await;
+    assert_eq!(app.viewer_of(&token("hopper@example.com")).await.ok(), Some(grace));
+}
+
 on_both_databases!(an_email_identity_is_matched_when_verified_ignoring_case);
 async fn an_email_identity_is_matched_when_verified_ignoring_case(backend: Backend) {
     let sign_in = SignIn::default();
