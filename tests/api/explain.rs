@@ -335,8 +335,7 @@ async fn a_viewers_reads_probe_the_membership_indexes(app: TestApp) {
     let of_plan = Range("user_plans_plan_id_user_id_idx", "plan_id");
     // The viewer's links, by either index of `user_plans`: every condition's probe.
     let probe = RangeOfEither([user_plans_pk, "user_plans_plan_id_user_id_idx"], "user_id");
-    // A page walks its order and keeps the rows the probe finds (a sieve; for users,
-    // PostgreSQL hashes the viewer's fellow members once for it). For plans PostgreSQL,
+    // A page walks its order and keeps the rows the probe finds (a sieve). For plans PostgreSQL,
     // seeing how few a viewer of 3 plans keeps, reads just those instead, by key from the
     // viewer's links, and sorts them. `totalCount` of users counts the set of the viewer's
     // fellow members: their plans' links, then each user by key.
@@ -434,4 +433,11 @@ async fn a_viewers_reads_probe_the_membership_indexes(app: TestApp) {
             .await
             .unwrap();
     }
+    // Each user of a page is probed, never all of the viewer's fellow members hashed first
+    // (which PostgreSQL did for `id = ? OR EXISTS (...)`: 8.4 ms a page, against 0.37 ms,
+    // for a viewer in every plan of 2,000 users).
+    let page = format!("{{ users(first: {PAGE}) {{ nodes {{ id }} }} }}");
+    let statements = plans::selects_as(&app, bearer, &page, json!({})).await;
+    let plan = explain(&app, &statements[0]).await;
+    assert!(!format!("{plan:?}").contains("hashed"), "{plan:#?}");
 }

@@ -19,6 +19,7 @@ use super::Side;
 use crate::auth::Viewer;
 use crate::error::{AppError, id_list};
 use crate::service::sql::{one_of, statement};
+use crate::service::visibility::seen_by_member;
 
 /// A signed-in caller, as the rules see it.
 #[derive(Clone, Copy, Debug)]
@@ -101,13 +102,14 @@ async fn read_facts(
         values.push(Role::Owner.to_value().into());
     }
     if !ask.users.is_empty() {
-        // Seen: the caller themself, or someone sharing a plan with them.
-        sql += " UNION ALL SELECT 'U', NULL, u.id, \
-                CASE WHEN u.id = ? OR EXISTS (SELECT 1 FROM user_plans mine \
-                  JOIN user_plans theirs ON theirs.plan_id = mine.plan_id \
-                  WHERE mine.user_id = ? AND theirs.user_id = u.id) \
-                THEN 'SEEN' ELSE 'HIDDEN' END FROM users u WHERE ";
-        values.extend([signed.user.into(), signed.user.into()]);
+        // Seen as a read would see them, whatever the caller's admin flag: `known` weighs it.
+        let seen = seen_by_member(signed.user, "u.id");
+        sql += &format!(
+            " UNION ALL SELECT 'U', NULL, u.id, \
+              CASE WHEN {} THEN 'SEEN' ELSE 'HIDDEN' END FROM users u WHERE ",
+            seen.sql
+        );
+        values.extend(seen.values);
         sql += &one_of(backend, "u.id", &ask.users, &mut values);
     }
     let rows = conn.query_all_raw(statement(backend, &sql, values)).await?;
