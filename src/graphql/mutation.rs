@@ -110,7 +110,8 @@ impl MutationRoot {
             .map(|name| Name::parse("input.name", &name))
             .transpose()?;
         let email_changes = email.is_some();
-        let updated = users::update(db_for_write(ctx)?, viewer(ctx)?, UserId(id), email, name).await?;
+        let updated =
+            users::update(db_for_write(ctx)?, viewer(ctx)?, UserId(id), email, name).await?;
         if email_changes {
             // A token that names its user by email may name someone else now.
             forget_signed_in_users(ctx)?;

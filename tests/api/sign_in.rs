@@ -245,7 +245,10 @@ async fn an_email_identity_follows_the_users_email_at_once(backend: Backend) {
     // An unknown identity is not remembered: its user can sign in as soon as they exist.
     refused_whole(&app, &token("grace@example.com"), "unknown_user").await;
     let grace = app.service_creates_user("grace@example.com").await;
-    assert_eq!(app.viewer_of(&token("grace@example.com")).await.ok(), Some(grace));
+    assert_eq!(
+        app.viewer_of(&token("grace@example.com")).await.ok(),
+        Some(grace)
+    );
     let renamed = app
         .post_as(
             SERVICE,
@@ -255,7 +258,10 @@ async fn an_email_identity_follows_the_users_email_at_once(backend: Backend) {
         .await;
     assert!(renamed.get("errors").is_none(), "{renamed}");
     refused_whole(&app, &token("grace@example.com"), "unknown_user").await;
-    assert_eq!(app.viewer_of(&token("hopper@example.com")).await.ok(), Some(grace));
+    assert_eq!(
+        app.viewer_of(&token("hopper@example.com")).await.ok(),
+        Some(grace)
+    );
 }
 
 on_both_databases!(an_email_identity_is_matched_when_verified_ignoring_case);
