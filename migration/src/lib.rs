@@ -4,6 +4,7 @@ pub use sea_orm_migration::prelude::*;
 
 mod m20261124_000001_create_users_plans;
 mod m20261201_000002_folded_text_keys;
+mod m20261202_000003_plan_owners_index;
 
 pub struct Migrator;
 
@@ -13,6 +14,7 @@ impl MigratorTrait for Migrator {
         vec![
             Box::new(m20261124_000001_create_users_plans::Migration),
             Box::new(m20261201_000002_folded_text_keys::Migration),
+            Box::new(m20261202_000003_plan_owners_index::Migration),
         ]
     }
 }

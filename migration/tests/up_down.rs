@@ -1,5 +1,6 @@
 //! Migrations apply, revert and apply again, on SQLite and (with TEST_POSTGRES_URL)
-//! PostgreSQL; the folded-keys migration fills existing rows and refuses colliding emails.
+//! PostgreSQL; the folded-keys migration fills existing rows and refuses colliding emails;
+//! the plan owners' index comes and goes with its migration.
 
 use std::io::Write;
 
@@ -41,15 +42,23 @@ async fn up_down_up(db: &DatabaseConnection) {
             .unwrap(),
         "the email key replaces the lower(email) index"
     );
-    assert!(
-        manager
-            .has_index("user_plans", "user_plans_plan_id_user_id_idx")
-            .await
-            .unwrap()
-    );
+    for index in ["user_plans_plan_id_user_id_idx", "user_plans_owners_idx"] {
+        assert!(
+            manager.has_index("user_plans", index).await.unwrap(),
+            "{index}"
+        );
+    }
 
-    // Reverting only the folded keys restores the schema before them.
     Migrator::down(db, Some(1)).await.expect("down one");
+    assert!(
+        !manager
+            .has_index("user_plans", "user_plans_owners_idx")
+            .await
+            .unwrap(),
+        "the last migration's index goes"
+    );
+    // Reverting the folded keys too restores the schema before them.
+    Migrator::down(db, Some(1)).await.expect("down two");
     assert!(
         manager
             .has_index("users", "users_email_lower_key")
@@ -66,7 +75,7 @@ async fn up_down_up(db: &DatabaseConnection) {
             "{column}"
         );
     }
-    Migrator::up(db, None).await.expect("up after down one");
+    Migrator::up(db, None).await.expect("up after down two");
 }
 
 /// Users inserted at the schema of the first migration, as an older server wrote them.
@@ -129,7 +138,8 @@ async fn existing_rows(db: &DatabaseConnection) {
     }
     assert!(message.contains("one address is shared"), "{message}");
     let manager = SchemaManager::new(db);
-    assert_eq!(Migrator::get_pending_migrations(db).await.unwrap().len(), 1);
+    // The folded keys, and the migration after them.
+    assert_eq!(Migrator::get_pending_migrations(db).await.unwrap().len(), 2);
     assert!(
         !manager.has_column("users", "email_key").await.unwrap(),
         "a refused migration leaves the schema as it was"

@@ -5,18 +5,19 @@ use std::collections::BTreeSet;
 
 use chrono::{DateTime, Utc};
 use entity::user_plan::Role;
-use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend, DbErr, Value};
+use sea_orm::{ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbBackend, DbErr, Value};
 use uuid::Uuid;
 
 use super::locks::{Ends, lock_ends};
-use super::permissions::{LinkOp, check_links, signed};
+use super::permissions::{LinkOp, check_links, check_links_in_write, signed};
 use super::write::{WriteError, explain_failure, unknown_ids, write_txn};
 use super::{MembershipChanges, Side, returned_ids, role_value};
 use crate::auth::Viewer;
-use crate::error::{AppError, AppResult};
+use crate::error::{AppError, AppResult, is_foreign_key_violation};
 use crate::service::events::{EventKind, Events, MembershipEvent};
 use crate::service::now;
 use crate::service::sql::{one_of, statement};
+use crate::service::visibility::{self, Condition, Visibility};
 
 /// Makes `owner` a member of (or, from a plan, gives it as members) every id in `ids` it
 /// has no membership with yet (with `role`); existing memberships are left as they are.
@@ -33,36 +34,72 @@ pub async fn add(
 ) -> AppResult<MembershipChanges> {
     let ids: BTreeSet<Uuid> = ids.into_iter().collect();
     let (signed, actor) = (signed(viewer), viewer.user_id().map(|id| id.0));
-    let outcome = write_txn!(db, events, |txn| {
-        let named = Ends::Named {
-            side,
-            owner,
-            others: &ids,
-        };
-        lock_ends(txn, named, signed.is_some()).await?;
-        match signed {
-            Some(signed) => {
-                check_links(txn, signed, side, owner, &ids, LinkOp::Add(role)).await?;
+    let backend = db.get_database_backend();
+    // An unknown id fails the INSERT before the rules that read beside it are applied, so
+    // then the call runs again checked first, which names every id the caller cannot see
+    // (not only those of no row).
+    let mut check_in_write = backend == DbBackend::Postgres && !ids.is_empty();
+    loop {
+        let outcome = write_txn!(db, events, |txn| {
+            let named = Ends::Named {
+                side,
+                owner,
+                others: &ids,
+            };
+            lock_ends(txn, named, signed.is_some()).await?;
+            let at = now();
+            let insert = || insert_missing_sql(backend, side, owner, &ids, role, at);
+            let added = match signed {
+                Some(signed) if check_in_write => {
+                    let op = LinkOp::Add(role);
+                    check_links_in_write(txn, signed, side, owner, &ids, op, insert())
+                        .await?
+                        .1
+                }
+                _ => {
+                    match signed {
+                        Some(signed) => {
+                            check_links(txn, signed, side, owner, &ids, LinkOp::Add(role)).await?;
+                        }
+                        None if ids.is_empty() => ensure_exists(txn, side, owner).await?,
+                        None => {}
+                    }
+                    match ids.is_empty() {
+                        true => BTreeSet::new(),
+                        false => run_write(txn, insert(), side).await?,
+                    }
+                }
+            };
+            let announced =
+                side_events(EventKind::Added, side, owner, &added, Some(role), at, actor);
+            let changes = MembershipChanges {
+                unchanged: ids.difference(&added).copied().collect(),
+                added: added.into_iter().collect(),
+                removed: Vec::new(),
+            };
+            Ok((changes, announced))
+        });
+        match outcome {
+            Err(WriteError::Write(err))
+                if check_in_write && signed.is_some() && is_foreign_key_violation(&err) =>
+            {
+                check_in_write = false;
             }
-            None if ids.is_empty() => ensure_exists(txn, side, owner).await?,
-            None => {}
+            outcome => return explain_failure(db, side, owner, &ids, outcome).await,
         }
-        if ids.is_empty() {
-            return Ok((MembershipChanges::default(), Vec::new()));
-        }
-        let at = now();
-        let added = insert_missing(txn, side, owner, &ids, role, at)
-            .await
-            .map_err(WriteError::Write)?;
-        let announced = side_events(EventKind::Added, side, owner, &added, Some(role), at, actor);
-        let changes = MembershipChanges {
-            unchanged: ids.difference(&added).copied().collect(),
-            added: added.into_iter().collect(),
-            removed: Vec::new(),
-        };
-        Ok((changes, announced))
-    });
-    explain_failure(db, side, owner, &ids, outcome).await
+    }
+}
+
+/// Runs an INSERT or DELETE that returns the far ends it wrote; its own failure is kept
+/// raw ([`WriteError::Write`]) for the foreign-key check after the rollback.
+async fn run_write(
+    txn: &DatabaseTransaction,
+    (sql, values): (String, Vec<Value>),
+    side: Side,
+) -> Result<BTreeSet<Uuid>, WriteError> {
+    returned_ids(txn, &sql, values, side.other().column())
+        .await
+        .map_err(WriteError::Write)
 }
 
 /// Ends `owner`'s memberships with the given ids; ids it has none with (or, for a signed-in
@@ -84,12 +121,38 @@ pub async fn remove(
             others: &ids,
         };
         lock_ends(txn, named, signed.is_some()).await?;
-        let removed = match signed {
-            Some(signed) => {
+        let in_write = match (signed, txn.get_database_backend()) {
+            (Some(signed), DbBackend::Postgres) => {
+                // Only what the caller sees: the links of a plan they see (from a plan,
+                // the plan's own visibility is a check that refuses the call instead).
+                let seen = match side {
+                    Side::User => Visibility::from(viewer).plan("user_plans.plan_id"),
+                    Side::Plan => None,
+                };
+                delete_memberships_sql(DbBackend::Postgres, side, owner, Which::Listed(&ids), seen)
+                    .map(|delete| (signed, delete))
+            }
+            _ => None,
+        };
+        let removed = match (signed, in_write) {
+            (_, Some((signed, delete))) => {
+                let (allowed, removed) =
+                    check_links_in_write(txn, signed, side, owner, &ids, LinkOp::Remove, delete)
+                        .await?;
+                if removed != allowed.remove {
+                    return Err(AppError::Internal(DbErr::Custom(format!(
+                        "removed {removed:?} where the rules allowed {:?}",
+                        allowed.remove
+                    )))
+                    .into());
+                }
+                removed
+            }
+            (Some(signed), None) => {
                 let allowed = check_links(txn, signed, side, owner, &ids, LinkOp::Remove).await?;
                 delete_memberships(txn, side, owner, Which::Listed(&allowed.remove)).await?
             }
-            None => {
+            (None, _) => {
                 let removed = delete_memberships(txn, side, owner, Which::Listed(&ids)).await?;
                 if removed.is_empty() {
                     // Nothing matched: tell "no such owner" apart from "no such memberships".
@@ -235,10 +298,23 @@ async fn insert_missing(
     role: Role,
     at: DateTime<Utc>,
 ) -> Result<BTreeSet<Uuid>, DbErr> {
+    let (sql, values) = insert_missing_sql(conn.get_database_backend(), side, owner, ids, role, at);
+    returned_ids(conn, &sql, values, side.other().column()).await
+}
+
+/// [`insert_missing`]'s statement, and the values of its placeholders.
+fn insert_missing_sql(
+    backend: DbBackend,
+    side: Side,
+    owner: Uuid,
+    ids: &BTreeSet<Uuid>,
+    role: Role,
+    at: DateTime<Utc>,
+) -> (String, Vec<Value>) {
     let (owner_col, other_col) = (side.column(), side.other().column());
     let mut values = vec![owner.into(), role_value(role), at.into()];
     let ids: Vec<Uuid> = ids.iter().copied().collect();
-    let source = match conn.get_database_backend() {
+    let source = match backend {
         DbBackend::Postgres => {
             values.push(ids.into());
             "unnest(?::uuid[]) AS ids(column1)".to_owned()
@@ -257,7 +333,7 @@ async fn insert_missing(
          SELECT ?, column1, ?, ? FROM {source} WHERE true \
          ON CONFLICT DO NOTHING RETURNING {other_col}"
     );
-    returned_ids(conn, &sql, values, other_col).await
+    (sql, values)
 }
 
 /// Which of an owner's memberships [`delete_memberships`] ends, named by their far ends.
@@ -278,8 +354,23 @@ pub(super) async fn delete_memberships(
     owner: Uuid,
     which: Which<'_>,
 ) -> Result<BTreeSet<Uuid>, DbErr> {
+    match delete_memberships_sql(conn.get_database_backend(), side, owner, which, None) {
+        Some((sql, values)) => returned_ids(conn, &sql, values, side.other().column()).await,
+        None => Ok(BTreeSet::new()),
+    }
+}
+
+/// [`delete_memberships`]'s statement, and the values of its placeholders, keeping only
+/// the memberships that also meet `seen`; none when there is nothing to delete.
+fn delete_memberships_sql(
+    backend: DbBackend,
+    side: Side,
+    owner: Uuid,
+    which: Which<'_>,
+    seen: Option<Condition>,
+) -> Option<(String, Vec<Value>)> {
     let (listed, not) = match which {
-        Which::Listed(ids) if ids.is_empty() => return Ok(BTreeSet::new()),
+        Which::Listed(ids) if ids.is_empty() => return None,
         Which::Listed(ids) => (Some(ids), ""),
         Which::AllBut(ids) if !ids.is_empty() => (Some(ids), "NOT "),
         Which::All | Which::AllBut(_) => (None, ""),
@@ -289,11 +380,12 @@ pub(super) async fn delete_memberships(
     let mut values = vec![owner.into()];
     if let Some(ids) = listed {
         let ids: Vec<Uuid> = ids.iter().copied().collect();
-        let listed = one_of(conn.get_database_backend(), other_col, &ids, &mut values);
+        let listed = one_of(backend, other_col, &ids, &mut values);
         sql += &format!(" AND {not}({listed})");
     }
+    sql += &visibility::and(seen, &mut values);
     sql += &format!(" RETURNING {other_col}");
-    returned_ids(conn, &sql, values, other_col).await
+    Some((sql, values))
 }
 
 /// The far ends of every membership of `owner`.
