@@ -3,8 +3,10 @@
 
 Builds the release server, seeds each dataset deterministically into SQLite and
 PostgreSQL, starts the server on 127.0.0.1, drives each operation with wrk at 32
-connections for a fixed duration, replays Q1's and Q2's SQL with pgbench at the same
-client count (the database floor), stops everything it started and prints the table.
+connections for a fixed duration, replays the SQL of Q1, Q2, Q3 and M1 with pgbench at
+the same client count (the database floor), measures the CPU time the server and
+PostgreSQL spend per 1,000 requests (from /proc), stops everything it started and prints
+the table.
 
     python3 bench/bench.py                  # small and large datasets
     python3 bench/bench.py --datasets small --duration 5
@@ -168,10 +170,45 @@ end
     return path
 
 
+def cpu_seconds(pids):
+    """User and system CPU time the processes have used so far, in seconds."""
+    ticks = 0
+    for pid in pids:
+        try:
+            with open(f"/proc/{pid}/stat") as stat:
+                # After the command's closing parenthesis: utime and stime are the 12th
+                # and 13th fields.
+                fields = stat.read().rsplit(")", 1)[1].split()
+            ticks += int(fields[11]) + int(fields[12])
+        except (FileNotFoundError, ProcessLookupError):
+            pass
+    return ticks / os.sysconf("SC_CLK_TCK")
+
+
+def postgres_pids():
+    """Every PostgreSQL process on the machine: its server's sessions do the SQL work."""
+    pids = []
+    for entry in os.listdir("/proc"):
+        try:
+            with open(f"/proc/{entry}/comm") as comm:
+                if comm.read().strip() == "postgres":
+                    pids.append(entry)
+        except (FileNotFoundError, NotADirectoryError, PermissionError):
+            pass
+    return pids
+
+
 def drive(server, workdir, name, bodies, duration):
+    """wrk's figures for these bodies in turn, and CPU seconds per 1,000 requests spent by
+    the server and by PostgreSQL (all of its processes: nothing else uses it meanwhile)."""
     script = wrk_script(workdir, name, bodies, server.token)
+    database = postgres_pids()
+    cpu_before = cpu_seconds([server.process.pid]), cpu_seconds(database)
     output = run(["wrk", "-t2", f"-c{CONNECTIONS}", f"-d{duration}s", "--latency", "-s", script, server.url],
                  capture_output=True).stdout
+    cpu_after = cpu_seconds([server.process.pid]), cpu_seconds(database)
+    requests = int(re.search(r"(\d+) requests in", output).group(1))
+    per_1000 = [(after - before) * 1000 / max(requests, 1) for before, after in zip(cpu_before, cpu_after)]
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1))
     errors = re.search(r"Non-2xx or 3xx responses: (\d+)", output)
     if errors:
@@ -181,17 +218,29 @@ def drive(server, workdir, name, bodies, duration):
         value, unit = re.search(rf"^\s+{label}%\s+([\d.]+)(us|ms|s)", output, re.M).groups()
         return float(value) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit]
 
-    return rps, percentile("50"), percentile("99")
+    return dict(rps=rps, p50=percentile("50"), p99=percentile("99"), server_cpu=per_1000[0], db_cpu=per_1000[1])
 
 
-def pgbench_floor(workdir, database_url, name, sql, duration):
-    """Transactions/s of the request's own statements replayed by pgbench."""
+def pgbench_floor(workdir, database_url, name, requests, duration):
+    """Requests/s of the operation's own statements replayed by pgbench: `requests` holds
+    each request's statements in turn (one pgbench transaction runs them all), and a
+    mutation's run in a transaction of its own, as the server runs them."""
     path = os.path.join(workdir, f"{name}.sql")
+    uuid = r"'[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}'"
     with open(path, "w") as script:
-        script.write("\n".join(sql) + "\n")
+        for sql in requests:
+            # The trace prints a bound uuid[] as an untyped ARRAY of strings, which would
+            # be text[] here.
+            sql = [re.sub(rf"ARRAY \[({uuid}(?:, ?{uuid})*)\](?!::)", r"ARRAY[\1]::uuid[]", statement)
+                   for statement in sql]
+            # pgbench reads `:name` as a variable (`"by":null` in a NOTIFY payload); a
+            # space after the colon keeps the payload's size and makes it plain text.
+            sql = [re.sub(r"(?<!:):(?=[A-Za-z_])", ": ", statement) for statement in sql]
+            writes = any(re.match(r"(INSERT|UPDATE|DELETE|WITH wanted)", statement) for statement in sql)
+            script.write("\n".join((["BEGIN;"] if writes else []) + sql + (["COMMIT;"] if writes else [])) + "\n")
     output = run(["pgbench", "-n", "-M", "prepared", "-f", path, f"-c{CONNECTIONS}", "-j2", f"-T{duration}",
                   database_url], capture_output=True).stdout
-    return float(re.search(r"tps = ([\d.]+)", output).group(1))
+    return float(re.search(r"tps = ([\d.]+)", output).group(1)) * len(requests)
 
 
 def postgres_database(admin_url, name):
@@ -293,11 +342,9 @@ def prepare(kind, dataset, sizes, args, workdir, port, build):
             ("M1", [{"query": ADD, "variables": {"u": user, "p": [plan]}},
                     {"query": REMOVE, "variables": {"u": user, "p": [plan]}}]),
         ]
-        costs = {}
-        for name, bodies in operations:
-            costs[name] = server.statements_of(bodies[0]["query"], bodies[0].get("variables"))
-            if name.startswith("M1"):
-                server.graphql(REMOVE, {"u": user, "p": [plan]})
+        # Each request's statement count and SQL, for every body (M1's add, then its remove).
+        costs = {name: [server.statements_of(body["query"], body.get("variables")) for body in bodies]
+                 for name, bodies in operations}
     finally:
         server.stop()
     return Prepared(kind, dataset, label, database_url, operations, costs, token)
@@ -338,28 +385,28 @@ def bench_database(kind, args, workdir, port):
                             sys.exit(f"{kind}/{p.dataset}: {name} signed in answers otherwise than unauthenticated")
                 else:
                     jwt_server = None
-                statements, sql = p.costs[name]
+                statements, sql = p.costs[name][0]
                 log(f"{kind}/{p.dataset}/{p.build}: {name} ({statements} statements) for {args.duration}s")
-                rps, p50, p99 = drive(server, workdir, f"{kind}-{p.dataset}-{p.build}-{name[:2]}", bodies,
-                                      args.duration)
+                measured = drive(server, workdir, f"{kind}-{p.dataset}-{p.build}-{name[:2]}", bodies, args.duration)
                 floor = None
-                if kind == "postgres" and name in ("Q1", "Q2"):
-                    floor = pgbench_floor(workdir, p.database_url, f"{p.dataset}-{name}", sql, args.duration)
-                    if args.explain:
+                if kind == "postgres" and name[:2] in ("Q1", "Q2", "Q3", "M1"):
+                    floor = pgbench_floor(workdir, p.database_url, f"{p.dataset}-{p.build}-{name[:2]}",
+                                          [sql for _, sql in p.costs[name]], args.duration)
+                    if args.explain and name in ("Q1", "Q2"):
                         for statement in sql:
                             plan_text = run(["psql", p.database_url, "-Atc", "EXPLAIN " + statement.rstrip(";")],
                                             capture_output=True).stdout
                             print(f"\n-- {kind}/{p.dataset} {name}\n{statement}\n{plan_text}", file=sys.stderr)
-                rows.append(dict(db=kind, dataset=p.dataset, build=p.build, op=name, rps=rps, p50=p50, p99=p99,
+                rows.append(dict(db=kind, dataset=p.dataset, build=p.build, op=name, **measured,
                                  statements=statements, rss=server.peak_rss_mib(), floor=floor))
                 if jwt_server:
                     log(f"{kind}/{p.dataset}/{p.build}: {name} signed in ({jwt_statements} statements) "
                         f"for {args.duration}s")
-                    rps, p50, p99 = drive(jwt_server, workdir, f"{kind}-{p.dataset}-{p.build}-{name[:2]}-jwt",
-                                          bodies, args.duration)
-                    rows.append(dict(db=kind, dataset=p.dataset, build=p.build, op=f"{name} signed in", rps=rps,
-                                     p50=p50, p99=p99, statements=jwt_statements,
-                                     rss=jwt_server.peak_rss_mib(), floor=None, unauthenticated=rows[-1]))
+                    measured = drive(jwt_server, workdir, f"{kind}-{p.dataset}-{p.build}-{name[:2]}-jwt",
+                                     bodies, args.duration)
+                    rows.append(dict(db=kind, dataset=p.dataset, build=p.build, op=f"{name} signed in", **measured,
+                                     statements=jwt_statements, rss=jwt_server.peak_rss_mib(), floor=None,
+                                     unauthenticated=rows[-1]))
     finally:
         for server in servers + signed_in:
             server.stop()
@@ -403,15 +450,18 @@ def main():
           f"{CONNECTIONS} connections, {args.duration}s per operation")
     several = len(args.builds) > 1
     header = (("build",) if several else ()) + (
-        "db", "dataset", "op", "req/s", "p50 ms", "p99 ms", "SQL/req", "peak RSS MiB", "floor tx/s", "server/floor")
+        "db", "dataset", "op", "req/s", "p50 ms", "p99 ms", "SQL/req", "peak RSS MiB", "floor req/s", "server/floor",
+        "server CPU s/1k req", "PostgreSQL CPU s/1k req")
     print("| " + " | ".join(header) + " |")
     print("|" + "---|" * len(header))
     for row in rows:
         floor = f"{row['floor']:.0f}" if row["floor"] else ""
         ratio = f"{row['rps'] / row['floor']:.2f}" if row["floor"] else ""
         build = f"{row['build']} | " if several else ""
+        db_cpu = f"{row['db_cpu']:.3f}" if row["db"] == "postgres" else ""
         print(f"| {build}{row['db']} | {row['dataset']} | {row['op']} | {row['rps']:.0f} | {row['p50']:.2f} | "
-              f"{row['p99']:.2f} | {row['statements']} | {row['rss']:.1f} | {floor} | {ratio} |")
+              f"{row['p99']:.2f} | {row['statements']} | {row['rss']:.1f} | {floor} | {ratio} | "
+              f"{row['server_cpu']:.3f} | {db_cpu} |")
     by_key = {(r["db"], r["dataset"], r["op"][:2]): r for r in rows if r["build"] == args.builds[0][0]}
     ratios = []
     for db in args.databases:
