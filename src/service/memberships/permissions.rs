@@ -480,7 +480,7 @@ fn judge_links(
     if let LinkOp::Add(role) | LinkOp::Set(role) = op {
         changes.extend(added(role));
     }
-    judge(signed, &facts, &changes)?;
+    judge(signed, facts, &changes)?;
     Ok(Allowed {
         remove,
         current: current.into_keys().collect(),
