@@ -5,7 +5,7 @@ use std::collections::BTreeSet;
 
 use chrono::{DateTime, Utc};
 use entity::user_plan::Role;
-use sea_orm::{ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbBackend, DbErr, Value};
+use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend, DbErr, Value};
 use uuid::Uuid;
 
 use super::locks::{Ends, lock_ends};
@@ -38,7 +38,7 @@ pub async fn add(
     // An unknown id fails the INSERT before the rules that read beside it are applied, so
     // then the call runs again checked first, which names every id the caller cannot see
     // (not only those of no row).
-    let mut check_in_write = backend == DbBackend::Postgres && !ids.is_empty();
+    let mut check_in_write = signed.is_some() && backend == DbBackend::Postgres && !ids.is_empty();
     loop {
         let outcome = write_txn!(db, events, |txn| {
             let named = Ends::Named {
@@ -48,11 +48,11 @@ pub async fn add(
             };
             lock_ends(txn, named, signed.is_some()).await?;
             let at = now();
-            let insert = || insert_missing_sql(backend, side, owner, &ids, role, at);
             let added = match signed {
                 Some(signed) if check_in_write => {
+                    let insert = insert_missing_sql(backend, side, owner, &ids, role, at);
                     let op = LinkOp::Add(role);
-                    check_links_in_write(txn, signed, side, owner, &ids, op, insert())
+                    check_links_in_write(txn, signed, side, owner, &ids, op, insert)
                         .await?
                         .1
                 }
@@ -66,7 +66,9 @@ pub async fn add(
                     }
                     match ids.is_empty() {
                         true => BTreeSet::new(),
-                        false => run_write(txn, insert(), side).await?,
+                        false => insert_missing(txn, side, owner, &ids, role, at)
+                            .await
+                            .map_err(WriteError::Write)?,
                     }
                 }
             };
@@ -80,26 +82,12 @@ pub async fn add(
             Ok((changes, announced))
         });
         match outcome {
-            Err(WriteError::Write(err))
-                if check_in_write && signed.is_some() && is_foreign_key_violation(&err) =>
-            {
+            Err(WriteError::Write(err)) if check_in_write && is_foreign_key_violation(&err) => {
                 check_in_write = false;
             }
             outcome => return explain_failure(db, side, owner, &ids, outcome).await,
         }
     }
-}
-
-/// Runs an INSERT or DELETE that returns the far ends it wrote; its own failure is kept
-/// raw ([`WriteError::Write`]) for the foreign-key check after the rollback.
-async fn run_write(
-    txn: &DatabaseTransaction,
-    (sql, values): (String, Vec<Value>),
-    side: Side,
-) -> Result<BTreeSet<Uuid>, WriteError> {
-    returned_ids(txn, &sql, values, side.other().column())
-        .await
-        .map_err(WriteError::Write)
 }
 
 /// Ends `owner`'s memberships with the given ids; ids it has none with (or, for a signed-in
@@ -121,21 +109,20 @@ pub async fn remove(
             others: &ids,
         };
         lock_ends(txn, named, signed.is_some()).await?;
-        let in_write = match (signed, txn.get_database_backend()) {
-            (Some(signed), DbBackend::Postgres) => {
-                // Only what the caller sees: the links of a plan they see (from a plan,
-                // the plan's own visibility is a check that refuses the call instead).
+        // On PostgreSQL the rules are read in the DELETE's own statement (see `add`), and it
+        // deletes only what the caller sees: the links of a plan they see (from a plan,
+        // the plan's own visibility is a check that refuses the call instead).
+        let in_write = signed
+            .filter(|_| txn.get_database_backend() == DbBackend::Postgres)
+            .and_then(|_| {
                 let seen = match side {
                     Side::User => Visibility::from(viewer).plan("user_plans.plan_id"),
                     Side::Plan => None,
                 };
                 delete_memberships_sql(DbBackend::Postgres, side, owner, Which::Listed(&ids), seen)
-                    .map(|delete| (signed, delete))
-            }
-            _ => None,
-        };
+            });
         let removed = match (signed, in_write) {
-            (_, Some((signed, delete))) => {
+            (Some(signed), Some(delete)) => {
                 let (allowed, removed) =
                     check_links_in_write(txn, signed, side, owner, &ids, LinkOp::Remove, delete)
                         .await?;
