@@ -77,7 +77,7 @@ impl PlanFilter {
         if let Some(user_id) = self.user_id {
             // Through links the viewer sees only, as `User.plans` of that user shows them.
             let mut values = vec![user_id.into()];
-            let seen = visibility::and(visibility.plan("user_plans.plan_id"), &mut values);
+            let seen = visibility::and(visibility.plan_probed("user_plans.plan_id"), &mut values);
             filter.condition(
                 format!("id IN (SELECT plan_id FROM user_plans WHERE user_id = ?{seen})"),
                 values,

@@ -71,11 +71,11 @@ fn far_ends_statement<M: Row>(
     // against 0.14).
     let from_user = side == Side::User;
     let link_seen = |values: &mut Vec<Value>| {
-        let condition = visibility.plan("l.plan_id").filter(|_| from_user);
+        let condition = visibility.plan_probed("l.plan_id").filter(|_| from_user);
         visibility::and(condition, values)
     };
     let parent_seen = |parent: &str, values: &mut Vec<Value>| {
-        let condition = visibility.plan(parent).filter(|_| !from_user);
+        let condition = visibility.plan_probed(parent).filter(|_| !from_user);
         visibility::filter(condition, values)
     };
     let mut values = Vec::new();
@@ -169,7 +169,7 @@ pub async fn join_rows(
         DbBackend::Postgres => {
             values.push(parents.to_vec().into());
             let role_sql = role_filter(role, &mut values);
-            let seen = visibility::and(visibility.plan("user_plans.plan_id"), &mut values);
+            let seen = visibility::and(link_seen(visibility, side), &mut values);
             values.push((first as i64).into());
             format!(
                 "SELECT m.* FROM unnest(?::uuid[]) AS k(parent_id) \
@@ -183,7 +183,7 @@ pub async fn join_rows(
         _ => {
             let parents_sql = one_of(backend, owner, parents, &mut values);
             let role_sql = role_filter(role, &mut values);
-            let seen = visibility::and(visibility.plan("user_plans.plan_id"), &mut values);
+            let seen = visibility::and(link_seen(visibility, side), &mut values);
             values.push((first as i64).into());
             format!(
                 "SELECT {MEMBERSHIP_COLUMNS} FROM ( \
@@ -221,7 +221,7 @@ pub async fn counts(
     let backend = db.get_database_backend();
     let mut values = Vec::new();
     let parents_sql = one_of(backend, owner, parents, &mut values);
-    let seen = visibility::and(visibility.plan("user_plans.plan_id"), &mut values);
+    let seen = visibility::and(link_seen(visibility, side), &mut values);
     let sql = format!(
         "SELECT {owner} AS parent_id, COUNT(*) AS n FROM user_plans \
          WHERE {parents_sql}{seen} GROUP BY {owner}"
@@ -230,4 +230,14 @@ pub async fn counts(
     rows.into_iter()
         .map(|row| Ok((row.try_get_by_index(0)?, row.try_get_by_index(1)?)))
         .collect()
+}
+
+/// That a link of a parent on `side` is seen (with its plan). A user's links are few, so
+/// each is probed; a plan's may be many, and PostgreSQL may rather join them with the
+/// viewer's as a set.
+fn link_seen(visibility: Visibility, side: Side) -> Option<visibility::Condition> {
+    match side {
+        Side::User => visibility.plan_probed("user_plans.plan_id"),
+        Side::Plan => visibility.plan("user_plans.plan_id"),
+    }
 }

@@ -116,7 +116,7 @@ pub async fn remove(
             .filter(|_| txn.get_database_backend() == DbBackend::Postgres)
             .and_then(|_| {
                 let seen = match side {
-                    Side::User => Visibility::from(viewer).plan("user_plans.plan_id"),
+                    Side::User => Visibility::from(viewer).plan_probed("user_plans.plan_id"),
                     Side::Plan => None,
                 };
                 delete_memberships_sql(DbBackend::Postgres, side, owner, Which::Listed(&ids), seen)

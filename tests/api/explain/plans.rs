@@ -78,6 +78,64 @@ pub(super) async fn explain(app: &TestApp, statement: &Statement) -> Plan {
     plan
 }
 
+/// The plan PostgreSQL runs a statement of the server's with once it has run it five
+/// times (its generic plan: the values unknown, estimated from averages), and what each
+/// node actually read with these values, untouched by the settings [`explain`] makes.
+pub(super) async fn explain_generic(app: &TestApp, statement: &Statement) -> Value {
+    use sea_orm::sea_query::{PostgresQueryBuilder, QueryBuilder};
+    let values = statement.values.clone().map(|v| v.0).unwrap_or_default();
+    // Typed, since a prepared statement's parameters take no implicit cast from text.
+    let arguments: Vec<String> = (values.iter())
+        .map(|value| {
+            let literal = PostgresQueryBuilder.value_to_string(value);
+            match value {
+                sea_orm::Value::Uuid(_) => format!("{literal}::uuid"),
+                sea_orm::Value::Array(..) => format!("{literal}::uuid[]"),
+                _ => literal,
+            }
+        })
+        .collect();
+    let txn = app.db.begin().await.unwrap();
+    for setup in [
+        "SET LOCAL plan_cache_mode = force_generic_plan".to_owned(),
+        format!("PREPARE checked AS {}", statement.sql),
+    ] {
+        txn.execute_unprepared(&setup).await.unwrap();
+    }
+    let sql = format!(
+        "EXPLAIN (ANALYZE, FORMAT JSON) EXECUTE checked({})",
+        arguments.join(", ")
+    );
+    let rows = txn.query_all_raw(Statement::from_string(DbBackend::Postgres, sql));
+    let rows = rows.await.unwrap();
+    let text: String =
+        sea_orm::sqlx::Row::try_get_unchecked(rows[0].try_as_pg_row().unwrap(), 0).unwrap();
+    // A prepared statement outlives the transaction, on a pooled connection.
+    txn.execute_unprepared("DEALLOCATE checked").await.unwrap();
+    txn.rollback().await.unwrap();
+    let plan: Value = serde_json::from_str(&text).unwrap();
+    plan[0]["Plan"].clone()
+}
+
+/// The most index entries of `user_plans` that a read a PostgreSQL plan repeats (per row
+/// of another) went through in one loop, found or dropped by a filter, and that read's
+/// node; `(0, Null)` if the plan repeats none.
+pub(super) fn widest_repeated_link_read(plan: &Value) -> (u64, Value) {
+    let read = |node: &Value| {
+        let count = |key: &str| node[key].as_f64().unwrap_or(0.0);
+        (count("Actual Rows") + count("Rows Removed by Filter")) as u64
+    };
+    let repeated = nodes(plan).into_iter().filter(|node| {
+        node["Relation Name"] == "user_plans" && node["Actual Loops"].as_u64() > Some(1)
+    });
+    let Some(widest) = repeated.max_by_key(|node| read(node)) else {
+        return (0, Value::Null);
+    };
+    let mut node = widest.clone();
+    node.as_object_mut().unwrap().remove("Plans");
+    (read(widest), node)
+}
+
 /// Every node of a PostgreSQL plan.
 fn nodes(plan: &Value) -> Vec<&Value> {
     let mut all = vec![plan];
