@@ -54,6 +54,14 @@ pub struct PlansOfUser(pub Uuid, pub ListArgs);
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct UsersOfPlan(pub Uuid, pub ListArgs);
 
+/// `User.plans` when the query asks only for the plans' ids (and lists below them).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct PlanIdsOfUser(pub Uuid, pub ListArgs);
+
+/// `Plan.users` when the query asks only for the users' ids, as [`PlanIdsOfUser`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct UserIdsOfPlan(pub Uuid, pub ListArgs);
+
 /// `User.memberships` and `Plan.memberships`
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct MembershipsOf(pub Side, pub Uuid, pub ListArgs);
@@ -327,6 +335,44 @@ impl Loader<UsersOfPlan> for SqlLoader {
                     args.role,
                 )
                 .await
+            },
+        )
+        .await
+    }
+}
+
+impl Loader<PlanIdsOfUser> for SqlLoader {
+    type Value = Vec<Uuid>;
+    type Error = async_graphql::Error;
+
+    async fn load(&self, keys: &[PlanIdsOfUser]) -> LoadResult<PlanIdsOfUser, Self::Value> {
+        load_grouped(
+            keys,
+            |k| (k.1, k.0),
+            |args, parents| async move {
+                let side = Side::User;
+                let (first, role) = (args.first, args.role);
+                memberships::far_end_ids(&self.db, self.visibility, side, &parents, first, role)
+                    .await
+            },
+        )
+        .await
+    }
+}
+
+impl Loader<UserIdsOfPlan> for SqlLoader {
+    type Value = Vec<Uuid>;
+    type Error = async_graphql::Error;
+
+    async fn load(&self, keys: &[UserIdsOfPlan]) -> LoadResult<UserIdsOfPlan, Self::Value> {
+        load_grouped(
+            keys,
+            |k| (k.1, k.0),
+            |args, parents| async move {
+                let side = Side::Plan;
+                let (first, role) = (args.first, args.role);
+                memberships::far_end_ids(&self.db, self.visibility, side, &parents, first, role)
+                    .await
             },
         )
         .await

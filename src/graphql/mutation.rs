@@ -24,12 +24,12 @@ pub struct MutationRoot;
 
 async fn user_result(ctx: &Context<'_>, user: user::Model) -> Result<User> {
     prefetch::users(ctx, vec![user.id], ctx.look_ahead()).await?;
-    Ok(User(user))
+    Ok(User::from(user))
 }
 
 async fn plan_result(ctx: &Context<'_>, plan: plan::Model) -> Result<Plan> {
     prefetch::plans(ctx, vec![plan.id], ctx.look_ahead()).await?;
-    Ok(Plan(plan))
+    Ok(Plan::from(plan))
 }
 
 /// After a user's row goes or its email changes: sign-ins must be looked up afresh.

@@ -18,13 +18,14 @@ use entity::{plan, user, user_plan};
 use uuid::Uuid;
 
 use super::loaders::{
-    self, HeldPlan, HeldUser, ListArgs, MembershipCount, MembershipsOf, PlanById, PlansOfUser,
-    UserById, UsersOfPlan,
+    self, HeldPlan, HeldUser, ListArgs, MembershipCount, MembershipsOf, PlanById, PlanIdsOfUser,
+    PlansOfUser, UserById, UserIdsOfPlan, UsersOfPlan,
 };
 use super::types::MembershipRole;
 use super::{db, loader};
 use crate::service::keyset::{self, KeysetRow};
 use crate::service::memberships::{self, Side};
+use crate::service::rows::Row;
 use crate::service::visibility::Visibility;
 
 /// The GraphQL names of the fields this walk looks ahead for on one side's objects, which
@@ -32,6 +33,8 @@ use crate::service::visibility::Visibility;
 /// `#[graphql(name = "...")]` literal, never from a constant, so the resolvers cannot share
 /// these: the test `every_name_is_a_field_of_the_schema` checks each against the schema.
 struct Names {
+    /// An object's id (`User.id`).
+    id: &'static str,
     /// The other side's objects (`User.plans`).
     list: &'static str,
     /// Their number (`User.planCount`).
@@ -47,6 +50,7 @@ struct Names {
 fn names(side: Side) -> &'static Names {
     match side {
         Side::User => &Names {
+            id: "id",
             list: "plans",
             count: "planCount",
             memberships: "memberships",
@@ -54,6 +58,7 @@ fn names(side: Side) -> &'static Names {
             from_payload: "user",
         },
         Side::Plan => &Names {
+            id: "id",
             list: "users",
             count: "userCount",
             memberships: "memberships",
@@ -146,37 +151,26 @@ fn level<'a>(
         let visibility = loaders::visibility(loader);
         let names = names(side);
 
-        for (args, next) in by_arguments(selection.field(names.list)) {
+        for (args, next, occurrences) in by_arguments(selection.field(names.list)) {
+            let far = side.other();
+            let only_ids = occurrences.iter().map(|field| only_ids(field, far));
+            let asked = Asked {
+                ids: only_ids.clone().any(|only| only),
+                rows: !only_ids.into_iter().all(|only| only),
+            };
+            let walk = (db, loader, visibility, side, &ids[..], args, asked);
             let children = match side {
                 Side::User => {
-                    let mut found = memberships::far_ends::<plan::Model>(
-                        db, visibility, side, &ids, args.first, args.role,
-                    )
-                    .await?;
-                    let children = child_ids(found.values().flatten().map(|row| row.id));
-                    let entries = ids
-                        .iter()
-                        .map(|&id| (PlansOfUser(id, args), found.remove(&id).unwrap_or_default()));
-                    loader.feed_many(entries.collect::<Vec<_>>()).await;
-                    children
+                    far_level::<plan::Model, _, _>(walk, PlansOfUser, PlanIdsOfUser).await?
                 }
                 Side::Plan => {
-                    let mut found = memberships::far_ends::<user::Model>(
-                        db, visibility, side, &ids, args.first, args.role,
-                    )
-                    .await?;
-                    let children = child_ids(found.values().flatten().map(|row| row.id));
-                    let entries = ids
-                        .iter()
-                        .map(|&id| (UsersOfPlan(id, args), found.remove(&id).unwrap_or_default()));
-                    loader.feed_many(entries.collect::<Vec<_>>()).await;
-                    children
+                    far_level::<user::Model, _, _>(walk, UsersOfPlan, UserIdsOfPlan).await?
                 }
             };
-            level(ctx, side.other(), children, next).await?;
+            level(ctx, far, children, next).await?;
         }
 
-        for (args, next) in by_arguments(selection.field(names.memberships)) {
+        for (args, next, _) in by_arguments(selection.field(names.memberships)) {
             let mut found =
                 memberships::join_rows(db, visibility, side, &ids, args.first, args.role).await?;
             let rows: Vec<user_plan::Model> = found.values().flatten().cloned().collect();
@@ -261,6 +255,85 @@ async fn objects(
     level(ctx, side, ids, selection).await
 }
 
+/// Which loader keys the occurrences of one nested list ask for: the far rows (some
+/// occurrence selects a field of them), their ids alone (some selects nothing else).
+#[derive(Clone, Copy)]
+struct Asked {
+    rows: bool,
+    ids: bool,
+}
+
+/// One nested list's level for all `parents`: its statement, read from the links alone
+/// when no occurrence asks for more than ids, and fed under the keys asked for (rows
+/// answer a key of ids too, so aliases with the same arguments still share one
+/// statement). Returns the far ends' ids, the parents of the level below.
+async fn far_level<M, R, I>(
+    (db, loader, visibility, side, parents, args, asked): (
+        &sea_orm::DatabaseConnection,
+        &loaders::RequestLoader,
+        Visibility,
+        Side,
+        &[Uuid],
+        ListArgs,
+        Asked,
+    ),
+    rows_key: fn(Uuid, ListArgs) -> R,
+    ids_key: fn(Uuid, ListArgs) -> I,
+) -> Result<Vec<Uuid>>
+where
+    M: Row + KeysetRow + Clone + Send + Sync + 'static,
+    R: Send + Sync + Clone + Eq + std::hash::Hash + 'static,
+    I: Send + Sync + Clone + Eq + std::hash::Hash + 'static,
+    loaders::SqlLoader: async_graphql::dataloader::Loader<R, Value = Vec<M>>
+        + async_graphql::dataloader::Loader<I, Value = Vec<Uuid>>,
+{
+    let (first, role) = (args.first, args.role);
+    let mut ids_found = if asked.rows {
+        let found = memberships::far_ends::<M>(db, visibility, side, parents, first, role);
+        let mut found = found.await?;
+        let ids = found
+            .iter()
+            .map(|(&parent, rows)| (parent, rows.iter().map(KeysetRow::id).collect()))
+            .collect();
+        let entries =
+            (parents.iter()).map(|&id| (rows_key(id, args), found.remove(&id).unwrap_or_default()));
+        loader.feed_many(entries.collect::<Vec<_>>()).await;
+        ids
+    } else {
+        memberships::far_end_ids(db, visibility, side, parents, first, role).await?
+    };
+    let children = child_ids(ids_found.values().flatten().copied());
+    if asked.ids {
+        let entries = (parents.iter())
+            .map(|&id| (ids_key(id, args), ids_found.remove(&id).unwrap_or_default()));
+        loader.feed_many(entries.collect::<Vec<_>>()).await;
+    }
+    Ok(children)
+}
+
+/// Whether one occurrence of a list of `side`'s objects asks nothing of them but their
+/// ids, `__typename` and the lists and counts below them: then it can be read from the
+/// links alone.
+fn only_ids(list: &SelectionField<'_>, side: Side) -> bool {
+    let names = names(side);
+    let from_the_links = [
+        names.id,
+        "__typename",
+        names.list,
+        names.count,
+        names.memberships,
+    ];
+    list.selection_set()
+        .all(|field| from_the_links.contains(&field.name()))
+}
+
+/// [`only_ids`] for every occurrence of a list field (a resolver's own `look_ahead`).
+pub fn asks_only_ids(list: Lookahead<'_>, side: Side) -> bool {
+    list.selection_fields()
+        .iter()
+        .all(|field| only_ids(field, side))
+}
+
 /// Feeds rows into the loader's cache, each under its key.
 async fn feed<M, K>(loader: &loaders::RequestLoader, rows: Vec<M>, key: impl Fn(Uuid) -> K)
 where
@@ -275,7 +348,7 @@ where
 /// The occurrences of one nested list field grouped by their arguments (aliases with the
 /// same arguments share one statement), each group with its merged sub-selection.
 /// Occurrences whose arguments are invalid are left to the resolver, which reports them.
-fn by_arguments(field: Lookahead<'_>) -> Vec<(ListArgs, Lookahead<'_>)> {
+fn by_arguments(field: Lookahead<'_>) -> Vec<(ListArgs, Lookahead<'_>, Vec<SelectionField<'_>>)> {
     let mut groups: HashMap<ListArgs, Vec<SelectionField<'_>>> = HashMap::new();
     for occurrence in field.selection_fields() {
         if let Some(args) = list_args(&occurrence) {
@@ -284,7 +357,10 @@ fn by_arguments(field: Lookahead<'_>) -> Vec<(ListArgs, Lookahead<'_>)> {
     }
     groups
         .into_iter()
-        .filter_map(|(args, fields)| Some((args, Lookahead::try_from(&fields[..]).ok()?)))
+        .filter_map(|(args, fields)| {
+            let merged = Lookahead::try_from(&fields[..]).ok()?;
+            Some((args, merged, fields))
+        })
         .collect()
 }
 

@@ -2,6 +2,7 @@
 //! depth of the query, not on how many rows it returns.
 
 use serde_json::{Value, json};
+use uuid::Uuid;
 
 use crate::documents::{ADD_PLANS_TO_USER, SET_PLAN_USERS};
 use crate::helpers::*;
@@ -281,4 +282,105 @@ async fn a_signed_in_member_runs_the_statements_the_service_runs(app: TestApp) {
     assert_eq!(seen["data"]["users"]["nodes"].as_array().unwrap().len(), 15);
     let all = app.post_as(service, DEEP, json!({ "first": 50 })).await;
     assert_eq!(all["data"]["users"]["nodes"].as_array().unwrap().len(), 30);
+}
+
+on_both_databases!(a_list_asked_for_ids_alone_reads_the_links_alone);
+async fn a_list_asked_for_ids_alone_reads_the_links_alone(app: TestApp) {
+    let Fixture { users, plans } = seed(&app).await;
+    // The seed's model: user u is in plans (u + 2k) % 6, k = 0..3; each plan has 15 users.
+    let plans_of = |user: Uuid| -> Vec<Uuid> {
+        let u = users.iter().position(|&id| id == user).unwrap();
+        let mut ids: Vec<Uuid> = (0..3).map(|k| plans[(u + k * 2) % 6]).collect();
+        ids.sort();
+        ids
+    };
+    let names: Value = app.data("{ plans { nodes { id name } } }", json!({})).await;
+    let name_of = |plan: Uuid| {
+        let nodes = names["plans"]["nodes"].as_array().unwrap();
+        let node = nodes.iter().find(|node| uuid(&node["id"]) == plan).unwrap();
+        node["name"].clone()
+    };
+    let reads_plans = |sql: &[sea_orm::Statement]| {
+        sql.iter().any(|statement| {
+            let text = statement.sql.as_str();
+            text.contains("JOIN plans") || text.contains("FROM plans")
+        })
+    };
+    let page = |list: &str| format!("{{ users(first: 50) {{ nodes {{ id {list} }} }} }}");
+    let by_fragment = format!(
+        "{} fragment P on Plan {{ id name }}",
+        page("plans { ...P }")
+    );
+    let lists = [
+        ("plans { id }", false),
+        ("plans { __typename id }", false),
+        (
+            "plans(first: 3) { id userCount memberships(first: 15) { role } \
+             users(first: 1) { id } }",
+            false,
+        ),
+        ("plans { id name }", true),
+        ("a: plans { id } b: plans { id name }", true),
+        ("plans { ... on Plan { name } id }", true),
+    ];
+    let cases = (lists.iter())
+        .map(|&(list, rows)| (page(list), rows))
+        .chain([(by_fragment, true)]);
+    for (query, asks_rows) in cases {
+        let list = query.as_str();
+        let sql = app.sql_of_as(None, &query, json!({})).await;
+        // The page and one statement per list below it: aliases with the same arguments
+        // share one, whatever each selects.
+        let lists = 1 + list.matches("userCount").count() * 3;
+        assert_eq!(sql.len(), 1 + lists, "{query}");
+        assert_eq!(reads_plans(&sql), asks_rows, "{query}");
+        let data = app.data(&query, json!({})).await;
+        let nodes = data["users"]["nodes"].as_array().unwrap();
+        assert_eq!(nodes.len(), users.len());
+        for node in nodes {
+            let expected = plans_of(uuid(&node["id"]));
+            for key in ["plans", "a", "b"] {
+                let Some(got) = node[key].as_array() else {
+                    continue;
+                };
+                let ids: Vec<Uuid> = got.iter().map(|plan| uuid(&plan["id"])).collect();
+                assert_eq!(ids, expected, "{query}");
+                for plan in got {
+                    if list.contains("__typename") {
+                        assert_eq!(plan["__typename"], "Plan");
+                    }
+                    if list.contains("userCount") {
+                        assert_eq!(plan["userCount"], 15);
+                        assert_eq!(plan["memberships"].as_array().unwrap().len(), 15);
+                        assert_eq!(plan["users"].as_array().unwrap().len(), 1);
+                    }
+                    if key == "b" || (asks_rows && key == "plans") {
+                        // Every list that asks for rows here asks for the name.
+                        assert_eq!(plan["name"], name_of(uuid(&plan["id"])), "{query}");
+                    }
+                }
+            }
+        }
+    }
+    // From the other side: a plan's users by id alone.
+    let query = "{ plans { nodes { id users { id } } } }";
+    let sql = app.sql_of_as(None, query, json!({})).await;
+    assert_eq!(sql.len(), 2);
+    let text = &sql[1].sql;
+    assert!(
+        !text.contains("JOIN users") && !text.contains("FROM users"),
+        "{text}"
+    );
+    let data = app.data(query, json!({})).await;
+    for node in data["plans"]["nodes"].as_array().unwrap() {
+        let plan = uuid(&node["id"]);
+        let mut expected: Vec<Uuid> = (users.iter().copied())
+            .filter(|&user| plans_of(user).contains(&plan))
+            .collect();
+        expected.sort();
+        let got: Vec<Uuid> = (node["users"].as_array().unwrap().iter())
+            .map(|user| uuid(&user["id"]))
+            .collect();
+        assert_eq!(got, expected);
+    }
 }

@@ -214,7 +214,7 @@ async fn nested_lists_read_the_membership_indexes_and_rows_by_key(app: TestApp) 
         Range(users_pk, "id"),
     ];
     let one_user =
-        format!("query($u: UUID!) {{ user(id: $u) {{ plans(first: {PAGE}) {{ id }} }} }}");
+        format!("query($u: UUID!) {{ user(id: $u) {{ plans(first: {PAGE}) {{ id name }} }} }}");
     check_request(
         &app,
         &one_user,
@@ -224,7 +224,7 @@ async fn nested_lists_read_the_membership_indexes_and_rows_by_key(app: TestApp) 
     .await
     .unwrap();
     let many_users =
-        format!("{{ users(first: {PAGE}) {{ nodes {{ plans(first: {PAGE}) {{ id }} }} }} }}");
+        format!("{{ users(first: {PAGE}) {{ nodes {{ plans(first: {PAGE}) {{ id name }} }} }} }}");
     check_request(
         &app,
         &many_users,
@@ -234,7 +234,7 @@ async fn nested_lists_read_the_membership_indexes_and_rows_by_key(app: TestApp) 
     .await
     .unwrap();
     let one_plan =
-        format!("query($p: UUID!) {{ plan(id: $p) {{ users(first: {PAGE}) {{ id }} }} }}");
+        format!("query($p: UUID!) {{ plan(id: $p) {{ users(first: {PAGE}) {{ id email }} }} }}");
     check_request(
         &app,
         &one_plan,
@@ -244,7 +244,7 @@ async fn nested_lists_read_the_membership_indexes_and_rows_by_key(app: TestApp) 
     .await
     .unwrap();
     let many_plans =
-        format!("{{ plans(first: {PAGE}) {{ nodes {{ users(first: {PAGE}) {{ id }} }} }} }}");
+        format!("{{ plans(first: {PAGE}) {{ nodes {{ users(first: {PAGE}) {{ id email }} }} }} }}");
     check_request(
         &app,
         &many_plans,
@@ -253,6 +253,21 @@ async fn nested_lists_read_the_membership_indexes_and_rows_by_key(app: TestApp) 
     )
     .await
     .unwrap();
+    // Asked for ids alone, a list reads the links and nothing else.
+    for (query, links) in [
+        (many_users.replace("id name", "id"), plans_of_users[0]),
+        (many_plans.replace("id email", "id"), users_of_plans[0]),
+    ] {
+        let statements = selects(&app, &query, json!({})).await;
+        let plan = explain(&app, &statements[1]).await;
+        check(&plan, &[links]).unwrap();
+        let plan = format!("{plan:?}");
+        let mut words = plan.split(|c: char| !(c.is_alphanumeric() || c == '_'));
+        assert!(
+            !words.any(|word| word == plans_pk || word == users_pk),
+            "{query} reads another table:\n{plan}"
+        );
+    }
 }
 
 on_both_databases!(the_checks_fail_when_an_index_is_missing);
@@ -348,7 +363,7 @@ async fn a_viewers_reads_probe_the_membership_indexes(app: TestApp) {
     };
     let cases: Vec<(String, Value, Vec<Vec<Read>>)> = vec![
         (
-            format!("query($u: UUID!) {{ user(id: $u) {{ plans(first: {PAGE}) {{ id }} }} }}"),
+            format!("query($u: UUID!) {{ user(id: $u) {{ plans(first: {PAGE}) {{ id name }} }} }}"),
             json!({ "u": other["id"] }),
             vec![
                 vec![Range(users_pk, "id"), probe],
@@ -356,7 +371,9 @@ async fn a_viewers_reads_probe_the_membership_indexes(app: TestApp) {
             ],
         ),
         (
-            format!("{{ users(first: {PAGE}) {{ nodes {{ plans(first: {PAGE}) {{ id }} }} }} }}"),
+            format!(
+                "{{ users(first: {PAGE}) {{ nodes {{ plans(first: {PAGE}) {{ id name }} }} }} }}"
+            ),
             json!({}),
             vec![
                 vec![Sieve("users_inserted_at_id_idx"), probe],
@@ -364,7 +381,9 @@ async fn a_viewers_reads_probe_the_membership_indexes(app: TestApp) {
             ],
         ),
         (
-            format!("query($p: UUID!) {{ plan(id: $p) {{ users(first: {PAGE}) {{ id }} }} }}"),
+            format!(
+                "query($p: UUID!) {{ plan(id: $p) {{ users(first: {PAGE}) {{ id email }} }} }}"
+            ),
             json!({ "p": plan }),
             vec![
                 vec![Range(plans_pk, "id"), probe],
@@ -372,7 +391,9 @@ async fn a_viewers_reads_probe_the_membership_indexes(app: TestApp) {
             ],
         ),
         (
-            format!("{{ plans(first: {PAGE}) {{ nodes {{ users(first: {PAGE}) {{ id }} }} }} }}"),
+            format!(
+                "{{ plans(first: {PAGE}) {{ nodes {{ users(first: {PAGE}) {{ id email }} }} }} }}"
+            ),
             json!({}),
             vec![plans_page, vec![of_plan, probe, Range(users_pk, "id")]],
         ),

@@ -118,12 +118,14 @@ fn every_name_is_a_field_of_the_schema() {
         } = types(side);
         // Every name: a name added to `Names` does not compile here until it is checked.
         let Names {
+            id,
             list,
             count: count_field,
             memberships,
             from_membership,
             from_payload,
         } = names(side);
+        assert_eq!(schema.returns(&object, id), "UUID");
         assert_eq!(schema.returns(&object, list), other);
         assert_eq!(schema.returns(&object, count_field), count);
         assert_eq!(schema.returns(&object, memberships), membership);

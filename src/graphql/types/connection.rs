@@ -14,14 +14,14 @@ pub trait ConnectionNode: KeysetRow + Clone + Send + Sync + 'static {
 impl ConnectionNode for user::Model {
     type Object = User;
     fn object(self) -> User {
-        User(self)
+        User::from(self)
     }
 }
 
 impl ConnectionNode for plan::Model {
     type Object = Plan;
     fn object(self) -> Plan {
-        Plan(self)
+        Plan::from(self)
     }
 }
 

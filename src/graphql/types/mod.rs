@@ -15,10 +15,41 @@ pub use user::User;
 pub use user_plan::UserPlan;
 
 use async_graphql::Enum;
+use uuid::Uuid;
 
 use super::loaders::ListArgs;
 use crate::domain::{DEFAULT_NESTED_LIST_SIZE, page_size};
-use crate::error::AppResult;
+use crate::error::{AppError, AppResult};
+use crate::service::keyset::KeysetRow;
+use sea_orm::DbErr;
+
+/// What a [`User`] or [`Plan`] holds: its row, or only its id where the query asks
+/// nothing else of it (a nested list read from the links alone, as `plans { id }`).
+#[derive(Clone)]
+enum Fetched<M> {
+    Row(M),
+    Id(Uuid),
+}
+
+impl<M: KeysetRow> Fetched<M> {
+    fn id(&self) -> Uuid {
+        match self {
+            Fetched::Row(row) => row.id(),
+            Fetched::Id(id) => *id,
+        }
+    }
+
+    /// The row, for a field of it. A list reads ids alone only when its selection asks for
+    /// no such field (`prefetch::asks_only_ids`), so this never fails but by a bug here.
+    fn row(&self) -> AppResult<&M> {
+        match self {
+            Fetched::Row(row) => Ok(row),
+            Fetched::Id(id) => Err(AppError::Internal(DbErr::Custom(format!(
+                "{id}: a field of a row read as its id alone"
+            )))),
+        }
+    }
+}
 
 /// A member's role in a plan.
 #[derive(Enum, Copy, Clone, Debug, Eq, PartialEq)]

@@ -3,31 +3,42 @@ use chrono::{DateTime, Utc};
 use entity::plan;
 use uuid::Uuid;
 
-use super::{MembershipRole, User, UserPlan};
+use super::{Fetched, MembershipRole, User, UserPlan};
 use crate::domain::DEFAULT_NESTED_LIST_SIZE;
 use crate::error::AppError;
 use crate::graphql::limits::list_cost;
-use crate::graphql::loader;
 use crate::graphql::loaders::{
-    HeldPlan, ListArgs, MembershipCount, MembershipsOf, PlanById, UsersOfPlan,
+    HeldPlan, ListArgs, MembershipCount, MembershipsOf, PlanById, UserIdsOfPlan, UsersOfPlan,
 };
+use crate::graphql::{loader, prefetch};
 use crate::service::memberships::Side;
 
 /// A plan that users belong to.
 #[derive(Clone)]
-pub struct Plan(pub plan::Model);
+pub struct Plan(Fetched<plan::Model>);
+
+impl From<plan::Model> for Plan {
+    fn from(row: plan::Model) -> Self {
+        Plan(Fetched::Row(row))
+    }
+}
 
 impl Plan {
+    /// An object of a list read from the links alone ([`prefetch::asks_only_ids`]).
+    pub(super) fn with_id(id: Uuid) -> Self {
+        Plan(Fetched::Id(id))
+    }
+
     /// The plan with this id, if there is one (batched with the other lookups of the level).
     pub async fn by_id(ctx: &Context<'_>, id: Uuid) -> Result<Option<Plan>> {
-        Ok(loader(ctx)?.load_one(PlanById(id)).await?.map(Plan))
+        Ok(loader(ctx)?.load_one(PlanById(id)).await?.map(Plan::from))
     }
 
     /// The plan a response holds already (a payload's owner, the plan of a link shown), whether
     /// or not the viewer sees it; NOT_FOUND if it is gone.
     pub async fn existing(ctx: &Context<'_>, id: Uuid) -> Result<Plan> {
         let held = loader(ctx)?.load_one(HeldPlan(id)).await?;
-        held.map(Plan)
+        held.map(Plan::from)
             .ok_or_else(|| AppError::not_found("plan", vec![id]).into())
     }
 }
@@ -36,27 +47,27 @@ impl Plan {
 impl Plan {
     #[graphql(complexity = 0)]
     async fn id(&self) -> Uuid {
-        self.0.id
+        self.0.id()
     }
 
     #[graphql(complexity = 0)]
-    async fn name(&self) -> &str {
-        &self.0.name
+    async fn name(&self) -> Result<&str> {
+        Ok(&self.0.row()?.name)
     }
 
     #[graphql(complexity = 0)]
-    async fn description(&self) -> Option<&str> {
-        self.0.description.as_deref()
+    async fn description(&self) -> Result<Option<&str>> {
+        Ok(self.0.row()?.description.as_deref())
     }
 
     #[graphql(complexity = 0)]
-    async fn inserted_at(&self) -> DateTime<Utc> {
-        self.0.inserted_at
+    async fn inserted_at(&self) -> Result<DateTime<Utc>> {
+        Ok(self.0.row()?.inserted_at)
     }
 
     #[graphql(complexity = 0)]
-    async fn updated_at(&self) -> DateTime<Utc> {
-        self.0.updated_at
+    async fn updated_at(&self) -> Result<DateTime<Utc>> {
+        Ok(self.0.row()?.updated_at)
     }
 
     /// The users in this plan, in the users' creation order. `first` defaults to 100 (at
@@ -68,9 +79,21 @@ impl Plan {
         first: Option<i32>,
         role: Option<MembershipRole>,
     ) -> Result<Vec<User>> {
-        let key = UsersOfPlan(self.0.id, ListArgs::parse(first, role)?);
-        let users = loader(ctx)?.load_one(key).await?.unwrap_or_default();
-        Ok(users.into_iter().map(User).collect())
+        let args = ListArgs::parse(first, role)?;
+        let loader = loader(ctx)?;
+        if prefetch::asks_only_ids(ctx.look_ahead(), Side::User) {
+            let ids = loader.load_one(UserIdsOfPlan(self.0.id(), args)).await?;
+            return Ok(ids
+                .unwrap_or_default()
+                .into_iter()
+                .map(User::with_id)
+                .collect());
+        }
+        let users = loader
+            .load_one(UsersOfPlan(self.0.id(), args))
+            .await?
+            .unwrap_or_default();
+        Ok(users.into_iter().map(User::from).collect())
     }
 
     /// This plan's memberships (the join rows), newest first.
@@ -81,7 +104,7 @@ impl Plan {
         first: Option<i32>,
         role: Option<MembershipRole>,
     ) -> Result<Vec<UserPlan>> {
-        let key = MembershipsOf(Side::Plan, self.0.id, ListArgs::parse(first, role)?);
+        let key = MembershipsOf(Side::Plan, self.0.id(), ListArgs::parse(first, role)?);
         let rows = loader(ctx)?.load_one(key).await?.unwrap_or_default();
         Ok(rows.into_iter().map(UserPlan).collect())
     }
@@ -89,7 +112,7 @@ impl Plan {
     /// How many users this plan has.
     async fn user_count(&self, ctx: &Context<'_>) -> Result<i64> {
         let count = loader(ctx)?
-            .load_one(MembershipCount(Side::Plan, self.0.id))
+            .load_one(MembershipCount(Side::Plan, self.0.id()))
             .await?;
         Ok(count.unwrap_or_default())
     }

@@ -3,31 +3,42 @@ use chrono::{DateTime, Utc};
 use entity::user;
 use uuid::Uuid;
 
-use super::{MembershipRole, Plan, UserPlan};
+use super::{Fetched, MembershipRole, Plan, UserPlan};
 use crate::domain::DEFAULT_NESTED_LIST_SIZE;
 use crate::error::AppError;
 use crate::graphql::limits::list_cost;
-use crate::graphql::loader;
 use crate::graphql::loaders::{
-    HeldUser, ListArgs, MembershipCount, MembershipsOf, PlansOfUser, UserById,
+    HeldUser, ListArgs, MembershipCount, MembershipsOf, PlanIdsOfUser, PlansOfUser, UserById,
 };
+use crate::graphql::{loader, prefetch};
 use crate::service::memberships::Side;
 
 /// An account.
 #[derive(Clone)]
-pub struct User(pub user::Model);
+pub struct User(Fetched<user::Model>);
+
+impl From<user::Model> for User {
+    fn from(row: user::Model) -> Self {
+        User(Fetched::Row(row))
+    }
+}
 
 impl User {
+    /// An object of a list read from the links alone ([`prefetch::asks_only_ids`]).
+    pub(super) fn with_id(id: Uuid) -> Self {
+        User(Fetched::Id(id))
+    }
+
     /// The user with this id, if there is one (batched with the other lookups of the level).
     pub async fn by_id(ctx: &Context<'_>, id: Uuid) -> Result<Option<User>> {
-        Ok(loader(ctx)?.load_one(UserById(id)).await?.map(User))
+        Ok(loader(ctx)?.load_one(UserById(id)).await?.map(User::from))
     }
 
     /// The user a response holds already (a payload's owner, the user of a link shown), whether
     /// or not the viewer sees it; NOT_FOUND if it is gone.
     pub async fn existing(ctx: &Context<'_>, id: Uuid) -> Result<User> {
         let held = loader(ctx)?.load_one(HeldUser(id)).await?;
-        held.map(User)
+        held.map(User::from)
             .ok_or_else(|| AppError::not_found("user", vec![id]).into())
     }
 }
@@ -36,28 +47,28 @@ impl User {
 impl User {
     #[graphql(complexity = 0)]
     async fn id(&self) -> Uuid {
-        self.0.id
+        self.0.id()
     }
 
     /// Unique, ignoring case.
     #[graphql(complexity = 0)]
-    async fn email(&self) -> &str {
-        &self.0.email
+    async fn email(&self) -> Result<&str> {
+        Ok(&self.0.row()?.email)
     }
 
     #[graphql(complexity = 0)]
-    async fn name(&self) -> &str {
-        &self.0.name
+    async fn name(&self) -> Result<&str> {
+        Ok(&self.0.row()?.name)
     }
 
     #[graphql(complexity = 0)]
-    async fn inserted_at(&self) -> DateTime<Utc> {
-        self.0.inserted_at
+    async fn inserted_at(&self) -> Result<DateTime<Utc>> {
+        Ok(self.0.row()?.inserted_at)
     }
 
     #[graphql(complexity = 0)]
-    async fn updated_at(&self) -> DateTime<Utc> {
-        self.0.updated_at
+    async fn updated_at(&self) -> Result<DateTime<Utc>> {
+        Ok(self.0.row()?.updated_at)
     }
 
     /// The plans this user belongs to, in the plans' creation order. `first` defaults to
@@ -69,9 +80,21 @@ impl User {
         first: Option<i32>,
         role: Option<MembershipRole>,
     ) -> Result<Vec<Plan>> {
-        let key = PlansOfUser(self.0.id, ListArgs::parse(first, role)?);
-        let plans = loader(ctx)?.load_one(key).await?.unwrap_or_default();
-        Ok(plans.into_iter().map(Plan).collect())
+        let args = ListArgs::parse(first, role)?;
+        let loader = loader(ctx)?;
+        if prefetch::asks_only_ids(ctx.look_ahead(), Side::Plan) {
+            let ids = loader.load_one(PlanIdsOfUser(self.0.id(), args)).await?;
+            return Ok(ids
+                .unwrap_or_default()
+                .into_iter()
+                .map(Plan::with_id)
+                .collect());
+        }
+        let plans = loader
+            .load_one(PlansOfUser(self.0.id(), args))
+            .await?
+            .unwrap_or_default();
+        Ok(plans.into_iter().map(Plan::from).collect())
     }
 
     /// This user's memberships (the join rows), newest first.
@@ -82,7 +105,7 @@ impl User {
         first: Option<i32>,
         role: Option<MembershipRole>,
     ) -> Result<Vec<UserPlan>> {
-        let key = MembershipsOf(Side::User, self.0.id, ListArgs::parse(first, role)?);
+        let key = MembershipsOf(Side::User, self.0.id(), ListArgs::parse(first, role)?);
         let rows = loader(ctx)?.load_one(key).await?.unwrap_or_default();
         Ok(rows.into_iter().map(UserPlan).collect())
     }
@@ -90,7 +113,7 @@ impl User {
     /// How many plans this user belongs to.
     async fn plan_count(&self, ctx: &Context<'_>) -> Result<i64> {
         let count = loader(ctx)?
-            .load_one(MembershipCount(Side::User, self.0.id))
+            .load_one(MembershipCount(Side::User, self.0.id()))
             .await?;
         Ok(count.unwrap_or_default())
     }

@@ -34,41 +34,84 @@ pub async fn far_ends<M: Row>(
     first: u64,
     role: Option<Role>,
 ) -> AppResult<HashMap<Uuid, Vec<M>>> {
-    let mut by_parent: HashMap<Uuid, Vec<M>> = HashMap::new();
-    if parents.is_empty() || first == 0 {
-        return Ok(by_parent);
-    }
-    crate::metrics::batch_loaded(side.list_field(), parents.len());
-    let backend = db.get_database_backend();
-    let statement = far_ends_statement::<M>(backend, visibility, side, parents, first, role);
-    let rows = db.query_all_raw(statement).await?;
-    for mut columns in rows::columns_of(&rows) {
-        let parent: Uuid = columns.get()?;
-        by_parent
-            .entry(parent)
-            .or_default()
-            .push(M::read(&mut columns)?);
-    }
-    Ok(by_parent)
+    let walk = Walk {
+        visibility,
+        side,
+        parents,
+        first,
+        role,
+    };
+    far(db, walk, Some(M::COLUMNS), M::read).await
 }
 
-/// The statement of [`far_ends`]: each row is the parent's id, then `M`'s columns.
-fn far_ends_statement<M: Row>(
-    backend: DbBackend,
+/// The ids of [`far_ends`], read from the links alone, without the other table: for a
+/// list that a query asks nothing of but ids and the lists below them (`plans { id }`).
+pub async fn far_end_ids(
+    db: &DatabaseConnection,
     visibility: Visibility,
     side: Side,
     parents: &[Uuid],
     first: u64,
     role: Option<Role>,
-) -> Statement {
+) -> AppResult<HashMap<Uuid, Vec<Uuid>>> {
+    let walk = Walk {
+        visibility,
+        side,
+        parents,
+        first,
+        role,
+    };
+    far(db, walk, None, |columns| columns.get()).await
+}
+
+/// What [`far_ends`] walks: the links of each parent on `side` that `visibility` sees.
+#[derive(Clone, Copy)]
+struct Walk<'a> {
+    visibility: Visibility,
+    side: Side,
+    parents: &'a [Uuid],
+    first: u64,
+    role: Option<Role>,
+}
+
+/// [`far_ends`] reading `columns` of the other table, or only the links' ids without them.
+async fn far<T>(
+    db: &DatabaseConnection,
+    walk: Walk<'_>,
+    columns: Option<&str>,
+    read: impl Fn(&mut rows::Columns<'_>) -> Result<T, sea_orm::DbErr>,
+) -> AppResult<HashMap<Uuid, Vec<T>>> {
+    let mut by_parent: HashMap<Uuid, Vec<T>> = HashMap::new();
+    if walk.parents.is_empty() || walk.first == 0 {
+        return Ok(by_parent);
+    }
+    crate::metrics::batch_loaded(walk.side.list_field(), walk.parents.len());
+    let statement = far_ends_statement(db.get_database_backend(), walk, columns);
+    let rows = db.query_all_raw(statement).await?;
+    for mut row in rows::columns_of(&rows) {
+        let parent: Uuid = row.get()?;
+        by_parent.entry(parent).or_default().push(read(&mut row)?);
+    }
+    Ok(by_parent)
+}
+
+/// The statement of [`far`]: each row is the parent's id, then `columns` of the other
+/// table, or without them the other side's id from the link.
+fn far_ends_statement(backend: DbBackend, walk: Walk<'_>, columns: Option<&str>) -> Statement {
+    let Walk {
+        visibility,
+        side,
+        parents,
+        first,
+        role,
+    } = walk;
     let (owner, other, table) = (side.column(), side.other().column(), side.other().table());
-    // Unqualified: no column of the other table shares a name with the join table's columns.
-    let columns = M::COLUMNS;
     // A link is seen with its plan. From a user, each link is tested, in the per-parent
     // walk before its LIMIT; from a plan, the plan is, once per parent before its walk:
     // testing each link would read every link of a plan the viewer is not in to drop them
     // all (on the large dataset 28 ms for 10 such plans, against 0.3 ms; 6 ms for one,
     // against 0.14).
+    // Unqualified: no column of the other table shares a name with the join table's columns.
     let from_user = side == Side::User;
     let link_seen = |values: &mut Vec<Value>| {
         let condition = visibility.plan_probed("l.plan_id").filter(|_| from_user);
@@ -93,14 +136,18 @@ fn far_ends_statement<M: Row>(
             // hashes the whole other table, and its generic plan does so even for one
             // parent: on the large dataset that made `user(id)` cost with the number of
             // plans (the README's performance section has the figures).
-            format!(
-                "SELECT l.{owner}, t.* FROM ( \
-                   SELECT l.{owner}, l.{other} FROM user_plans l \
-                   WHERE l.{owner} = ?{role_sql}{seen} ORDER BY l.{other} LIMIT ? \
-                 ) l CROSS JOIN LATERAL ( \
-                   SELECT {columns} FROM {table} WHERE id = l.{other} OFFSET 0 \
-                 ) t ORDER BY t.id"
-            )
+            let links = format!(
+                "SELECT l.{owner}, l.{other} FROM user_plans l \
+                 WHERE l.{owner} = ?{role_sql}{seen} ORDER BY l.{other} LIMIT ?"
+            );
+            match columns {
+                Some(columns) => format!(
+                    "SELECT l.{owner}, t.* FROM ({links}) l CROSS JOIN LATERAL ( \
+                       SELECT {columns} FROM {table} WHERE id = l.{other} OFFSET 0 \
+                     ) t ORDER BY t.id"
+                ),
+                None => links,
+            }
         }
         DbBackend::Postgres => {
             values.push(parents.to_vec().into());
@@ -113,16 +160,21 @@ fn far_ends_statement<M: Row>(
             // of one scan of the other table per parent. That join hashes the other table
             // while it is small and looks rows up by primary key once it is not (both the
             // generic and the custom plan did so on the benchmark's large dataset).
-            format!(
-                "WITH l AS MATERIALIZED ( \
-                   SELECT k.parent_id, l.{other} FROM unnest(?::uuid[]) AS k(parent_id) \
-                   CROSS JOIN LATERAL ( \
-                     SELECT l.{other} FROM user_plans l \
-                     WHERE l.{owner} = k.parent_id{role_sql}{seen} ORDER BY l.{other} LIMIT ? \
-                   ) l{parent_seen} \
-                 ) SELECT l.parent_id, {columns} FROM l JOIN {table} t ON t.id = l.{other} \
-                 ORDER BY l.parent_id, t.id"
-            )
+            let links = format!(
+                "SELECT k.parent_id, l.{other} FROM unnest(?::uuid[]) AS k(parent_id) \
+                 CROSS JOIN LATERAL ( \
+                   SELECT l.{other} FROM user_plans l \
+                   WHERE l.{owner} = k.parent_id{role_sql}{seen} ORDER BY l.{other} LIMIT ? \
+                 ) l{parent_seen}"
+            );
+            match columns {
+                Some(columns) => format!(
+                    "WITH l AS MATERIALIZED ({links}) \
+                     SELECT l.parent_id, {columns} FROM l JOIN {table} t ON t.id = l.{other} \
+                     ORDER BY l.parent_id, t.id"
+                ),
+                None => format!("{links} ORDER BY k.parent_id, l.{other}"),
+            }
         }
         _ => {
             values.extend(parents.iter().copied().map(Value::from));
@@ -133,13 +185,22 @@ fn far_ends_statement<M: Row>(
             // SQLite has no LATERAL; a correlated `IN (... LIMIT ?)` per parent row does the
             // same walk of the index, and stops where numbering every membership with a
             // window function would read them all (much slower when parents have more
-            // memberships than `first`: see the README's performance section).
+            // memberships than `first`: see the README's performance section). For ids
+            // alone, the walk's links are the rows.
+            let (rows_of, id) = match columns {
+                Some(_) => (format!("{table} t ON t.id"), "t.id".to_owned()),
+                None => (
+                    format!("user_plans t ON t.{owner} = p.column1 AND t.{other}"),
+                    format!("t.{other}"),
+                ),
+            };
+            let columns = columns.unwrap_or(&id);
             format!(
                 "SELECT p.column1 AS parent_id, {columns} FROM (VALUES {rows}) AS p \
-                 JOIN {table} t ON t.id IN ( \
+                 JOIN {rows_of} IN ( \
                    SELECT l.{other} FROM user_plans l \
                    WHERE l.{owner} = p.column1{role_sql}{seen} ORDER BY l.{other} LIMIT ? \
-                 ){parent_seen} ORDER BY p.column1, t.id",
+                 ){parent_seen} ORDER BY p.column1, {id}",
                 rows = value_rows(parents.len()),
             )
         }
