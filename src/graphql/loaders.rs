@@ -54,13 +54,10 @@ pub struct PlansOfUser(pub Uuid, pub ListArgs);
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct UsersOfPlan(pub Uuid, pub ListArgs);
 
-/// `User.plans` when the query asks only for the plans' ids (and lists below them).
+/// `User.plans` (from `Side::User`) or `Plan.users` when the query asks nothing of those
+/// objects but their ids (and the lists below them): the far ends' ids, from the links.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub struct PlanIdsOfUser(pub Uuid, pub ListArgs);
-
-/// `Plan.users` when the query asks only for the users' ids, as [`PlanIdsOfUser`].
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub struct UserIdsOfPlan(pub Uuid, pub ListArgs);
+pub struct LinkedIdsOf(pub Side, pub Uuid, pub ListArgs);
 
 /// `User.memberships` and `Plan.memberships`
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -341,35 +338,15 @@ impl Loader<UsersOfPlan> for SqlLoader {
     }
 }
 
-impl Loader<PlanIdsOfUser> for SqlLoader {
+impl Loader<LinkedIdsOf> for SqlLoader {
     type Value = Vec<Uuid>;
     type Error = async_graphql::Error;
 
-    async fn load(&self, keys: &[PlanIdsOfUser]) -> LoadResult<PlanIdsOfUser, Self::Value> {
+    async fn load(&self, keys: &[LinkedIdsOf]) -> LoadResult<LinkedIdsOf, Self::Value> {
         load_grouped(
             keys,
-            |k| (k.1, k.0),
-            |args, parents| async move {
-                let side = Side::User;
-                let (first, role) = (args.first, args.role);
-                memberships::far_end_ids(&self.db, self.visibility, side, &parents, first, role)
-                    .await
-            },
-        )
-        .await
-    }
-}
-
-impl Loader<UserIdsOfPlan> for SqlLoader {
-    type Value = Vec<Uuid>;
-    type Error = async_graphql::Error;
-
-    async fn load(&self, keys: &[UserIdsOfPlan]) -> LoadResult<UserIdsOfPlan, Self::Value> {
-        load_grouped(
-            keys,
-            |k| (k.1, k.0),
-            |args, parents| async move {
-                let side = Side::Plan;
+            |k| ((k.0, k.2), k.1),
+            |(side, args), parents| async move {
                 let (first, role) = (args.first, args.role);
                 memberships::far_end_ids(&self.db, self.visibility, side, &parents, first, role)
                     .await

@@ -18,8 +18,8 @@ use entity::{plan, user, user_plan};
 use uuid::Uuid;
 
 use super::loaders::{
-    self, HeldPlan, HeldUser, ListArgs, MembershipCount, MembershipsOf, PlanById, PlanIdsOfUser,
-    PlansOfUser, UserById, UserIdsOfPlan, UsersOfPlan,
+    self, HeldPlan, HeldUser, LinkedIdsOf, ListArgs, MembershipCount, MembershipsOf, PlanById,
+    PlansOfUser, UserById, UsersOfPlan,
 };
 use super::types::MembershipRole;
 use super::{db, loader};
@@ -158,41 +158,28 @@ fn level<'a>(
                 ids: only_ids.clone().any(|only| only),
                 rows: !only_ids.into_iter().all(|only| only),
             };
-            let walk = (db, loader, visibility, side, &ids[..], args, asked);
             let children = match side {
                 Side::User => {
-                    far_level::<plan::Model, _, _>(walk, PlansOfUser, PlanIdsOfUser).await?
+                    far_level::<plan::Model, _>(ctx, side, &ids, args, asked, PlansOfUser).await?
                 }
                 Side::Plan => {
-                    far_level::<user::Model, _, _>(walk, UsersOfPlan, UserIdsOfPlan).await?
+                    far_level::<user::Model, _>(ctx, side, &ids, args, asked, UsersOfPlan).await?
                 }
             };
             level(ctx, far, children, next).await?;
         }
 
         for (args, next, _) in by_arguments(selection.field(names.memberships)) {
-            let mut found =
+            let found =
                 memberships::join_rows(db, visibility, side, &ids, args.first, args.role).await?;
             let rows: Vec<user_plan::Model> = found.values().flatten().cloned().collect();
-            let entries = ids.iter().map(|&id| {
-                (
-                    MembershipsOf(side, id, args),
-                    found.remove(&id).unwrap_or_default(),
-                )
-            });
-            loader.feed_many(entries.collect::<Vec<_>>()).await;
+            feed_per_parent(loader, &ids, found, |id| MembershipsOf(side, id, args)).await;
             memberships(ctx, &rows, next).await?;
         }
 
         if selection.field(names.count).exists() {
             let found = memberships::counts(db, visibility, side, &ids).await?;
-            let entries = ids.iter().map(|&id| {
-                (
-                    MembershipCount(side, id),
-                    found.get(&id).copied().unwrap_or_default(),
-                )
-            });
-            loader.feed_many(entries.collect::<Vec<_>>()).await;
+            feed_per_parent(loader, &ids, found, |id| MembershipCount(side, id)).await;
         }
         Ok(())
     })
@@ -267,48 +254,57 @@ struct Asked {
 /// when no occurrence asks for more than ids, and fed under the keys asked for (rows
 /// answer a key of ids too, so aliases with the same arguments still share one
 /// statement). Returns the far ends' ids, the parents of the level below.
-async fn far_level<M, R, I>(
-    (db, loader, visibility, side, parents, args, asked): (
-        &sea_orm::DatabaseConnection,
-        &loaders::RequestLoader,
-        Visibility,
-        Side,
-        &[Uuid],
-        ListArgs,
-        Asked,
-    ),
+async fn far_level<M, R>(
+    ctx: &Context<'_>,
+    side: Side,
+    parents: &[Uuid],
+    args: ListArgs,
+    asked: Asked,
     rows_key: fn(Uuid, ListArgs) -> R,
-    ids_key: fn(Uuid, ListArgs) -> I,
 ) -> Result<Vec<Uuid>>
 where
     M: Row + KeysetRow + Clone + Send + Sync + 'static,
     R: Send + Sync + Clone + Eq + std::hash::Hash + 'static,
-    I: Send + Sync + Clone + Eq + std::hash::Hash + 'static,
+    // The second bound holds anyway; rustc needs it named beside the generic one.
     loaders::SqlLoader: async_graphql::dataloader::Loader<R, Value = Vec<M>>
-        + async_graphql::dataloader::Loader<I, Value = Vec<Uuid>>,
+        + async_graphql::dataloader::Loader<LinkedIdsOf, Value = Vec<Uuid>>,
 {
+    let (db, loader) = (db(ctx)?, loader(ctx)?);
+    let visibility = loaders::visibility(loader);
     let (first, role) = (args.first, args.role);
-    let mut ids_found = if asked.rows {
-        let found = memberships::far_ends::<M>(db, visibility, side, parents, first, role);
-        let mut found = found.await?;
-        let ids = found
-            .iter()
+    let ids_key = |id| LinkedIdsOf(side, id, args);
+    if !asked.rows {
+        let found = memberships::far_end_ids(db, visibility, side, parents, first, role).await?;
+        let children = child_ids(found.values().flatten().copied());
+        feed_per_parent(loader, parents, found, ids_key).await;
+        return Ok(children);
+    }
+    let found = memberships::far_ends::<M>(db, visibility, side, parents, first, role).await?;
+    let children = child_ids(found.values().flatten().map(KeysetRow::id));
+    if asked.ids {
+        let ids = (found.iter())
             .map(|(&parent, rows)| (parent, rows.iter().map(KeysetRow::id).collect()))
             .collect();
-        let entries =
-            (parents.iter()).map(|&id| (rows_key(id, args), found.remove(&id).unwrap_or_default()));
-        loader.feed_many(entries.collect::<Vec<_>>()).await;
-        ids
-    } else {
-        memberships::far_end_ids(db, visibility, side, parents, first, role).await?
-    };
-    let children = child_ids(ids_found.values().flatten().copied());
-    if asked.ids {
-        let entries = (parents.iter())
-            .map(|&id| (ids_key(id, args), ids_found.remove(&id).unwrap_or_default()));
-        loader.feed_many(entries.collect::<Vec<_>>()).await;
+        feed_per_parent(loader, parents, ids, ids_key).await;
     }
+    feed_per_parent(loader, parents, found, |id| rows_key(id, args)).await;
     Ok(children)
+}
+
+/// Feeds what a statement found for each parent under the parent's key; a parent it
+/// found nothing for gets the empty value (no membership), not a second load.
+async fn feed_per_parent<K, V>(
+    loader: &loaders::RequestLoader,
+    parents: &[Uuid],
+    mut found: HashMap<Uuid, V>,
+    key: impl Fn(Uuid) -> K,
+) where
+    K: Send + Sync + Clone + Eq + std::hash::Hash + 'static,
+    V: Default + Send + Sync + Clone + 'static,
+    loaders::SqlLoader: async_graphql::dataloader::Loader<K, Value = V>,
+{
+    let entries = (parents.iter()).map(|&id| (key(id), found.remove(&id).unwrap_or_default()));
+    loader.feed_many(entries.collect::<Vec<_>>()).await;
 }
 
 /// Whether one occurrence of a list of `side`'s objects asks nothing of them but their

@@ -14,13 +14,15 @@ pub use plan::Plan;
 pub use user::User;
 pub use user_plan::UserPlan;
 
-use async_graphql::Enum;
+use async_graphql::{Context, Enum};
 use uuid::Uuid;
 
-use super::loaders::ListArgs;
+use super::loaders::{LinkedIdsOf, ListArgs};
+use super::{loader, prefetch};
 use crate::domain::{DEFAULT_NESTED_LIST_SIZE, page_size};
 use crate::error::{AppError, AppResult};
 use crate::service::keyset::KeysetRow;
+use crate::service::memberships::Side;
 use sea_orm::DbErr;
 
 /// What a [`User`] or [`Plan`] holds: its row, or only its id where the query asks
@@ -49,6 +51,24 @@ impl<M: KeysetRow> Fetched<M> {
             )))),
         }
     }
+}
+
+/// The ids at the far end of `parent`'s links on `side` when the list field being
+/// resolved asks nothing else of those objects (read from the links alone, as the
+/// prefetch does); `None` when it asks for their rows.
+async fn linked_ids(
+    ctx: &Context<'_>,
+    side: Side,
+    parent: Uuid,
+    args: ListArgs,
+) -> async_graphql::Result<Option<Vec<Uuid>>> {
+    if !prefetch::asks_only_ids(ctx.look_ahead(), side.other()) {
+        return Ok(None);
+    }
+    let ids = loader(ctx)?
+        .load_one(LinkedIdsOf(side, parent, args))
+        .await?;
+    Ok(Some(ids.unwrap_or_default()))
 }
 
 /// A member's role in a plan.

@@ -3,14 +3,14 @@ use chrono::{DateTime, Utc};
 use entity::plan;
 use uuid::Uuid;
 
-use super::{Fetched, MembershipRole, User, UserPlan};
+use super::{Fetched, MembershipRole, User, UserPlan, linked_ids};
 use crate::domain::DEFAULT_NESTED_LIST_SIZE;
 use crate::error::AppError;
 use crate::graphql::limits::list_cost;
+use crate::graphql::loader;
 use crate::graphql::loaders::{
-    HeldPlan, ListArgs, MembershipCount, MembershipsOf, PlanById, UserIdsOfPlan, UsersOfPlan,
+    HeldPlan, ListArgs, MembershipCount, MembershipsOf, PlanById, UsersOfPlan,
 };
-use crate::graphql::{loader, prefetch};
 use crate::service::memberships::Side;
 
 /// A plan that users belong to.
@@ -80,19 +80,11 @@ impl Plan {
         role: Option<MembershipRole>,
     ) -> Result<Vec<User>> {
         let args = ListArgs::parse(first, role)?;
-        let loader = loader(ctx)?;
-        if prefetch::asks_only_ids(ctx.look_ahead(), Side::User) {
-            let ids = loader.load_one(UserIdsOfPlan(self.0.id(), args)).await?;
-            return Ok(ids
-                .unwrap_or_default()
-                .into_iter()
-                .map(User::with_id)
-                .collect());
+        if let Some(ids) = linked_ids(ctx, Side::Plan, self.0.id(), args).await? {
+            return Ok(ids.into_iter().map(User::with_id).collect());
         }
-        let users = loader
-            .load_one(UsersOfPlan(self.0.id(), args))
-            .await?
-            .unwrap_or_default();
+        let key = UsersOfPlan(self.0.id(), args);
+        let users = loader(ctx)?.load_one(key).await?.unwrap_or_default();
         Ok(users.into_iter().map(User::from).collect())
     }
 

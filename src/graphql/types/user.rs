@@ -3,14 +3,14 @@ use chrono::{DateTime, Utc};
 use entity::user;
 use uuid::Uuid;
 
-use super::{Fetched, MembershipRole, Plan, UserPlan};
+use super::{Fetched, MembershipRole, Plan, UserPlan, linked_ids};
 use crate::domain::DEFAULT_NESTED_LIST_SIZE;
 use crate::error::AppError;
 use crate::graphql::limits::list_cost;
+use crate::graphql::loader;
 use crate::graphql::loaders::{
-    HeldUser, ListArgs, MembershipCount, MembershipsOf, PlanIdsOfUser, PlansOfUser, UserById,
+    HeldUser, ListArgs, MembershipCount, MembershipsOf, PlansOfUser, UserById,
 };
-use crate::graphql::{loader, prefetch};
 use crate::service::memberships::Side;
 
 /// An account.
@@ -81,19 +81,11 @@ impl User {
         role: Option<MembershipRole>,
     ) -> Result<Vec<Plan>> {
         let args = ListArgs::parse(first, role)?;
-        let loader = loader(ctx)?;
-        if prefetch::asks_only_ids(ctx.look_ahead(), Side::Plan) {
-            let ids = loader.load_one(PlanIdsOfUser(self.0.id(), args)).await?;
-            return Ok(ids
-                .unwrap_or_default()
-                .into_iter()
-                .map(Plan::with_id)
-                .collect());
+        if let Some(ids) = linked_ids(ctx, Side::User, self.0.id(), args).await? {
+            return Ok(ids.into_iter().map(Plan::with_id).collect());
         }
-        let plans = loader
-            .load_one(PlansOfUser(self.0.id(), args))
-            .await?
-            .unwrap_or_default();
+        let key = PlansOfUser(self.0.id(), args);
+        let plans = loader(ctx)?.load_one(key).await?.unwrap_or_default();
         Ok(plans.into_iter().map(Plan::from).collect())
     }
 
