@@ -296,6 +296,15 @@ pub(super) enum LinkOp {
     Set(Role),
 }
 
+/// An add, remove or set as the rules judge it: from `side`, of `owner`'s links to `ids`.
+#[derive(Clone, Copy)]
+pub(super) struct LinkCall<'a> {
+    pub side: Side,
+    pub owner: Uuid,
+    pub ids: &'a BTreeSet<Uuid>,
+    pub op: LinkOp,
+}
+
 /// What a checked add, remove or set may touch.
 pub(super) struct Allowed {
     /// The far ends to remove (remove: those named that the caller sees; set: those of
@@ -309,13 +318,10 @@ pub(super) struct Allowed {
 pub(super) async fn check_links(
     conn: &impl ConnectionTrait,
     signed: Signed,
-    side: Side,
-    owner: Uuid,
-    ids: &BTreeSet<Uuid>,
-    op: LinkOp,
+    call: LinkCall<'_>,
 ) -> Result<Allowed, AppError> {
-    let facts = read_facts(conn, signed, &links_ask(side, owner, ids, op)).await?;
-    judge_links(&facts, signed, side, owner, ids, op)
+    let facts = read_facts(conn, signed, &links_ask(call)).await?;
+    judge_links(&facts, signed, call)
 }
 
 /// [`check_links`] in the statement of the write it checks, `write` (an INSERT or DELETE
@@ -327,17 +333,10 @@ pub(super) async fn check_links(
 pub(super) async fn check_links_in_write(
     txn: &DatabaseTransaction,
     signed: Signed,
-    side: Side,
-    owner: Uuid,
-    ids: &BTreeSet<Uuid>,
-    op: LinkOp,
+    call: LinkCall<'_>,
     (write, write_values): (String, Vec<Value>),
 ) -> Result<(Allowed, BTreeSet<Uuid>), WriteError> {
-    let (facts_sql, mut values) = facts_query(
-        DbBackend::Postgres,
-        signed,
-        &links_ask(side, owner, ids, op),
-    );
+    let (facts_sql, mut values) = facts_query(DbBackend::Postgres, signed, &links_ask(call));
     values.extend(write_values);
     let sql = format!(
         "WITH facts AS ({facts_sql}), written(far) AS ({write}) \
@@ -357,12 +356,19 @@ pub(super) async fn check_links_in_write(
         .map(|row| row.try_get("", "plan_id"))
         .collect::<Result<BTreeSet<Uuid>, DbErr>>()?;
     let facts = facts_from(rows, signed)?;
-    let allowed = judge_links(&facts, signed, side, owner, ids, op)?;
+    let allowed = judge_links(&facts, signed, call)?;
     Ok((allowed, written))
 }
 
 /// What [`read_facts`] reads for an add, remove or set.
-fn links_ask(side: Side, owner: Uuid, ids: &BTreeSet<Uuid>, op: LinkOp) -> Ask {
+fn links_ask(
+    LinkCall {
+        side,
+        owner,
+        ids,
+        op,
+    }: LinkCall<'_>,
+) -> Ask {
     let set = matches!(op, LinkOp::Set(_));
     let listed: Vec<Uuid> = ids.iter().copied().collect();
     match side {
@@ -384,10 +390,12 @@ fn links_ask(side: Side, owner: Uuid, ids: &BTreeSet<Uuid>, op: LinkOp) -> Ask {
 fn judge_links(
     facts: &Facts,
     signed: Signed,
-    side: Side,
-    owner: Uuid,
-    ids: &BTreeSet<Uuid>,
-    op: LinkOp,
+    LinkCall {
+        side,
+        owner,
+        ids,
+        op,
+    }: LinkCall<'_>,
 ) -> Result<Allowed, AppError> {
     let set = matches!(op, LinkOp::Set(_));
     let visible = |plan: Uuid| facts.visible(signed, plan);

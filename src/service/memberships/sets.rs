@@ -9,7 +9,7 @@ use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend, DbErr, Value};
 use uuid::Uuid;
 
 use super::locks::{Ends, lock_ends};
-use super::permissions::{LinkOp, check_links, check_links_in_write, signed};
+use super::permissions::{LinkCall, LinkOp, check_links, check_links_in_write, signed};
 use super::write::{WriteError, explain_failure, unknown_ids, write_txn};
 use super::{MembershipChanges, Side, returned_ids, role_value};
 use crate::auth::Viewer;
@@ -39,6 +39,12 @@ pub async fn add(
     // then the call runs again checked first, which names every id the caller cannot see
     // (not only those of no row).
     let mut check_in_write = signed.is_some() && backend == DbBackend::Postgres && !ids.is_empty();
+    let call = LinkCall {
+        side,
+        owner,
+        ids: &ids,
+        op: LinkOp::Add(role),
+    };
     loop {
         let outcome = write_txn!(db, events, |txn| {
             let named = Ends::Named {
@@ -51,15 +57,12 @@ pub async fn add(
             let added = match signed {
                 Some(signed) if check_in_write => {
                     let insert = insert_missing_sql(backend, side, owner, &ids, role, at);
-                    let op = LinkOp::Add(role);
-                    check_links_in_write(txn, signed, side, owner, &ids, op, insert)
-                        .await?
-                        .1
+                    check_links_in_write(txn, signed, call, insert).await?.1
                 }
                 _ => {
                     match signed {
                         Some(signed) => {
-                            check_links(txn, signed, side, owner, &ids, LinkOp::Add(role)).await?;
+                            check_links(txn, signed, call).await?;
                         }
                         None if ids.is_empty() => ensure_exists(txn, side, owner).await?,
                         None => {}
@@ -102,6 +105,12 @@ pub async fn remove(
 ) -> AppResult<MembershipChanges> {
     let ids: BTreeSet<Uuid> = ids.into_iter().collect();
     let (signed, actor) = (signed(viewer), viewer.user_id().map(|id| id.0));
+    let call = LinkCall {
+        side,
+        owner,
+        ids: &ids,
+        op: LinkOp::Remove,
+    };
     let outcome = write_txn!(db, events, |txn| {
         let named = Ends::Named {
             side,
@@ -123,9 +132,7 @@ pub async fn remove(
             });
         let removed = match (signed, in_write) {
             (Some(signed), Some(delete)) => {
-                let (allowed, removed) =
-                    check_links_in_write(txn, signed, side, owner, &ids, LinkOp::Remove, delete)
-                        .await?;
+                let (allowed, removed) = check_links_in_write(txn, signed, call, delete).await?;
                 if removed != allowed.remove {
                     return Err(AppError::Internal(DbErr::Custom(format!(
                         "removed {removed:?} where the rules allowed {:?}",
@@ -136,7 +143,7 @@ pub async fn remove(
                 removed
             }
             (Some(signed), None) => {
-                let allowed = check_links(txn, signed, side, owner, &ids, LinkOp::Remove).await?;
+                let allowed = check_links(txn, signed, call).await?;
                 delete_memberships(txn, side, owner, Which::Listed(&allowed.remove)).await?
             }
             (None, _) => {
@@ -181,8 +188,13 @@ pub async fn set(
         // sees that are not kept (the others are never read, touched or reported).
         let (current, to_remove) = match signed {
             Some(signed) => {
-                let allowed =
-                    check_links(txn, signed, side, owner, &ids, LinkOp::Set(role)).await?;
+                let call = LinkCall {
+                    side,
+                    owner,
+                    ids: &ids,
+                    op: LinkOp::Set(role),
+                };
+                let allowed = check_links(txn, signed, call).await?;
                 (Some(allowed.current), Some(allowed.remove))
             }
             None => {
