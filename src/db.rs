@@ -5,6 +5,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use migration::{Migrator, MigratorTrait};
+use sea_orm::sqlx::postgres::{PgConnectOptions, PgSslMode};
 use sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
 use sea_orm::{ConnectOptions, Database, DatabaseConnection, DbBackend, DbErr, Statement};
 
@@ -103,7 +104,9 @@ pub async fn connect_with(url: &str, pool: &PoolOptions) -> Result<DatabaseConne
     let sqlite = url.starts_with("sqlite:");
     // sqlx opens a missing SQLite file only with `?mode=rwc`; a plain path is what people
     // write, and the file is then created. A mode the URL names (`ro`, `rw`) is kept.
-    let mode_named = url_names_sqlite_mode(url);
+    let mode_named = url_names_parameter(url, &["mode"]);
+    let ssl_mode_named = url_names_parameter(url, &["sslmode", "ssl-mode"])
+        || std::env::var_os("PGSSLMODE").is_some();
     options
         .max_connections(pool.max_connections.unwrap_or(if sqlite { 4 } else { 10 }))
         .min_connections(1)
@@ -130,11 +133,18 @@ pub async fn connect_with(url: &str, pool: &PoolOptions) -> Result<DatabaseConne
                 .busy_timeout(Duration::from_secs(5))
                 .foreign_keys(true)
         })
-        .map_sqlx_postgres_opts(move |opts| match statement_timeout {
-            Some(timeout) => {
-                opts.options([("statement_timeout", format!("{}ms", timeout.as_millis()))])
+        .map_sqlx_postgres_opts(move |opts| {
+            let opts = if ssl_mode_named {
+                opts
+            } else {
+                without_tls_on_loopback(opts)
+            };
+            match statement_timeout {
+                Some(timeout) => {
+                    opts.options([("statement_timeout", format!("{}ms", timeout.as_millis()))])
+                }
+                None => opts,
             }
-            None => opts,
         });
     let mut db = Database::connect(options).await?;
     db.set_metric_callback(move |info| {
@@ -154,12 +164,38 @@ pub async fn connect_with(url: &str, pool: &PoolOptions) -> Result<DatabaseConne
     Ok(db)
 }
 
-fn url_names_sqlite_mode(url: &str) -> bool {
+/// Whether the URL's query string sets one of `names`.
+fn url_names_parameter(url: &str, names: &[&str]) -> bool {
     url.split_once('?').is_some_and(|(_, query)| {
-        query
-            .split('&')
-            .any(|pair| pair.split('=').next() == Some("mode"))
+        query.split('&').any(|pair| {
+            pair.split('=')
+                .next()
+                .is_some_and(|name| names.contains(&name))
+        })
     })
+}
+
+/// sqlx's default, like libpq's, is `sslmode=prefer`: TLS when the server offers it, with
+/// no check of its certificate. Over loopback that protects nothing (only root can read
+/// loopback traffic, and an unchecked certificate proves no server's identity), yet
+/// encrypting and copying every message was 6% of a point lookup's instructions and a
+/// sixth of PostgreSQL's CPU for it (README, "Figures behind the code's choices"). So a
+/// loopback connection whose URL and `PGSSLMODE` name no mode goes without TLS; a named
+/// mode is kept as named.
+fn without_tls_on_loopback(options: PgConnectOptions) -> PgConnectOptions {
+    let host = options
+        .get_host()
+        .trim_start_matches('[')
+        .trim_end_matches(']');
+    let loopback = host == "localhost"
+        || host
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|address| address.is_loopback());
+    if loopback {
+        options.ssl_mode(PgSslMode::Disable)
+    } else {
+        options
+    }
 }
 
 pub async fn migrate(db: &DatabaseConnection) -> Result<(), DbErr> {

@@ -188,6 +188,10 @@ pub async fn serve_on_pool(db: DatabaseConnection) -> SocketAddr {
 }
 
 impl TestApp {
+    pub fn database_url(&self) -> &str {
+        &self.database_url
+    }
+
     /// A second server instance on this app's database, as when several instances run
     /// behind a load balancer.
     pub async fn another_instance(&self) -> TestApp {

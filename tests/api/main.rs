@@ -12,6 +12,7 @@ mod binary;
 mod canonical_schema;
 mod cli;
 mod conformance;
+mod connections;
 
 mod error_status;
 mod explain;
