@@ -133,7 +133,10 @@ async fn run(
     let stats = Arc::new(SqlStats::default());
     let loader = loaders::for_request(state.db.clone(), caller.viewer.into(), stats.clone());
     let request = request.data(loader);
-    let run = SQL_STATS.scope(stats.clone(), state.schema.execute(request));
+    // On the heap: the execution's future is kilobytes, and each future that awaited it
+    // inline (the timeout, the panic guard, this one, the handler and every tower layer
+    // above it) would hold, and move with a memcpy, a copy of it.
+    let run = Box::pin(SQL_STATS.scope(stats.clone(), state.schema.execute(request)));
     let mut response = guarded(run, state.request_timeout).await;
     if let Some(document) = document {
         nulls::propagate(

@@ -9,15 +9,12 @@ pub fn statement(backend: DbBackend, sql: &str, values: Vec<Value>) -> Statement
     let sql = match backend {
         DbBackend::Postgres => {
             let mut numbered = String::with_capacity(sql.len() + values.len() * 3);
-            let mut n = 0;
-            for c in sql.chars() {
-                if c == '?' {
-                    n += 1;
-                    numbered.push('$');
-                    numbered.push_str(&n.to_string());
-                } else {
-                    numbered.push(c);
-                }
+            let mut pieces = sql.split('?');
+            numbered.push_str(pieces.next().unwrap_or_default());
+            for (n, piece) in (1..).zip(pieces) {
+                numbered.push('$');
+                numbered.push_str(itoa::Buffer::new().format(n));
+                numbered.push_str(piece);
             }
             numbered
         }
@@ -69,6 +66,13 @@ mod tests {
         assert_eq!(pg.sql, "a = $1 AND b IN ($2)");
         let lite = statement(DbBackend::Sqlite, "a = ? AND b IN (?)", values);
         assert_eq!(lite.sql, "a = ? AND b IN (?)");
+        let eleven = statement(
+            DbBackend::Postgres,
+            &format!("({}) ?", placeholders(10)),
+            vec![],
+        );
+        assert_eq!(eleven.sql, "($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) $11");
+        assert_eq!(statement(DbBackend::Postgres, "?", vec![]).sql, "$1");
         assert_eq!(placeholders(3), "?, ?, ?");
         assert_eq!(placeholders(0), "");
         assert_eq!(value_rows(2), "(?), (?)");
