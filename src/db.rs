@@ -2,12 +2,17 @@
 
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use migration::{Migrator, MigratorTrait};
 use sea_orm::sqlx::postgres::{PgConnectOptions, PgSslMode};
 use sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
-use sea_orm::{ConnectOptions, Database, DatabaseConnection, DbBackend, DbErr, Statement};
+use sea_orm::sqlx::{self, AssertSqlSafe};
+use sea_orm::{
+    ConnAcquireErr, ConnectOptions, ConnectionTrait, Database, DatabaseConnection,
+    DatabaseTransaction, DbBackend, DbErr, QueryResult, RuntimeErr, Statement, Values,
+};
+use sea_query_sqlx::SqlxValues;
 
 /// What the statements of one request cost. Created per request and made visible to every
 /// task working on that request through [`SQL_STATS`].
@@ -147,21 +152,157 @@ pub async fn connect_with(url: &str, pool: &PoolOptions) -> Result<DatabaseConne
             }
         });
     let mut db = Database::connect(options).await?;
-    db.set_metric_callback(move |info| {
-        // `RUST_LOG=userplan::sql=trace` prints every statement with its values inlined,
-        // ready to replay (the benchmark replays them with pgbench).
-        tracing::trace!(target: "userplan::sql", micros = info.elapsed.as_micros() as u64, "{};", info.statement);
-        let _ = SQL_STATS.try_with(|stats| {
-            stats.statements.fetch_add(1, Ordering::Relaxed);
-            stats
-                .micros
-                .fetch_add(info.elapsed.as_micros() as u64, Ordering::Relaxed);
-        });
-        if let Some(recorder) = &recorder {
-            recorder.record(info.statement);
-        }
-    });
+    if let Some(recorder) = &recorder {
+        recorders().retain(|(pool, _)| *pool != pool_key(&db));
+        recorders().push((pool_key(&db), recorder.clone()));
+        ANY_RECORDER.store(true, Ordering::Relaxed);
+    }
+    db.set_metric_callback(move |info| observe(info.statement, info.elapsed, recorder.as_ref()));
     Ok(db)
+}
+
+/// What every statement the server runs is offered, whichever way it went (sea-orm's
+/// metric callback, or [`Reads`] straight to sqlx).
+fn observe(statement: &Statement, elapsed: Duration, recorder: Option<&StatementRecorder>) {
+    // `RUST_LOG=userplan::sql=trace` prints every statement with its values inlined,
+    // ready to replay (the benchmark replays them with pgbench).
+    tracing::trace!(target: "userplan::sql", micros = elapsed.as_micros() as u64, "{};", statement);
+    let _ = SQL_STATS.try_with(|stats| {
+        stats.statements.fetch_add(1, Ordering::Relaxed);
+        stats
+            .micros
+            .fetch_add(elapsed.as_micros() as u64, Ordering::Relaxed);
+    });
+    if let Some(recorder) = recorder {
+        recorder.record(statement);
+    }
+}
+
+/// The pools that have a recorder (tests only), for the reads that skip sea-orm and so its
+/// metric callback, which holds the pool's recorder. A pool is known by its options' `Arc`,
+/// which lives as long as the pool; a new pool at a dead one's address replaces its entry.
+static RECORDERS: Mutex<Vec<(usize, StatementRecorder)>> = Mutex::new(Vec::new());
+/// Whether [`RECORDERS`] was ever written: a server that records nothing never locks it.
+static ANY_RECORDER: AtomicBool = AtomicBool::new(false);
+
+fn recorders() -> std::sync::MutexGuard<'static, Vec<(usize, StatementRecorder)>> {
+    RECORDERS.lock().unwrap_or_else(|err| err.into_inner())
+}
+
+fn pool_key(db: &DatabaseConnection) -> usize {
+    match db.get_database_backend() {
+        DbBackend::Postgres => {
+            Arc::as_ptr(&db.get_postgres_connection_pool().connect_options()) as usize
+        }
+        _ => Arc::as_ptr(&db.get_sqlite_connection_pool().connect_options()) as usize,
+    }
+}
+
+fn recorder_of(db: &DatabaseConnection) -> Option<StatementRecorder> {
+    if !ANY_RECORDER.load(Ordering::Relaxed) {
+        return None;
+    }
+    let key = pool_key(db);
+    recorders()
+        .iter()
+        .find(|(pool, _)| *pool == key)
+        .map(|(_, recorder)| recorder.clone())
+}
+
+/// Reads by raw statement. On the pool they go to sqlx directly: sea-orm's query future,
+/// boxed by `async_trait`, is kilobytes that are copied on its way in and again by every
+/// level that awaits it, which with its pool checkout was a fifth of a point lookup's
+/// instructions (README, "Figures behind the code's choices"). Inside a transaction they
+/// are sea-orm's, which holds the transaction's connection. Errors are sea-orm's, so they
+/// are classified alike ([`crate::error`]).
+pub trait Reads: ConnectionTrait {
+    fn read_all(
+        &self,
+        statement: Statement,
+    ) -> impl Future<Output = Result<Vec<QueryResult>, DbErr>> + Send;
+
+    fn read_one(
+        &self,
+        statement: Statement,
+    ) -> impl Future<Output = Result<Option<QueryResult>, DbErr>> + Send;
+}
+
+impl Reads for DatabaseConnection {
+    async fn read_all(&self, statement: Statement) -> Result<Vec<QueryResult>, DbErr> {
+        let started = Instant::now();
+        let values = SqlxValues(statement.values.clone().unwrap_or(Values(Vec::new())));
+        let query = AssertSqlSafe(statement.sql.as_str());
+        let rows = match self.get_database_backend() {
+            DbBackend::Postgres => {
+                let mut conn = checkout(self.get_postgres_connection_pool()).await?;
+                let rows = sqlx::query_with(query, values).fetch_all(&mut *conn).await;
+                rows.map(|rows| rows.into_iter().map(QueryResult::from).collect())
+            }
+            DbBackend::Sqlite => {
+                let mut conn = checkout(self.get_sqlite_connection_pool()).await?;
+                let rows = sqlx::query_with(query, values).fetch_all(&mut *conn).await;
+                rows.map(|rows| rows.into_iter().map(QueryResult::from).collect())
+            }
+            _ => return self.query_all_raw(statement).await,
+        };
+        observe(&statement, started.elapsed(), recorder_of(self).as_ref());
+        rows.map_err(query_error)
+    }
+
+    async fn read_one(&self, statement: Statement) -> Result<Option<QueryResult>, DbErr> {
+        let started = Instant::now();
+        let values = SqlxValues(statement.values.clone().unwrap_or(Values(Vec::new())));
+        let query = AssertSqlSafe(statement.sql.as_str());
+        let row = match self.get_database_backend() {
+            DbBackend::Postgres => {
+                let mut conn = checkout(self.get_postgres_connection_pool()).await?;
+                let row = sqlx::query_with(query, values)
+                    .fetch_optional(&mut *conn)
+                    .await;
+                row.map(|row| row.map(QueryResult::from))
+            }
+            DbBackend::Sqlite => {
+                let mut conn = checkout(self.get_sqlite_connection_pool()).await?;
+                let row = sqlx::query_with(query, values)
+                    .fetch_optional(&mut *conn)
+                    .await;
+                row.map(|row| row.map(QueryResult::from))
+            }
+            _ => return self.query_one_raw(statement).await,
+        };
+        observe(&statement, started.elapsed(), recorder_of(self).as_ref());
+        row.map_err(query_error)
+    }
+}
+
+impl Reads for DatabaseTransaction {
+    async fn read_all(&self, statement: Statement) -> Result<Vec<QueryResult>, DbErr> {
+        self.query_all_raw(statement).await
+    }
+
+    async fn read_one(&self, statement: Statement) -> Result<Option<QueryResult>, DbErr> {
+        self.query_one_raw(statement).await
+    }
+}
+
+/// A connection from the pool. Its failure is a connection error, as sea-orm reports it
+/// (the database is away: SERVICE_UNAVAILABLE), not the statement's. sqlx's checkout
+/// future is kilobytes: on the heap, the futures awaiting a read (a loader's task, the
+/// sign-in's lookup inside the HTTP handler's future) stay small, and are not copied
+/// whole as they move.
+async fn checkout<DB: sqlx::Database>(
+    pool: &sqlx::Pool<DB>,
+) -> Result<sqlx::pool::PoolConnection<DB>, DbErr> {
+    Box::pin(pool.acquire()).await.map_err(|err| match err {
+        sqlx::Error::PoolTimedOut => DbErr::ConnectionAcquire(ConnAcquireErr::Timeout),
+        sqlx::Error::PoolClosed => DbErr::ConnectionAcquire(ConnAcquireErr::ConnectionClosed),
+        err => DbErr::Conn(RuntimeErr::SqlxError(Arc::new(err))),
+    })
+}
+
+/// As sea-orm reports a failed query.
+fn query_error(err: sqlx::Error) -> DbErr {
+    DbErr::Query(RuntimeErr::SqlxError(Arc::new(err)))
 }
 
 /// Whether the URL's query string sets one of `names`.

@@ -10,7 +10,7 @@
 
 use std::collections::HashSet;
 
-use sea_orm::{ConnectionTrait, DatabaseConnection};
+use sea_orm::DatabaseConnection;
 use uuid::Uuid;
 
 use super::UserId;
@@ -18,6 +18,7 @@ use super::events::{EventKind, MembershipEvent};
 use super::rows::columns_of;
 use super::sql::statement;
 use crate::auth::Viewer;
+use crate::db::Reads;
 use crate::error::AppResult;
 
 pub enum Audience {
@@ -69,7 +70,7 @@ async fn plans_of(db: &DatabaseConnection, user: UserId) -> AppResult<HashSet<Uu
     let backend = db.get_database_backend();
     let sql = "SELECT plan_id FROM user_plans WHERE user_id = ?";
     let rows = db
-        .query_all_raw(statement(backend, sql, vec![user.into()]))
+        .read_all(statement(backend, sql, vec![user.into()]))
         .await?;
     let plans = columns_of(&rows)
         .map(|mut columns| columns.get::<Uuid>())

@@ -9,13 +9,14 @@ use std::fmt;
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use chrono::{DateTime, Utc};
-use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend, Statement, Value};
+use sea_orm::{DatabaseConnection, DbBackend, Statement, Value};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use super::rows::{self, Row};
 use super::sql::{one_of, statement};
 use super::visibility::{self, Condition, Visibility};
+use crate::db::Reads;
 use crate::domain::{DEFAULT_CONNECTION_PAGE_SIZE, NameNeedle, page_size};
 use crate::error::{AppError, AppResult};
 
@@ -334,7 +335,7 @@ pub async fn count<M: KeysetRow>(db: &DatabaseConnection, filter: &Filter) -> Ap
         filter.where_clause()
     );
     let row = db
-        .query_one_raw(statement(
+        .read_one(statement(
             db.get_database_backend(),
             &sql,
             filter.values.clone(),

@@ -13,9 +13,10 @@ use entity::user_plan::Role;
 use entity::{plan, user, user_plan};
 use sea_orm::sqlx::postgres::{PgRow, PgValueFormat};
 use sea_orm::sqlx::{self, Postgres, Row as _, Sqlite, ValueRef as _};
-use sea_orm::{ActiveEnum, ConnectionTrait, DbErr, QueryResult, Statement};
+use sea_orm::{ActiveEnum, DbErr, QueryResult, Statement};
 
 use super::UserId;
+use crate::db::Reads;
 
 /// A model read from a known list of columns.
 pub trait Row: Sized {
@@ -26,21 +27,18 @@ pub trait Row: Sized {
     fn read(columns: &mut Columns<'_>) -> Result<Self, DbErr>;
 }
 
-pub async fn fetch_all<M: Row>(
-    conn: &impl ConnectionTrait,
-    statement: Statement,
-) -> Result<Vec<M>, DbErr> {
-    let rows = conn.query_all_raw(statement).await?;
+pub async fn fetch_all<M: Row>(conn: &impl Reads, statement: Statement) -> Result<Vec<M>, DbErr> {
+    let rows = conn.read_all(statement).await?;
     columns_of(&rows)
         .map(|mut columns| M::read(&mut columns))
         .collect()
 }
 
 pub async fn fetch_one<M: Row>(
-    conn: &impl ConnectionTrait,
+    conn: &impl Reads,
     statement: Statement,
 ) -> Result<Option<M>, DbErr> {
-    let row = conn.query_one_raw(statement).await?;
+    let row = conn.read_one(statement).await?;
     row.map(|row| M::read(&mut Columns::new(&row, true)))
         .transpose()
 }

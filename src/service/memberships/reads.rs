@@ -11,10 +11,11 @@
 use std::collections::HashMap;
 
 use entity::user_plan::{self, Role};
-use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend, Statement, Value};
+use sea_orm::{DatabaseConnection, DbBackend, Statement, Value};
 use uuid::Uuid;
 
 use super::{MEMBERSHIP_COLUMNS, Side, role_filter};
+use crate::db::Reads;
 use crate::error::AppResult;
 use crate::service::rows::{self, Row};
 use crate::service::sql::{one_of, statement, value_rows};
@@ -87,7 +88,7 @@ async fn far<T>(
     }
     crate::metrics::batch_loaded(walk.side.list_field(), walk.parents.len());
     let statement = far_ends_statement(db.get_database_backend(), walk, columns);
-    let rows = db.query_all_raw(statement).await?;
+    let rows = db.read_all(statement).await?;
     for mut row in rows::columns_of(&rows) {
         let parent: Uuid = row.get()?;
         by_parent.entry(parent).or_default().push(read(&mut row)?);
@@ -287,7 +288,7 @@ pub async fn counts(
         "SELECT {owner} AS parent_id, COUNT(*) AS n FROM user_plans \
          WHERE {parents_sql}{seen} GROUP BY {owner}"
     );
-    let rows = db.query_all_raw(statement(backend, &sql, values)).await?;
+    let rows = db.read_all(statement(backend, &sql, values)).await?;
     rows.into_iter()
         .map(|row| Ok((row.try_get_by_index(0)?, row.try_get_by_index(1)?)))
         .collect()
