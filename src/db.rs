@@ -227,51 +227,44 @@ pub trait Reads: ConnectionTrait {
     ) -> impl Future<Output = Result<Option<QueryResult>, DbErr>> + Send;
 }
 
-impl Reads for DatabaseConnection {
-    async fn read_all(&self, statement: Statement) -> Result<Vec<QueryResult>, DbErr> {
+/// Runs `$read` (an expression over `$query`, `$values` and a connection named `$conn`)
+/// on whichever pool `$db` has, and observes the statement; any other backend takes
+/// `$otherwise` (sea-orm's own path).
+macro_rules! on_pool {
+    ($db:expr, $statement:expr, |$conn:ident, $query:ident, $values:ident| $read:expr,
+     otherwise $otherwise:expr) => {{
         let started = Instant::now();
-        let values = SqlxValues(statement.values.clone().unwrap_or(Values(Vec::new())));
-        let query = AssertSqlSafe(statement.sql.as_str());
-        let rows = match self.get_database_backend() {
+        let $values = SqlxValues($statement.values.clone().unwrap_or(Values(Vec::new())));
+        let $query = AssertSqlSafe($statement.sql.as_str());
+        let result = match $db.get_database_backend() {
             DbBackend::Postgres => {
-                let mut conn = checkout(self.get_postgres_connection_pool()).await?;
-                let rows = sqlx::query_with(query, values).fetch_all(&mut *conn).await;
-                rows.map(|rows| rows.into_iter().map(QueryResult::from).collect())
+                let mut $conn = checkout($db.get_postgres_connection_pool()).await?;
+                $read
             }
             DbBackend::Sqlite => {
-                let mut conn = checkout(self.get_sqlite_connection_pool()).await?;
-                let rows = sqlx::query_with(query, values).fetch_all(&mut *conn).await;
-                rows.map(|rows| rows.into_iter().map(QueryResult::from).collect())
+                let mut $conn = checkout($db.get_sqlite_connection_pool()).await?;
+                $read
             }
-            _ => return self.query_all_raw(statement).await,
+            _ => return $otherwise,
         };
-        observe(&statement, started.elapsed(), recorder_of(self).as_ref());
-        rows.map_err(query_error)
+        observe(&$statement, started.elapsed(), recorder_of($db).as_ref());
+        result.map_err(query_error)
+    }};
+}
+
+impl Reads for DatabaseConnection {
+    async fn read_all(&self, statement: Statement) -> Result<Vec<QueryResult>, DbErr> {
+        on_pool!(self, statement, |conn, query, values| {
+            let rows = sqlx::query_with(query, values).fetch_all(&mut *conn).await;
+            rows.map(|rows| rows.into_iter().map(QueryResult::from).collect())
+        }, otherwise self.query_all_raw(statement).await)
     }
 
     async fn read_one(&self, statement: Statement) -> Result<Option<QueryResult>, DbErr> {
-        let started = Instant::now();
-        let values = SqlxValues(statement.values.clone().unwrap_or(Values(Vec::new())));
-        let query = AssertSqlSafe(statement.sql.as_str());
-        let row = match self.get_database_backend() {
-            DbBackend::Postgres => {
-                let mut conn = checkout(self.get_postgres_connection_pool()).await?;
-                let row = sqlx::query_with(query, values)
-                    .fetch_optional(&mut *conn)
-                    .await;
-                row.map(|row| row.map(QueryResult::from))
-            }
-            DbBackend::Sqlite => {
-                let mut conn = checkout(self.get_sqlite_connection_pool()).await?;
-                let row = sqlx::query_with(query, values)
-                    .fetch_optional(&mut *conn)
-                    .await;
-                row.map(|row| row.map(QueryResult::from))
-            }
-            _ => return self.query_one_raw(statement).await,
-        };
-        observe(&statement, started.elapsed(), recorder_of(self).as_ref());
-        row.map_err(query_error)
+        on_pool!(self, statement, |conn, query, values| {
+            let row = sqlx::query_with(query, values).fetch_optional(&mut *conn).await;
+            row.map(|row| row.map(QueryResult::from))
+        }, otherwise self.query_one_raw(statement).await)
     }
 }
 
