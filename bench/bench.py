@@ -89,7 +89,9 @@ class Server:
     """The release server on a free port, its stderr in a file (SQL traced on demand). With
     `token`, every request of the benchmark carries it (`Authorization: Bearer`)."""
 
-    def __init__(self, binary, database_url, port, workdir, trace_sql=False, options=(), token=None):
+    def __init__(self, binary, database_url, port, workdir, trace_sql=False, options=(), token=None,
+                 wrapper=(), sql_stats=True, ready_within=30):
+        """`wrapper` runs the server (valgrind, for bench/profile.py)."""
         self.url = f"http://127.0.0.1:{port}"
         self.token = token
         self.log_path = os.path.join(workdir, f"server-{port}.log")
@@ -99,9 +101,10 @@ class Server:
         env = dict(os.environ, DATABASE_URL=database_url, RUST_LOG=log_filter)
         self.log = open(self.log_path, "w")
         self.process = subprocess.Popen(
-            [binary, "serve", "--listen", f"127.0.0.1:{port}", "--sql-stats", *options],
+            [*wrapper, binary, "serve", "--listen", f"127.0.0.1:{port}", *(["--sql-stats"] if sql_stats else []),
+             *options],
             env=env, stdout=subprocess.DEVNULL, stderr=self.log)
-        deadline = time.time() + 30
+        deadline = time.time() + ready_within
         while time.time() < deadline:
             try:
                 urllib.request.urlopen(self.url + "/ready", timeout=1)

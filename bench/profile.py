@@ -26,7 +26,6 @@ import re
 import subprocess
 import sys
 import tempfile
-import time
 from collections import defaultdict
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -144,29 +143,17 @@ def by_layer(costs, callers):
     return layers
 
 
-class Profiled:
-    """The server under callgrind, its instrumentation off until an operation is measured."""
+class Profiled(bench.Server):
+    """The server under callgrind, its instrumentation off until an operation is measured,
+    and one keep-alive connection to it."""
 
     def __init__(self, binary, database_url, port, workdir, label):
-        self.port, self.workdir, self.label = port, workdir, label
-        self.out = os.path.join(workdir, f"callgrind.{label}")
-        env = dict(os.environ, DATABASE_URL=database_url, RUST_LOG="warn")
-        self.log = open(os.path.join(workdir, f"server-{label}.log"), "w")
-        self.process = subprocess.Popen(
-            ["valgrind", "--tool=callgrind", "--instr-atstart=no", f"--callgrind-out-file={self.out}",
-             binary, "serve", "--listen", f"127.0.0.1:{port}"],
-            env=env, stdout=subprocess.DEVNULL, stderr=self.log)
-        deadline = time.time() + 300
-        while time.time() < deadline:
-            try:
-                self.connection = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
-                self.post(TYPENAME)
-                return
-            except OSError:
-                if self.process.poll() is not None:
-                    raise RuntimeError(f"server exited; see {self.log.name}")
-                time.sleep(0.5)
-        raise RuntimeError("server did not become ready under valgrind")
+        self.workdir, self.label = workdir, label
+        out = os.path.join(workdir, f"callgrind.{label}")
+        super().__init__(binary, database_url, port, workdir, sql_stats=False, ready_within=300,
+                         wrapper=["valgrind", "--tool=callgrind", "--instr-atstart=no",
+                                  f"--callgrind-out-file={out}"])
+        self.connection = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
 
     def post(self, query, variables=None):
         body = json.dumps({"query": query, "variables": variables or {}})
@@ -197,12 +184,7 @@ class Profiled:
 
     def stop(self):
         self.connection.close()
-        self.process.terminate()
-        try:
-            self.process.wait(timeout=60)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-        self.log.close()
+        super().stop()
 
 
 def operations(server):
