@@ -174,15 +174,18 @@ end
 
 
 def cpu_seconds(pids):
-    """User and system CPU time the processes have used so far, in seconds."""
+    """User and system CPU time the processes have used so far, in seconds, with that of
+    their children that exited: PostgreSQL's sessions that end between two samples would
+    otherwise take their CPU out of the second sum (the postmaster reaps them, and their
+    time moves to its cutime and cstime)."""
     ticks = 0
     for pid in pids:
         try:
             with open(f"/proc/{pid}/stat") as stat:
-                # After the command's closing parenthesis: utime and stime are the 12th
-                # and 13th fields.
+                # After the command's closing parenthesis: utime, stime, cutime and cstime
+                # are the 12th to 15th fields.
                 fields = stat.read().rsplit(")", 1)[1].split()
-            ticks += int(fields[11]) + int(fields[12])
+            ticks += sum(int(field) for field in fields[11:15])
         except (FileNotFoundError, ProcessLookupError):
             pass
     return ticks / os.sysconf("SC_CLK_TCK")
