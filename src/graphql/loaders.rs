@@ -19,7 +19,7 @@ use uuid::Uuid;
 use crate::db::{SQL_STATS, SqlStats};
 use crate::error::AppResult;
 use crate::service::keyset::{self, KeysetRow};
-use crate::service::memberships::{self, Side};
+use crate::service::memberships::{self, Side, Walk};
 use crate::service::visibility::Visibility;
 
 /// The arguments of a nested list field; part of every list key, so `plans(role: ADMIN)`
@@ -28,6 +28,20 @@ use crate::service::visibility::Visibility;
 pub struct ListArgs {
     pub first: u64,
     pub role: Option<Role>,
+}
+
+impl ListArgs {
+    /// The list of each of `parents` on `side` these arguments ask for, as `visibility`
+    /// sees it.
+    pub fn walk(self, visibility: Visibility, side: Side, parents: &[Uuid]) -> Walk<'_> {
+        Walk {
+            visibility,
+            side,
+            parents,
+            first: self.first,
+            role: self.role,
+        }
+    }
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -299,15 +313,8 @@ impl Loader<PlansOfUser> for SqlLoader {
             keys,
             |k| (k.1, k.0),
             |args, parents| async move {
-                memberships::far_ends(
-                    &self.db,
-                    self.visibility,
-                    Side::User,
-                    &parents,
-                    args.first,
-                    args.role,
-                )
-                .await
+                let walk = args.walk(self.visibility, Side::User, &parents);
+                memberships::far_ends(&self.db, walk).await
             },
         )
         .await
@@ -323,15 +330,8 @@ impl Loader<UsersOfPlan> for SqlLoader {
             keys,
             |k| (k.1, k.0),
             |args, parents| async move {
-                memberships::far_ends(
-                    &self.db,
-                    self.visibility,
-                    Side::Plan,
-                    &parents,
-                    args.first,
-                    args.role,
-                )
-                .await
+                let walk = args.walk(self.visibility, Side::Plan, &parents);
+                memberships::far_ends(&self.db, walk).await
             },
         )
         .await
@@ -347,9 +347,8 @@ impl Loader<LinkedIdsOf> for SqlLoader {
             keys,
             |k| ((k.0, k.2), k.1),
             |(side, args), parents| async move {
-                let (first, role) = (args.first, args.role);
-                memberships::far_end_ids(&self.db, self.visibility, side, &parents, first, role)
-                    .await
+                let walk = args.walk(self.visibility, side, &parents);
+                memberships::far_end_ids(&self.db, walk).await
             },
         )
         .await
@@ -365,15 +364,8 @@ impl Loader<MembershipsOf> for SqlLoader {
             keys,
             |k| ((k.0, k.2), k.1),
             |(side, args), parents| async move {
-                memberships::join_rows(
-                    &self.db,
-                    self.visibility,
-                    side,
-                    &parents,
-                    args.first,
-                    args.role,
-                )
-                .await
+                let walk = args.walk(self.visibility, side, &parents);
+                memberships::join_rows(&self.db, walk).await
             },
         )
         .await

@@ -170,8 +170,7 @@ fn level<'a>(
         }
 
         for (args, next, _) in by_arguments(selection.field(names.memberships)) {
-            let found =
-                memberships::join_rows(db, visibility, side, &ids, args.first, args.role).await?;
+            let found = memberships::join_rows(db, args.walk(visibility, side, &ids)).await?;
             let rows: Vec<user_plan::Model> = found.values().flatten().cloned().collect();
             feed_per_parent(loader, &ids, found, |id| MembershipsOf(side, id, args)).await;
             memberships(ctx, &rows, next).await?;
@@ -270,16 +269,15 @@ where
         + async_graphql::dataloader::Loader<LinkedIdsOf, Value = Vec<Uuid>>,
 {
     let (db, loader) = (db(ctx)?, loader(ctx)?);
-    let visibility = loaders::visibility(loader);
-    let (first, role) = (args.first, args.role);
+    let walk = args.walk(loaders::visibility(loader), side, parents);
     let ids_key = |id| LinkedIdsOf(side, id, args);
     if !asked.rows {
-        let found = memberships::far_end_ids(db, visibility, side, parents, first, role).await?;
+        let found = memberships::far_end_ids(db, walk).await?;
         let children = child_ids(found.values().flatten().copied());
         feed_per_parent(loader, parents, found, ids_key).await;
         return Ok(children);
     }
-    let found = memberships::far_ends::<M>(db, visibility, side, parents, first, role).await?;
+    let found = memberships::far_ends::<M>(db, walk).await?;
     let children = child_ids(found.values().flatten().map(KeysetRow::id));
     if asked.ids {
         let ids = (found.iter())

@@ -24,7 +24,7 @@ mod write;
 pub(super) use deletion::delete_with_memberships;
 pub use join_row::{create, create_owned_plan, delete, find, update_role};
 pub(super) use permissions::{plan_role_at_least, refuse_other_user, signed};
-pub use reads::{counts, far_end_ids, far_ends, join_rows};
+pub use reads::{Walk, counts, far_end_ids, far_ends, join_rows};
 pub use sets::{add, remove, set};
 
 use std::collections::BTreeSet;

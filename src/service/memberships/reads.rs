@@ -29,19 +29,8 @@ use crate::service::visibility::{self, Visibility};
 /// LATERAL subquery on PostgreSQL, a correlated subquery on SQLite).
 pub async fn far_ends<M: Row>(
     db: &DatabaseConnection,
-    visibility: Visibility,
-    side: Side,
-    parents: &[Uuid],
-    first: u64,
-    role: Option<Role>,
+    walk: Walk<'_>,
 ) -> AppResult<HashMap<Uuid, Vec<M>>> {
-    let walk = Walk {
-        visibility,
-        side,
-        parents,
-        first,
-        role,
-    };
     far(db, walk, Some(M::COLUMNS), M::read).await
 }
 
@@ -49,30 +38,20 @@ pub async fn far_ends<M: Row>(
 /// list that a query asks nothing of but ids and the lists below them (`plans { id }`).
 pub async fn far_end_ids(
     db: &DatabaseConnection,
-    visibility: Visibility,
-    side: Side,
-    parents: &[Uuid],
-    first: u64,
-    role: Option<Role>,
+    walk: Walk<'_>,
 ) -> AppResult<HashMap<Uuid, Vec<Uuid>>> {
-    let walk = Walk {
-        visibility,
-        side,
-        parents,
-        first,
-        role,
-    };
     far(db, walk, None, |columns| columns.get()).await
 }
 
-/// What [`far_ends`] walks: the links of each parent on `side` that `visibility` sees.
+/// What a nested list reads ([`far_ends`], [`far_end_ids`], [`join_rows`]): the links of
+/// each parent on `side` that `visibility` sees, of `role` if given, at most `first` each.
 #[derive(Clone, Copy)]
-struct Walk<'a> {
-    visibility: Visibility,
-    side: Side,
-    parents: &'a [Uuid],
-    first: u64,
-    role: Option<Role>,
+pub struct Walk<'a> {
+    pub visibility: Visibility,
+    pub side: Side,
+    pub parents: &'a [Uuid],
+    pub first: u64,
+    pub role: Option<Role>,
 }
 
 /// [`far_ends`] reading `columns` of the other table, or only the links' ids without them.
@@ -213,11 +192,13 @@ fn far_ends_statement(backend: DbBackend, walk: Walk<'_>, columns: Option<&str>)
 /// [`far_ends`] on each database.
 pub async fn join_rows(
     db: &DatabaseConnection,
-    visibility: Visibility,
-    side: Side,
-    parents: &[Uuid],
-    first: u64,
-    role: Option<Role>,
+    Walk {
+        visibility,
+        side,
+        parents,
+        first,
+        role,
+    }: Walk<'_>,
 ) -> AppResult<HashMap<Uuid, Vec<user_plan::Model>>> {
     let mut by_parent: HashMap<Uuid, Vec<user_plan::Model>> = HashMap::new();
     if parents.is_empty() || first == 0 {
