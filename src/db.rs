@@ -153,8 +153,10 @@ pub async fn connect_with(url: &str, pool: &PoolOptions) -> Result<DatabaseConne
         });
     let mut db = Database::connect(options).await?;
     if let Some(recorder) = &recorder {
-        recorders().retain(|(pool, _)| *pool != pool_key(&db));
-        recorders().push((pool_key(&db), recorder.clone()));
+        let key = pool_key(&db);
+        let mut recorders = recorders();
+        recorders.retain(|(pool, _)| *pool != key);
+        recorders.push((key, recorder.clone()));
         ANY_RECORDER.store(true, Ordering::Relaxed);
     }
     db.set_metric_callback(move |info| observe(info.statement, info.elapsed, recorder.as_ref()));
