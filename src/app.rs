@@ -12,6 +12,10 @@ use crate::config::ServeArgs;
 use crate::db::{self, StatementRecorder};
 use crate::http::{self, AppState};
 
+/// The pool of the membership events' reader and purger: on PostgreSQL one connection is
+/// the LISTEN, one reads the tail, one purges.
+const BACKGROUND_CONNECTIONS: u32 = 3;
+
 /// A server bound to its address, not yet serving.
 pub struct Application {
     address: SocketAddr,
@@ -70,10 +74,20 @@ impl Application {
         }
         // Before the first request, so a token is not refused for want of keys.
         state.credentials().start().await;
-        // Runs until the events close, at shutdown.
-        if let Some(listener) = state.events().listener(&db) {
-            tokio::spawn(listener);
-        }
+        // The events' reader and purger have a small pool of their own: requests never wait
+        // behind them for a connection, nor they behind requests, and what a test records
+        // of the server's statements is its requests' alone. Both run until the events
+        // close, at shutdown.
+        let background = db::connect_with(
+            database_url,
+            &db::PoolOptions {
+                max_connections: Some(BACKGROUND_CONNECTIONS),
+                ..args.pool_options()
+            },
+        )
+        .await?;
+        tokio::spawn(state.events().reader(background.clone()).await);
+        tokio::spawn(state.events().purger(background));
         let listener = TcpListener::bind(args.listen).await?;
         Ok(Application {
             address: listener.local_addr()?,

@@ -11,6 +11,7 @@ use clap::{Arg, ArgAction, Args, CommandFactory, FromArgMatches, Parser, Subcomm
 
 use crate::db::PoolOptions;
 use crate::http::AllowedOrigins;
+use crate::service::history::Retention;
 use crate::service::seed::SeedSizes;
 
 /// Parse it with [`Cli::parse_args`] (or [`Cli::try_parse_args_from`]), not with
@@ -184,6 +185,12 @@ pub struct ServeArgs {
     /// Seconds that requests in flight get to finish after a shutdown signal.
     #[arg(long, env = "SHUTDOWN_GRACE_SECS", default_value_t = 10)]
     pub shutdown_grace_secs: u64,
+
+    /// How long the membership history keeps each change (`membershipHistory`, and how far
+    /// back `membershipChanged(after:)` can resume): a number with s, m, h or d; `0` keeps
+    /// everything.
+    #[arg(long, env = "HISTORY_RETENTION", default_value = "30d")]
+    pub history_retention: Retention,
 }
 
 impl ServeArgs {

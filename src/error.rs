@@ -98,6 +98,8 @@ pub enum AppError {
     BadUserInput {
         field: String,
         message: String,
+        /// For a client that must act on it: `extensions.reason`.
+        reason: Option<&'static str>,
     },
     NotFound {
         message: String,
@@ -130,6 +132,20 @@ impl AppError {
         Self::BadUserInput {
             field: field.into(),
             message: message.into(),
+            reason: None,
+        }
+    }
+
+    /// A history cursor whose event is older than the retention period: the client must
+    /// reload instead of resuming.
+    pub fn cursor_expired(field: &str) -> Self {
+        Self::BadUserInput {
+            field: field.into(),
+            message: format!(
+                "{field} names an event older than the history keeps; reload, then \
+                 subscribe without it"
+            ),
+            reason: Some("cursor_expired"),
         }
     }
 
@@ -281,7 +297,12 @@ impl From<AppError> for async_graphql::Error {
         async_graphql::Error::new(err.message()).extend_with(|_, ext| {
             ext.set("code", err.code());
             match &err {
-                AppError::BadUserInput { field, .. } => ext.set("field", field.as_str()),
+                AppError::BadUserInput { field, reason, .. } => {
+                    ext.set("field", field.as_str());
+                    if let Some(reason) = reason {
+                        ext.set("reason", *reason);
+                    }
+                }
                 // A CONFLICT names rows only where it has some, as it did before it could.
                 AppError::NotFound { ids, .. } | AppError::Forbidden { ids, .. } => {
                     ext.set("ids", ids.iter().map(Uuid::to_string).collect::<Vec<_>>())

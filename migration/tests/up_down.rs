@@ -1,6 +1,6 @@
 //! Migrations apply, revert and apply again, on SQLite and (with TEST_POSTGRES_URL)
 //! PostgreSQL; the folded-keys migration fills existing rows and refuses colliding emails;
-//! the plan owners' index comes and goes with its migration.
+//! the plan owners' index and the membership history come and go with their migrations.
 
 use std::io::Write;
 
@@ -49,13 +49,29 @@ async fn up_down_up(db: &DatabaseConnection) {
         );
     }
 
+    assert!(manager.has_table("membership_events").await.unwrap());
+    for index in [
+        "membership_events_order_idx",
+        "membership_events_user_idx",
+        "membership_events_plan_idx",
+    ] {
+        assert!(
+            manager.has_index("membership_events", index).await.unwrap(),
+            "{index}"
+        );
+    }
+    Migrator::down(db, Some(1)).await.expect("down the history");
+    assert!(
+        !manager.has_table("membership_events").await.unwrap(),
+        "the history's table goes with its migration"
+    );
     Migrator::down(db, Some(1)).await.expect("down one");
     assert!(
         !manager
             .has_index("user_plans", "user_plans_owners_idx")
             .await
             .unwrap(),
-        "the last migration's index goes"
+        "the owners' index goes with its migration"
     );
     // Reverting the folded keys too restores the schema before them.
     Migrator::down(db, Some(1)).await.expect("down two");
@@ -138,8 +154,8 @@ async fn existing_rows(db: &DatabaseConnection) {
     }
     assert!(message.contains("one address is shared"), "{message}");
     let manager = SchemaManager::new(db);
-    // The folded keys, and the migration after them.
-    assert_eq!(Migrator::get_pending_migrations(db).await.unwrap().len(), 2);
+    // The folded keys, and the migrations after them.
+    assert_eq!(Migrator::get_pending_migrations(db).await.unwrap().len(), 3);
     assert!(
         !manager.has_column("users", "email_key").await.unwrap(),
         "a refused migration leaves the schema as it was"

@@ -4,10 +4,12 @@ use uuid::Uuid;
 
 use super::limits::list_cost;
 use super::types::{
-    Connection, Plan, PlanFilterInput, PlanOrder, User, UserFilterInput, UserOrder, UserPlan,
+    Connection, MembershipEventConnection, Plan, PlanFilterInput, PlanOrder, User, UserFilterInput,
+    UserOrder, UserPlan,
 };
 use super::{db, prefetch, viewer, visibility};
 use crate::domain::DEFAULT_CONNECTION_PAGE_SIZE;
+use crate::service::history::{self, Selection};
 use crate::service::keyset::{self, Filter, KeysetRow, Ordering, PageArgs};
 use crate::service::memberships::{self, Side};
 use crate::service::{PlanId, UserId};
@@ -110,6 +112,39 @@ impl QueryRoot {
             before,
         };
         page(ctx, Side::Plan, filter, ordering, args).await
+    }
+
+    /// Every committed link change still in the history (`--history-retention`), oldest
+    /// first, a page at a time: the events `membershipChanged` delivers, with the same
+    /// filters. For a signed-in user, the changes of the plans they are a member of now,
+    /// and of their own links. `first`/`last` default to 50 and may not exceed 1000.
+    #[allow(clippy::too_many_arguments)]
+    #[graphql(
+        complexity = "list_cost(first.or(last), DEFAULT_CONNECTION_PAGE_SIZE, child_complexity)"
+    )]
+    async fn membership_history(
+        &self,
+        ctx: &Context<'_>,
+        user_id: Option<Uuid>,
+        plan_id: Option<Uuid>,
+        first: Option<i32>,
+        after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
+    ) -> Result<MembershipEventConnection> {
+        let selection = Selection {
+            user_id,
+            plan_id,
+            visibility: visibility(ctx)?,
+        };
+        let args = PageArgs {
+            first,
+            after,
+            last,
+            before,
+        };
+        let page = history::page(db(ctx)?, selection, &args).await?;
+        Ok(MembershipEventConnection(page))
     }
 }
 

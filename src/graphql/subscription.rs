@@ -1,14 +1,13 @@
-use async_graphql::{Context, Enum, ErrorExtensions, Object, Result, Subscription};
+use async_graphql::{Context, Enum, Object, Result, Subscription};
 use chrono::{DateTime, Utc};
 use futures_util::Stream;
-use tokio::sync::broadcast::error::RecvError;
 use uuid::Uuid;
 
 use super::types::MembershipRole;
 use super::{db, events, viewer};
-use crate::error::ErrorCode;
 use crate::service::audience::Audience;
 use crate::service::events as service;
+use crate::service::history::{self, Recorded};
 
 /// What happened to a membership.
 #[derive(Enum, Copy, Clone, Debug, Eq, PartialEq)]
@@ -20,36 +19,43 @@ pub enum MembershipEventKind {
 }
 
 /// One committed change to a membership, made by any server instance sharing the database.
-pub struct MembershipEvent(service::MembershipEvent);
+pub struct MembershipEvent(pub(crate) Recorded);
 
 #[Object]
 impl MembershipEvent {
     async fn kind(&self) -> MembershipEventKind {
-        self.0.kind.into()
+        self.0.event.kind.into()
     }
 
     async fn user_id(&self) -> Uuid {
-        self.0.user_id
+        self.0.event.user_id
     }
 
     async fn plan_id(&self) -> Uuid {
-        self.0.plan_id
+        self.0.event.plan_id
     }
 
     /// The role after the change; null when the link was removed.
     async fn role(&self) -> Option<MembershipRole> {
-        self.0.role.map(Into::into)
+        self.0.event.role.map(Into::into)
     }
 
     /// When the change was made.
     async fn at(&self) -> DateTime<Utc> {
-        self.0.at
+        self.0.event.at
     }
 
     /// Who made the change: the signed-in user; null for the service token and a server
     /// without sign-in.
     async fn actor_id(&self) -> Option<Uuid> {
-        self.0.actor
+        self.0.event.actor
+    }
+
+    /// Where the event stands in the history: pass it as `membershipChanged`'s `after`
+    /// to resume right after it (on any instance), or as `membershipHistory`'s `after` or
+    /// `before`.
+    async fn cursor(&self) -> String {
+        history::cursor(self.0.key)
     }
 }
 
@@ -58,52 +64,54 @@ pub struct SubscriptionRoot;
 #[Subscription(name = "Subscription")]
 impl SubscriptionRoot {
     /// Every link change, from any server instance sharing the database, once its
-    /// transaction has committed; for a signed-in user, the changes of the plans they are a
-    /// member of when the change happens (their own link's ADDED and REMOVED included). `userId` and `planId` keep only the changes of that user
-    /// or plan (both: of that link). A subscriber that falls more than 16,384 events behind
-    /// gets an error and the subscription ends: resubscribe and reload.
+    /// transaction has committed, in the history's order; for a signed-in user, the changes
+    /// of the plans they are a member of when the change happens (their own link's ADDED
+    /// and REMOVED included). `userId` and `planId` keep only the changes of that user or
+    /// plan (both: of that link). With `after` (an event's `cursor`), it first replays every
+    /// later event still in the history, then goes on live, with no gap and no repeat; a
+    /// cursor older than the retention period is refused with BAD_USER_INPUT
+    /// (`extensions.reason: "cursor_expired"`): reload what you display, and subscribe
+    /// without it. A subscriber that falls behind is not closed: it catches up from the
+    /// history.
     async fn membership_changed(
         &self,
         ctx: &Context<'_>,
         user_id: Option<Uuid>,
         plan_id: Option<Uuid>,
+        after: Option<String>,
     ) -> Result<impl Stream<Item = Result<MembershipEvent>> + use<>> {
         let wanted = move |event: &service::MembershipEvent| {
             user_id.is_none_or(|id| id == event.user_id)
                 && plan_id.is_none_or(|id| id == event.plan_id)
         };
-        let (receiver, shutdown) = events(ctx)?.subscribe();
-        let audience = Audience::of(db(ctx)?, viewer(ctx)?).await?;
+        let after = after
+            .map(|cursor| history::parse_cursor("after", &cursor))
+            .transpose()?;
+        let (db, events) = (db(ctx)?, events(ctx)?);
+        if let Some(after) = after {
+            events.retention().check(db, "after", after).await?;
+        }
+        // Joined before the audience is read, which is then taken as of where it starts.
+        let follower = events.follow(after)?;
+        let audience = Audience::of(db, viewer(ctx)?, follower.position()).await?;
         let open = crate::metrics::OpenSubscription::new();
         let events = futures_util::stream::unfold(
-            Some((receiver, shutdown, audience, open)),
+            Some((follower, audience, open)),
             move |state| async move {
-                let (mut receiver, mut shutdown, mut audience, open) = state?;
+                let (mut follower, mut audience, open) = state?;
                 loop {
-                    let received = tokio::select! {
-                        // The server is shutting down: end the stream, so the client is told
-                        // the subscription is complete.
-                        _ = shutdown.wait_for(|closed| *closed) => return None,
-                        received = receiver.recv() => received,
-                    };
-                    match received {
+                    match follower.next().await? {
                         // The audience sees every event, to keep the viewer's plans current.
-                        Ok(event) if audience.admits(&event) && wanted(&event) => {
+                        Ok(recorded)
+                            if audience.admits(&recorded.event) && wanted(&recorded.event) =>
+                        {
                             return Some((
-                                Ok(MembershipEvent(event)),
-                                Some((receiver, shutdown, audience, open)),
+                                Ok(MembershipEvent(recorded)),
+                                Some((follower, audience, open)),
                             ));
                         }
                         Ok(_) => continue,
-                        Err(RecvError::Lagged(missed)) => {
-                            let error = async_graphql::Error::new(format!(
-                                "this subscription fell {missed} events behind and was closed; \
-                             subscribe again and reload what you display"
-                            ))
-                            .extend_with(|_, ext| ext.set("code", ErrorCode::ServiceUnavailable));
-                            return Some((Err(error), None));
-                        }
-                        Err(RecvError::Closed) => return None,
+                        Err(err) => return Some((Err(err.into()), None)),
                     }
                 }
             },

@@ -60,11 +60,11 @@ pub struct AppState {
 }
 
 impl AppState {
-    /// The schema is built here once, not per request. Starts nothing: the PostgreSQL
-    /// LISTEN task ([`Events::listener`]) and the metrics recorder are the caller's to
-    /// start ([`crate::app::Application::build`]).
+    /// The schema is built here once, not per request. Starts nothing: the events' reader
+    /// and purger ([`Events::reader`]) and the metrics recorder are the caller's to start
+    /// ([`crate::app::Application::build`]).
     pub fn new(db: DatabaseConnection, args: &ServeArgs) -> Result<Self, BoxError> {
-        let events = Events::for_database(&db);
+        let events = Events::for_database(&db, args.history_retention);
         let trusted = args
             .trusted_documents
             .as_deref()

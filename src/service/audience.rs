@@ -1,12 +1,13 @@
 //! Which membership events a subscriber receives (AUTH.md, "Live updates"): a signed-in
 //! user gets the events of the plans they are a member of when the event happens.
 //!
-//! Their plans are read once, when the subscription starts, and then kept current from the
-//! events themselves: every change to the set is an event of one of the viewer's own links
-//! (deleting a plan or the user announces each removed link too), so following those is
-//! enough, with no statement per event. Every instance sharing a PostgreSQL database
-//! receives the same events in the same (commit) order, so a subscriber is filtered the
-//! same whichever instance it is connected to.
+//! Their plans are read once, when the subscription starts (as they were at the point the
+//! stream starts from, which for a resumed stream is in the past), and then kept current
+//! from the events themselves: every change to the set is an event of one of the viewer's
+//! own links (deleting a plan or the user announces each removed link too), so following
+//! those is enough, with no statement per event. Every instance reads the same history in
+//! the same order, so a subscriber is filtered the same whichever instance it is connected
+//! to, and a resumed stream the same as one that never broke.
 
 use std::collections::HashSet;
 
@@ -15,6 +16,7 @@ use uuid::Uuid;
 
 use super::UserId;
 use super::events::{EventKind, MembershipEvent};
+use super::history::EventKey;
 use super::rows::columns_of;
 use super::sql::statement;
 use crate::auth::Viewer;
@@ -31,17 +33,18 @@ pub enum Audience {
 }
 
 impl Audience {
-    /// The audience of a subscription starting now. The subscription must already receive
-    /// events when this is called, so that no change falls between the read and the first
-    /// event; events that arrive while it reads are judged by the plans as read (the read
-    /// counts as the subscription's start).
-    pub async fn of(db: &DatabaseConnection, viewer: Viewer) -> AppResult<Self> {
+    /// The audience of a stream whose next event is the first after `since`: for a
+    /// signed-in user, the plans they were a member of right after that event. Those are
+    /// their plans now, with their own changes after `since` undone, newest first, both
+    /// read in one statement (so from one snapshot, whatever commits meanwhile); the
+    /// stream then replays those changes in order like any others.
+    pub async fn of(db: &DatabaseConnection, viewer: Viewer, since: EventKey) -> AppResult<Self> {
         Ok(match viewer {
             Viewer::Service | Viewer::Admin(_) => Audience::Everything,
             Viewer::Anonymous => Audience::Nobody,
             Viewer::User(user) => Audience::Member {
                 user: user.0,
-                plans: plans_of(db, user).await?,
+                plans: plans_of(db, user, since).await?,
             },
         })
     }
@@ -65,16 +68,52 @@ impl Audience {
     }
 }
 
-/// The plans `user` is a member of, in any role.
-async fn plans_of(db: &DatabaseConnection, user: UserId) -> AppResult<HashSet<Uuid>> {
+/// The plans `user` was a member of right after the event at `since`.
+async fn plans_of(
+    db: &DatabaseConnection,
+    user: UserId,
+    since: EventKey,
+) -> AppResult<HashSet<Uuid>> {
     let backend = db.get_database_backend();
-    let sql = "SELECT plan_id FROM user_plans WHERE user_id = ?";
-    let rows = db
-        .read_all(statement(backend, sql, vec![user.into()]))
-        .await?;
-    let plans = columns_of(&rows)
-        .map(|mut columns| columns.get::<Uuid>())
-        .collect::<Result<_, _>>()?;
+    // Every committed change, settled or not: the membership read reflects them all.
+    let sql = "SELECT plan_id, NULL AS kind, 0 AS txid, 0 AS position \
+               FROM user_plans WHERE user_id = ? \
+               UNION ALL \
+               SELECT plan_id, kind, txid, position FROM membership_events \
+               WHERE user_id = ? AND (txid, position) > (?, ?)";
+    let values = vec![
+        user.into(),
+        user.into(),
+        since.txid.into(),
+        since.position.into(),
+    ];
+    let rows = db.read_all(statement(backend, sql, values)).await?;
+    let mut plans = HashSet::new();
+    let mut changes = Vec::new();
+    for mut columns in columns_of(&rows) {
+        let plan: Uuid = columns.get()?;
+        match columns.get::<Option<String>>()? {
+            None => {
+                plans.insert(plan);
+            }
+            Some(kind) => {
+                let key = EventKey {
+                    txid: columns.get()?,
+                    position: columns.get()?,
+                };
+                changes.push((key, kind, plan));
+            }
+        }
+    }
+    changes.sort_unstable();
+    for (_, kind, plan) in changes.into_iter().rev() {
+        match EventKind::from_code(&kind) {
+            // Before it was added, the link was not there; before it was removed, it was.
+            Some(EventKind::Added) => plans.remove(&plan),
+            Some(EventKind::Removed) => plans.insert(plan),
+            Some(EventKind::Updated) | None => true,
+        };
+    }
     Ok(plans)
 }
 

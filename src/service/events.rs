@@ -1,23 +1,28 @@
-//! Membership events: every committed membership change, delivered to the subscribers of
-//! every server instance.
+//! Membership events: every committed membership change, delivered live to the
+//! subscribers of every server instance, from the history ([`super::history`]).
 //!
-//! One design, two publishers. Each write hands its events to the [`Publisher`] twice:
-//! inside its transaction, and after the commit. PostgreSQL sends them with NOTIFY inside
-//! the transaction (so they are delivered if and only if it commits, to every instance
-//! LISTENing on the database); SQLite, which only one process uses, broadcasts them after
-//! the commit. Either way they end in one bounded broadcast channel per instance.
+//! Writes put their events in the history inside their own transaction; nothing carries
+//! the events themselves from writer to reader. Each instance runs one reader of the
+//! history's tail ([`Events::reader`]): it is woken when something may be new (by a NOTIFY
+//! without payload that the writing transaction sends on PostgreSQL, by the write itself on
+//! SQLite, and by a poll as a safety net), reads what settled in one statement, and
+//! broadcasts it to the instance's subscribers. A subscriber that falls behind the
+//! broadcast's buffer is not closed: it reads the history from its last event at its own
+//! pace ([`Follower`]), then rejoins the broadcast.
 
-use std::sync::Arc;
+use std::collections::VecDeque;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use entity::user_plan::Role;
-use sea_orm::{ActiveEnum, ConnectionTrait, DatabaseConnection, DbBackend, DbErr};
-use serde_json::json;
-use tokio::sync::{broadcast, watch};
+use sea_orm::{DatabaseConnection, DatabaseTransaction, DbBackend, DbErr};
+use tokio::sync::broadcast::error::RecvError;
+use tokio::sync::{Notify, broadcast, watch};
 use uuid::Uuid;
 
-use super::sql::statement;
+use super::history::{self, EventKey, PURGE_BATCH, Recorded, Retention, Selection, Walk};
+use crate::error::{AppError, AppResult};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum EventKind {
@@ -27,7 +32,8 @@ pub enum EventKind {
 }
 
 impl EventKind {
-    fn code(self) -> &'static str {
+    /// How the history stores the kind.
+    pub(crate) fn code(self) -> &'static str {
         match self {
             EventKind::Added => "A",
             EventKind::Updated => "U",
@@ -35,7 +41,7 @@ impl EventKind {
         }
     }
 
-    fn from_code(code: &str) -> Option<Self> {
+    pub(crate) fn from_code(code: &str) -> Option<Self> {
         match code {
             "A" => Some(EventKind::Added),
             "U" => Some(EventKind::Updated),
@@ -59,229 +65,256 @@ pub struct MembershipEvent {
     pub actor: Option<Uuid>,
 }
 
-/// How events leave a writing transaction.
-pub trait Publisher: Send + Sync {
-    /// Inside the transaction that made the change, as part of it.
-    fn stage<'a>(
-        &'a self,
-        txn: &'a sea_orm::DatabaseTransaction,
-        events: &'a [MembershipEvent],
-    ) -> futures_util::future::BoxFuture<'a, Result<(), DbErr>>;
+/// How many settled events the broadcast holds for subscribers that have not taken them
+/// yet. One that falls further behind reads the history instead, so this bounds memory,
+/// not what a subscriber can receive.
+const BROADCAST_BUFFER: usize = 16_384;
 
-    /// After that transaction committed.
-    fn committed(&self, events: Vec<MembershipEvent>);
-}
+/// How many events one read of the tail or of a subscriber's catch-up returns.
+const READ_BATCH: u64 = 1_000;
 
-/// The channel PostgreSQL instances NOTIFY and LISTEN on.
-const CHANNEL: &str = "userplan_membership";
+/// How often the tail is read when nothing woke it: what a lost wake-up costs at most.
+const POLL: Duration = Duration::from_secs(1);
 
-/// NOTIFY payloads must stay under 8,000 bytes; an event takes up to about 92.
-const EVENTS_PER_NOTIFICATION: usize = 80;
+/// How soon the tail is read again when committed events wait for an older transaction to
+/// finish (which may announce nothing); doubled up to [`POLL`] while they keep waiting.
+const SETTLE_RETRY: Duration = Duration::from_millis(5);
 
-/// How many events a subscriber may fall behind before it is told so and closed: room for
-/// the largest single change (a `set*` of 10,000 ids) with some to spare.
-const SUBSCRIBER_BUFFER: usize = 16_384;
+/// How often the history is purged of what left the retention period, when the last purge
+/// found less than a batch.
+const PURGE_EVERY: Duration = Duration::from_secs(60);
 
-/// This instance's subscribers and the publisher that feeds them.
+/// This instance's subscribers and the reader that feeds them.
 #[derive(Clone)]
 pub struct Events {
-    sender: broadcast::Sender<MembershipEvent>,
-    publisher: Arc<dyn Publisher>,
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    db: DatabaseConnection,
+    retention: Retention,
+    /// The broadcast and the last event it carried, changed together: a subscriber that
+    /// joins gets both at once, so it knows exactly where its stream starts.
+    live: Mutex<Live>,
+    wake: Notify,
     shutdown: watch::Sender<bool>,
 }
 
+struct Live {
+    sender: broadcast::Sender<Recorded>,
+    /// None until the reader found the end of the history.
+    last: Option<EventKey>,
+}
+
 impl Events {
-    /// The publisher that fits the database. On PostgreSQL nothing arrives until the
-    /// task of [`Events::listener`] runs.
-    pub fn for_database(db: &DatabaseConnection) -> Self {
-        let (sender, _) = broadcast::channel(SUBSCRIBER_BUFFER);
-        let shutdown = watch::channel(false).0;
-        let publisher: Arc<dyn Publisher> = match db.get_database_backend() {
-            DbBackend::Postgres => Arc::new(PostgresNotify),
-            _ => Arc::new(InProcess {
-                sender: sender.clone(),
-            }),
-        };
+    /// Nothing is delivered until the task of [`Events::reader`] runs.
+    pub fn for_database(db: &DatabaseConnection, retention: Retention) -> Self {
+        let (sender, _) = broadcast::channel(BROADCAST_BUFFER);
         Self {
-            sender,
-            publisher,
-            shutdown,
+            inner: Arc::new(Inner {
+                db: db.clone(),
+                retention,
+                live: Mutex::new(Live { sender, last: None }),
+                wake: Notify::new(),
+                shutdown: watch::channel(false).0,
+            }),
         }
     }
 
-    /// On PostgreSQL, the task that LISTENs for the events of every instance (this one's
-    /// too) and hands them to this instance's subscribers, until [`Events::close`]; for the
-    /// caller to spawn. None on SQLite, where writes hand their events over themselves.
-    pub fn listener(
+    /// Finds the end of the history, then returns the task (for the caller to spawn) that
+    /// reads its tail and broadcasts it to this instance's subscribers until
+    /// [`Events::close`]; on PostgreSQL it LISTENs for every instance's wake-ups too. When
+    /// the end cannot be read yet (a database not migrated, `--no-migrate`), the task
+    /// keeps trying first, and subscriptions are refused as unavailable meanwhile.
+    pub async fn reader(
         &self,
-        db: &DatabaseConnection,
-    ) -> Option<impl Future<Output = ()> + Send + 'static> {
-        (db.get_database_backend() == DbBackend::Postgres)
-            .then(|| listen(db.clone(), self.sender.clone(), self.shutdown.subscribe()))
+        db: DatabaseConnection,
+    ) -> impl Future<Output = ()> + Send + 'static {
+        let mut end = history::settled_end(&db).await;
+        let inner = self.inner.clone();
+        let mut shutdown = self.inner.shutdown.subscribe();
+        async move {
+            let read = async {
+                let end = loop {
+                    match end {
+                        Ok(end) => break end,
+                        Err(err) => {
+                            tracing::warn!(error = %err, "cannot read the membership history; retrying");
+                            tokio::time::sleep(POLL).await;
+                            end = history::settled_end(&db).await;
+                        }
+                    }
+                };
+                inner.live.lock().expect("no panic while broadcasting").last = Some(end);
+                let wakers = async {
+                    if db.get_database_backend() == DbBackend::Postgres {
+                        listen(&db, &inner.wake).await;
+                    } else {
+                        std::future::pending::<()>().await;
+                    }
+                };
+                tokio::select! {
+                    () = read_tail(&db, &inner.live, &inner.wake, end) => {}
+                    () = wakers => {}
+                }
+            };
+            tokio::select! {
+                () = read => {}
+                _ = shutdown.wait_for(|closed| *closed) => {}
+            }
+        }
     }
 
-    pub fn publisher(&self) -> &dyn Publisher {
-        self.publisher.as_ref()
+    /// How long the history keeps events.
+    pub fn retention(&self) -> Retention {
+        self.inner.retention
     }
 
-    pub fn subscribe(&self) -> (broadcast::Receiver<MembershipEvent>, watch::Receiver<bool>) {
-        (self.sender.subscribe(), self.shutdown.subscribe())
+    /// The task (for the caller to spawn) that purges the events that left the retention
+    /// period, a batch at a time, until [`Events::close`].
+    pub fn purger(&self, db: DatabaseConnection) -> impl Future<Output = ()> + Send + 'static {
+        let retention = self.inner.retention;
+        let mut shutdown = self.inner.shutdown.subscribe();
+        async move {
+            let purge = async {
+                loop {
+                    match retention.purge_batch(&db).await {
+                        Ok(deleted) if deleted as i64 == PURGE_BATCH => continue,
+                        Ok(_) => {}
+                        Err(err) => {
+                            tracing::warn!(error = %err, "cannot purge old membership events");
+                        }
+                    }
+                    tokio::time::sleep(PURGE_EVERY).await;
+                }
+            };
+            tokio::select! {
+                () = purge => {}
+                _ = shutdown.wait_for(|closed| *closed) => {}
+            }
+        }
     }
 
-    /// Ends every subscription (the server is shutting down), and the LISTEN task.
+    /// Inside the transaction that made the change, as part of it: writes its events to
+    /// the history.
+    pub async fn stage(
+        &self,
+        txn: &DatabaseTransaction,
+        events: &[MembershipEvent],
+    ) -> Result<(), DbErr> {
+        history::append(txn, events).await
+    }
+
+    /// After that transaction committed. On PostgreSQL its NOTIFY wakes every instance's
+    /// reader, this one's too.
+    pub fn committed(&self, events: &[MembershipEvent]) {
+        if !events.is_empty() && self.inner.db.get_database_backend() != DbBackend::Postgres {
+            self.inner.wake.notify_one();
+        }
+    }
+
+    /// A stream of every event after `after`, or, without it, of every event from now on.
+    pub fn follow(&self, after: Option<EventKey>) -> AppResult<Follower> {
+        let live = self.live();
+        let now = live.last.ok_or_else(|| {
+            AppError::Unavailable(DbErr::Custom(
+                "the membership history cannot be read".into(),
+            ))
+        })?;
+        Ok(Follower {
+            db: self.inner.db.clone(),
+            receiver: live.sender.subscribe(),
+            shutdown: self.inner.shutdown.subscribe(),
+            last: after.unwrap_or(now),
+            catching_up: after.is_some(),
+            backlog: VecDeque::new(),
+        })
+    }
+
+    /// Ends every subscription (the server is shutting down), and the reader.
     pub fn close(&self) {
-        self.shutdown.send_replace(true);
+        self.inner.shutdown.send_replace(true);
     }
 
     /// Resolves once [`Events::close`] was called.
     pub async fn closed(&self) {
-        let _ = self.shutdown.subscribe().wait_for(|closed| *closed).await;
+        let _ = self
+            .inner
+            .shutdown
+            .subscribe()
+            .wait_for(|closed| *closed)
+            .await;
+    }
+
+    fn live(&self) -> std::sync::MutexGuard<'_, Live> {
+        self.inner.live.lock().expect("no panic while broadcasting")
     }
 }
 
-struct InProcess {
-    sender: broadcast::Sender<MembershipEvent>,
-}
-
-impl Publisher for InProcess {
-    fn stage<'a>(
-        &'a self,
-        _txn: &'a sea_orm::DatabaseTransaction,
-        _events: &'a [MembershipEvent],
-    ) -> futures_util::future::BoxFuture<'a, Result<(), DbErr>> {
-        Box::pin(async { Ok(()) })
-    }
-
-    fn committed(&self, events: Vec<MembershipEvent>) {
-        for event in events {
-            // No receiver means no subscriber: nothing to deliver.
-            let _ = self.sender.send(event);
+/// Reads what settled after `last`, broadcasts it, and waits to be woken (or for the next
+/// poll) to do it again. One statement per wake-up, however many subscribers there are.
+async fn read_tail(db: &DatabaseConnection, live: &Mutex<Live>, wake: &Notify, mut last: EventKey) {
+    let mut pause = POLL;
+    loop {
+        tokio::select! {
+            () = wake.notified() => {}
+            () = tokio::time::sleep(pause) => {}
         }
-    }
-}
-
-struct PostgresNotify;
-
-impl Publisher for PostgresNotify {
-    fn stage<'a>(
-        &'a self,
-        txn: &'a sea_orm::DatabaseTransaction,
-        events: &'a [MembershipEvent],
-    ) -> futures_util::future::BoxFuture<'a, Result<(), DbErr>> {
-        Box::pin(async move {
-            if events.is_empty() {
-                return Ok(());
+        pause = loop {
+            match history::tail(db, last, READ_BATCH).await {
+                Ok((events, waiting)) => {
+                    let full = events.len() as u64 == READ_BATCH;
+                    if let Some(newest) = events.last() {
+                        last = newest.key;
+                        let mut live = live.lock().expect("no panic while broadcasting");
+                        for event in events {
+                            // No receiver means no subscriber: nothing to deliver.
+                            let _ = live.sender.send(event);
+                        }
+                        live.last = Some(last);
+                    }
+                    if full {
+                        continue;
+                    }
+                    break if !waiting {
+                        POLL
+                    } else if pause >= POLL {
+                        SETTLE_RETRY
+                    } else {
+                        (pause * 2).min(POLL)
+                    };
+                }
+                Err(err) => {
+                    tracing::warn!(error = %err, "cannot read new membership events; retrying");
+                    break POLL;
+                }
             }
-            let payloads: Vec<String> =
-                events.chunks(EVENTS_PER_NOTIFICATION).map(encode).collect();
-            // All the notifications of a change in one statement, however many there are.
-            let sql = "SELECT pg_notify(?, payload) FROM unnest(?::text[]) AS payload";
-            txn.query_all_raw(statement(
-                DbBackend::Postgres,
-                sql,
-                vec![CHANNEL.into(), payloads.into()],
-            ))
-            .await?;
-            Ok(())
-        })
-    }
-
-    /// The LISTEN task delivers what was NOTIFYed, to this instance as to the others.
-    fn committed(&self, _events: Vec<MembershipEvent>) {}
-}
-
-/// `{"at": ..., "by": ..., "e": [[kind, user, plan, role], ...]}`: the time and the actor
-/// once per notification (its events come from one write).
-fn encode(events: &[MembershipEvent]) -> String {
-    let at = events.first().map(|event| event.at.to_rfc3339());
-    let by = events.first().and_then(|event| event.actor);
-    let rows: Vec<_> = events
-        .iter()
-        .map(|event| {
-            json!([
-                event.kind.code(),
-                event.user_id,
-                event.plan_id,
-                event.role.map(|role| role.to_value()),
-            ])
-        })
-        .collect();
-    json!({ "at": at, "by": by, "e": rows }).to_string()
-}
-
-fn decode(payload: &str) -> Option<Vec<MembershipEvent>> {
-    let value: serde_json::Value = serde_json::from_str(payload).ok()?;
-    let at = DateTime::parse_from_rfc3339(value["at"].as_str()?)
-        .ok()?
-        .with_timezone(&Utc);
-    // A payload from an instance that predates `by` has none: no actor, as then.
-    let actor = match &value["by"] {
-        serde_json::Value::Null => None,
-        by => Some(by.as_str()?.parse().ok()?),
-    };
-    value["e"]
-        .as_array()?
-        .iter()
-        .map(|row| {
-            let role = match row[3].as_str() {
-                Some(role) => Some(Role::try_from_value(&role.to_owned()).ok()?),
-                None => None,
-            };
-            Some(MembershipEvent {
-                kind: EventKind::from_code(row[0].as_str()?)?,
-                user_id: row[1].as_str()?.parse().ok()?,
-                plan_id: row[2].as_str()?.parse().ok()?,
-                role,
-                at,
-                actor,
-            })
-        })
-        .collect()
-}
-
-/// LISTENs for the events of every instance sharing the database and hands them to this
-/// instance's subscribers, reconnecting when the database goes away, until the server shuts
-/// down (its pool closes then, and retrying would only log a failure a second).
-async fn listen(
-    db: DatabaseConnection,
-    sender: broadcast::Sender<MembershipEvent>,
-    mut shutdown: watch::Receiver<bool>,
-) {
-    tokio::select! {
-        () = relay(db, sender) => {}
-        _ = shutdown.wait_for(|closed| *closed) => {}
+        };
     }
 }
 
-async fn relay(db: DatabaseConnection, sender: broadcast::Sender<MembershipEvent>) {
+/// LISTENs for the wake-ups of every instance sharing the database, reconnecting when the
+/// database goes away (and reading the tail then, for what was missed meanwhile).
+async fn listen(db: &DatabaseConnection, wake: &Notify) {
     use sea_orm::sqlx::postgres::PgListener;
     loop {
         let listener = async {
             let mut listener = PgListener::connect_with(db.get_postgres_connection_pool()).await?;
-            listener.listen(CHANNEL).await?;
+            listener.listen(history::WAKE_CHANNEL).await?;
             Ok::<_, sea_orm::sqlx::Error>(listener)
         };
         let mut listener = match listener.await {
             Ok(listener) => listener,
             Err(err) => {
                 tracing::warn!(error = %err, "cannot LISTEN for membership events; retrying");
-                tokio::time::sleep(Duration::from_secs(1)).await;
+                tokio::time::sleep(POLL).await;
                 continue;
             }
         };
+        wake.notify_one();
         loop {
             match listener.recv().await {
-                Ok(notification) => match decode(notification.payload()) {
-                    Some(events) => {
-                        for event in events {
-                            let _ = sender.send(event);
-                        }
-                    }
-                    None => tracing::warn!(
-                        payload = notification.payload(),
-                        "unreadable membership event"
-                    ),
-                },
+                Ok(_) => wake.notify_one(),
                 Err(err) => {
                     tracing::warn!(error = %err, "lost the LISTEN connection; reconnecting");
                     break;
@@ -291,39 +324,72 @@ async fn relay(db: DatabaseConnection, sender: broadcast::Sender<MembershipEvent
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
+/// One subscriber's events, in the history's order, each once: from the broadcast while it
+/// keeps up, from the history while it catches up.
+pub struct Follower {
+    db: DatabaseConnection,
+    receiver: broadcast::Receiver<Recorded>,
+    shutdown: watch::Receiver<bool>,
+    /// The last event handed out (or the point the stream starts after).
+    last: EventKey,
+    /// Whether the events after `last` must come from the history: the stream resumes from
+    /// a cursor, or fell behind the broadcast.
+    catching_up: bool,
+    /// Events read from the history and not yet handed out.
+    backlog: VecDeque<Recorded>,
+}
 
-    #[test]
-    fn notification_payloads_round_trip_and_fit() {
-        let at = crate::service::now();
-        let events: Vec<MembershipEvent> = (0..EVENTS_PER_NOTIFICATION)
-            .map(|i| MembershipEvent {
-                kind: [EventKind::Added, EventKind::Updated, EventKind::Removed][i % 3],
-                user_id: Uuid::now_v7(),
-                plan_id: Uuid::now_v7(),
-                role: (i % 3 != 2).then_some(Role::Admin),
-                at,
-                actor: Some(Uuid::max()),
-            })
-            .collect();
-        let payload = encode(&events);
-        assert!(payload.len() < 8000, "{} bytes", payload.len());
-        assert_eq!(decode(&payload).unwrap(), events);
-        assert!(decode("not json").is_none());
+impl Follower {
+    /// The next event; None once the server shuts down.
+    pub async fn next(&mut self) -> Option<AppResult<Recorded>> {
+        loop {
+            if let Some(event) = self.backlog.pop_front() {
+                self.last = event.key;
+                return Some(Ok(event));
+            }
+            if self.catching_up {
+                let page = history::read(
+                    &self.db,
+                    Selection::EVERYTHING,
+                    self.last,
+                    None,
+                    Walk::Forward,
+                    READ_BATCH,
+                );
+                let page = tokio::select! {
+                    _ = self.shutdown.wait_for(|closed| *closed) => return None,
+                    page = page => page,
+                };
+                match page {
+                    Ok(page) => {
+                        // A short page reached the tail: what follows is in the broadcast,
+                        // which has held everything since this follower joined.
+                        self.catching_up = page.len() as u64 == READ_BATCH;
+                        self.backlog.extend(page);
+                        continue;
+                    }
+                    Err(err) => return Some(Err(err)),
+                }
+            }
+            let received = tokio::select! {
+                _ = self.shutdown.wait_for(|closed| *closed) => return None,
+                received = self.receiver.recv() => received,
+            };
+            match received {
+                // Already read from the history while catching up.
+                Ok(event) if event.key <= self.last => continue,
+                Ok(event) => {
+                    self.last = event.key;
+                    return Some(Ok(event));
+                }
+                Err(RecvError::Lagged(_)) => self.catching_up = true,
+                Err(RecvError::Closed) => return None,
+            }
+        }
     }
 
-    #[test]
-    fn a_payload_without_an_actor_still_decodes() {
-        let user = Uuid::now_v7();
-        let plan = Uuid::now_v7();
-        let old = format!(
-            r#"{{"at":"2026-12-01T10:00:00+00:00","e":[["A","{user}","{plan}","OWNER"]]}}"#
-        );
-        let events = decode(&old).expect("decodes");
-        assert_eq!(events.len(), 1);
-        assert_eq!((events[0].user_id, events[0].plan_id), (user, plan));
-        assert_eq!(events[0].actor, None);
+    /// Where the stream stands: the last event handed out, or where it starts.
+    pub fn position(&self) -> EventKey {
+        self.last
     }
 }

@@ -143,6 +143,36 @@ pub struct PageArgs {
     pub before: Option<String>,
 }
 
+impl PageArgs {
+    /// Whether the page walks backwards (`last`), and how many rows it holds.
+    pub fn walk(&self) -> AppResult<(bool, u64)> {
+        match (self.first, self.last) {
+            (Some(_), Some(_)) => Err(AppError::bad_input(
+                "last",
+                "pass either first or last, not both",
+            )),
+            (None, Some(_)) => Ok((
+                true,
+                page_size("last", self.last, DEFAULT_CONNECTION_PAGE_SIZE)?,
+            )),
+            _ => Ok((
+                false,
+                page_size("first", self.first, DEFAULT_CONNECTION_PAGE_SIZE)?,
+            )),
+        }
+    }
+
+    /// (hasNextPage, hasPreviousPage) of a page read with these arguments, which found
+    /// more rows beyond it (`has_more`) or not.
+    pub fn page_flags(&self, backward: bool, has_more: bool) -> (bool, bool) {
+        if backward {
+            (self.before.is_some(), has_more)
+        } else {
+            (has_more, self.after.is_some())
+        }
+    }
+}
+
 /// SQL conditions (joined with AND) and their values: a connection's filter, kept so that
 /// `totalCount` can count the same rows when, and only when, it is asked for.
 #[derive(Debug, Clone)]
@@ -246,21 +276,7 @@ pub fn page_query<M: KeysetRow>(
     ordering: Ordering<M::SortKey>,
     args: &PageArgs,
 ) -> AppResult<PageQuery> {
-    let backward = match (args.first, args.last) {
-        (Some(_), Some(_)) => {
-            return Err(AppError::bad_input(
-                "last",
-                "pass either first or last, not both",
-            ));
-        }
-        (None, Some(_)) => true,
-        _ => false,
-    };
-    let limit = if backward {
-        page_size("last", args.last, DEFAULT_CONNECTION_PAGE_SIZE)?
-    } else {
-        page_size("first", args.first, DEFAULT_CONNECTION_PAGE_SIZE)?
-    };
+    let (backward, limit) = args.walk()?;
     let mut filter = filter.clone();
     filter.and(M::visible(filter.visibility));
     let key = ordering.key.column();
@@ -313,11 +329,7 @@ pub async fn fetch_page<M: KeysetRow>(
     if backward {
         rows.reverse();
     }
-    let (has_next_page, has_previous_page) = if backward {
-        (args.before.is_some(), has_more)
-    } else {
-        (has_more, args.after.is_some())
-    };
+    let (has_next_page, has_previous_page) = args.page_flags(backward, has_more);
     Ok(Page {
         rows,
         has_next_page,

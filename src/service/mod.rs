@@ -3,6 +3,7 @@
 
 pub mod audience;
 pub mod events;
+pub mod history;
 mod ids;
 pub mod keyset;
 pub mod memberships;

@@ -142,7 +142,7 @@ on_both_databases!(membership_mutations_run_one_statement_and_load_only_what_is_
 async fn membership_mutations_run_one_statement_and_load_only_what_is_selected(app: TestApp) {
     let user = app.create_user("m@example.com", "M").await;
     let plan = app.create_plan("P").await;
-    let extra = app.lock_statements() + app.notify_statements();
+    let extra = app.lock_statements() + app.history_statements();
     let add = json!({ "userId": user, "planIds": [plan] });
     assert_eq!(app.statements(ADD_PLANS_TO_USER, add).await, 1 + extra);
     let with_user = "mutation($u: UUID!, $p: [UUID!]!) { \
@@ -169,10 +169,10 @@ async fn bulk_membership_mutations_run_a_constant_number_of_statements(app: Test
 
     let add = json!({ "userId": users[0], "planIds": plans });
     let response = app.post(ADD_PLANS_TO_USER, add).await;
-    let (lock, notify) = (app.lock_statements(), app.notify_statements());
+    let (lock, history) = (app.lock_statements(), app.history_statements());
     assert_eq!(
         response["extensions"]["sql"]["statements"],
-        1 + lock + notify,
+        1 + lock + history,
         "one INSERT for 1,000 ids"
     );
     assert_eq!(
@@ -183,11 +183,11 @@ async fn bulk_membership_mutations_run_a_constant_number_of_statements(app: Test
     let set = json!({ "planId": plans[0], "userIds": users[1..] });
     let response = app.post(SET_PLAN_USERS, set).await;
     // the plan is there, delete the memberships not kept, insert the missing ones; on
-    // PostgreSQL the statement that takes the locks checks the plan too, and the 10,000
-    // events are NOTIFYed in one statement.
+    // PostgreSQL the statement that takes the locks checks the plan too; and the 10,000
+    // events go to the history in one statement.
     assert_eq!(
         response["extensions"]["sql"]["statements"],
-        3 + notify,
+        3 + history,
         "{}",
         response["errors"]
     );

@@ -233,10 +233,10 @@ impl TestApp {
         u64::from(self.backend() == Backend::Postgres)
     }
 
-    /// The statement with which a membership write on PostgreSQL NOTIFYs its events to every
-    /// instance.
-    pub fn notify_statements(&self) -> u64 {
-        u64::from(self.backend() == Backend::Postgres)
+    /// The statement with which a membership write records its events in the history (and
+    /// on PostgreSQL wakes every instance's reader), however many there are.
+    pub fn history_statements(&self) -> u64 {
+        1
     }
 
     /// GETs `path` as a browser opening it does (`Accept: text/html`).

@@ -3,6 +3,8 @@ use entity::{plan, user};
 
 use super::{Plan, User};
 use crate::graphql::db;
+use crate::graphql::subscription::MembershipEvent;
+use crate::service::history;
 use crate::service::keyset::{self, Filter, KeysetRow, Page};
 
 /// A model that is a node of a connection, and the GraphQL object it becomes.
@@ -28,6 +30,7 @@ impl ConnectionNode for plan::Model {
 #[derive(SimpleObject)]
 #[graphql(concrete(name = "UserEdge", params(User)))]
 #[graphql(concrete(name = "PlanEdge", params(Plan)))]
+#[graphql(concrete(name = "MembershipEventEdge", params(MembershipEvent)))]
 pub struct Edge<N: OutputType> {
     /// Pass as `after` (or `before`) to continue from this node.
     cursor: String,
@@ -96,5 +99,37 @@ where
     /// How many rows match the filter, across all pages.
     async fn total_count(&self, ctx: &Context<'_>) -> Result<i64> {
         Ok(keyset::count::<M>(db(ctx)?, &self.filter).await?)
+    }
+}
+
+/// One page of `membershipHistory`, oldest first.
+pub struct MembershipEventConnection(pub history::Page);
+
+#[Object]
+impl MembershipEventConnection {
+    async fn edges(&self) -> Vec<Edge<MembershipEvent>> {
+        self.0
+            .events
+            .iter()
+            .map(|event| Edge {
+                cursor: history::cursor(event.key),
+                node: MembershipEvent(event.clone()),
+            })
+            .collect()
+    }
+
+    /// The nodes of `edges`, for clients that need no cursors.
+    async fn nodes(&self) -> Vec<MembershipEvent> {
+        self.0.events.iter().cloned().map(MembershipEvent).collect()
+    }
+
+    async fn page_info(&self) -> PageInfo {
+        let events = &self.0.events;
+        PageInfo {
+            has_next_page: self.0.has_next_page,
+            has_previous_page: self.0.has_previous_page,
+            start_cursor: events.first().map(|event| history::cursor(event.key)),
+            end_cursor: events.last().map(|event| history::cursor(event.key)),
+        }
     }
 }

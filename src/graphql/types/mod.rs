@@ -7,7 +7,7 @@ mod plan;
 mod user;
 mod user_plan;
 
-pub use connection::{Connection, Edge, PageInfo};
+pub use connection::{Connection, Edge, MembershipEventConnection, PageInfo};
 pub use inputs::*;
 pub use payloads::{PlanLinksPayload, UserLinksPayload};
 pub use plan::Plan;

@@ -104,9 +104,9 @@ pub(super) async fn finish<T>(
 ) -> Result<T, WriteError> {
     match outcome {
         Ok((value, announced)) => {
-            events.publisher().stage(&txn, &announced).await?;
+            events.stage(&txn, &announced).await?;
             txn.commit().await?;
-            events.publisher().committed(announced);
+            events.committed(&announced);
             Ok(value)
         }
         Err(err) => {
