@@ -18,6 +18,7 @@ mod error_status;
 mod explain;
 mod faults;
 mod fuzz;
+mod history;
 mod http;
 mod limits;
 mod line_length;
