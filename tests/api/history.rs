@@ -128,16 +128,12 @@ fn without_cursors(events: &[(Event, String)]) -> Vec<Event> {
     events.iter().map(|(event, _)| event.clone()).collect()
 }
 
-/// The newest event's cursor.
-async fn newest_cursor(app: &TestApp) -> String {
+/// The newest event's cursor, as `bearer` (none: a server without sign-in) reads it.
+async fn newest_cursor(app: &TestApp, bearer: Option<&str>) -> String {
     all_settled(app).await;
-    let response = app
-        .data(
-            "{ membershipHistory(last: 1) { nodes { cursor } } }",
-            json!({}),
-        )
-        .await;
-    response["membershipHistory"]["nodes"][0]["cursor"]
+    let query = "{ membershipHistory(last: 1) { nodes { cursor } } }";
+    let response = app.post_by(bearer, query, json!({})).await;
+    response["data"]["membershipHistory"]["nodes"][0]["cursor"]
         .as_str()
         .expect("an event")
         .to_owned()
@@ -367,7 +363,7 @@ async fn a_subscriber_resumes_after_its_last_cursor_with_no_gap_and_no_repeat(ap
         plans.push(app.create_plan(&format!("P{n}")).await);
     }
     app.add_plans_to_user(user, &[plans[0]]).await.unwrap();
-    let start = newest_cursor(&app).await;
+    let start = newest_cursor(&app, None).await;
 
     // Resuming from a cursor needs no wait for the subscription to start: what is written
     // meanwhile is replayed.
@@ -434,9 +430,9 @@ async fn expired_and_forged_cursors_are_refused(backend: Backend) {
         app.create_plan("P3").await,
     );
     app.add_plans_to_user(user, &[p1]).await.unwrap();
-    let old = newest_cursor(&app).await;
+    let old = newest_cursor(&app, None).await;
     app.add_plans_to_user(user, &[p2]).await.unwrap();
-    let recent = newest_cursor(&app).await;
+    let recent = newest_cursor(&app, None).await;
     // The first change made two hours ago, as if the server had run that long.
     let two_hours_ago = chrono::Utc::now() - chrono::TimeDelta::hours(2);
     backdate_all_but_newest(&app, 1, two_hours_ago).await;
@@ -571,7 +567,7 @@ async fn a_slow_subscriber_catches_up_without_being_closed(app: TestApp) {
     let (users, plan) = (app.ids("users").await, app.ids("plans").await[0]);
     let marker = app.create_plan("marker").await;
     app.add_plans_to_user(users[0], &[marker]).await.unwrap();
-    let start = newest_cursor(&app).await;
+    let start = newest_cursor(&app, None).await;
     // More events than the broadcast holds (16,384), so the slow one falls behind it.
     let rounds = 3;
     let expected = rounds * users.len();
@@ -608,4 +604,137 @@ async fn a_slow_subscriber_catches_up_without_being_closed(app: TestApp) {
     assert_eq!(all.len(), expected + 1);
     assert_eq!(caught_up, all[1..].to_vec());
     assert_eq!(fast, caught_up);
+}
+
+on_both_databases!(the_history_reads_the_same_over_the_socket);
+async fn the_history_reads_the_same_over_the_socket(app: TestApp) {
+    let user = app.create_user("s@example.com", "S").await;
+    let (p1, p2) = (app.create_plan("P1").await, app.create_plan("P2").await);
+    app.add_plans_to_user(user, &[p1, p2]).await.unwrap();
+    app.remove_plans_from_user(user, &[p1]).await.unwrap();
+    all_settled(&app).await;
+    let query = format!(
+        "query($u: UUID) {{ membershipHistory(userId: $u, last: 2) {{ \
+         edges {{ cursor node {{ {FIELDS} }} }} \
+         pageInfo {{ hasNextPage hasPreviousPage startCursor endCursor }} }} }}"
+    );
+    let over_http = app.post(&query, json!({ "u": user })).await;
+    assert_eq!(
+        over_http["data"]["membershipHistory"]["edges"]
+            .as_array()
+            .map(Vec::len),
+        Some(2),
+        "{over_http}"
+    );
+    for protocol in Protocol::BOTH {
+        let mut client = WsClient::connect(app.address, protocol, json!({})).await;
+        let over_socket = client.execute("h", &query, json!({ "u": user })).await;
+        assert_eq!(over_socket["data"], over_http["data"], "{protocol:?}");
+    }
+}
+
+on_both_databases!(a_resumed_member_gets_what_they_would_have_got_live);
+async fn a_resumed_member_gets_what_they_would_have_got_live(backend: Backend) {
+    const SERVICE: &str = "service-secret";
+    let sign_in = SignIn::default();
+    let mut options = sign_in.options();
+    options.extend(["--api-token", SERVICE]);
+    let app = spawn_app_with(backend, &options).await;
+    let mut people = Vec::new();
+    for email in ["me@example.com", "other@example.com"] {
+        people.push(app.create_user_by(Some(SERVICE), email, "Someone").await);
+    }
+    let [me, other] = people[..] else {
+        unreachable!()
+    };
+    let (left, joined, never) = (
+        app.create_plan_by(Some(SERVICE), "left").await,
+        app.create_plan_by(Some(SERVICE), "joined").await,
+        app.create_plan_by(Some(SERVICE), "never").await,
+    );
+    app.add_users_to_plan(left, &[me])
+        .by(SERVICE)
+        .await
+        .unwrap();
+    let start = newest_cursor(&app, Some(SERVICE)).await;
+
+    // While the viewer is away, a model of what a live subscription would have delivered:
+    // the events of the plans they were a member of when each happened, their own too.
+    let mut mine = HashSet::from([left]);
+    let mut model = Vec::new();
+    let steps: Vec<(&str, Uuid, Uuid)> = vec![
+        ("add", other, left),
+        ("add", other, joined),
+        ("add", me, joined),
+        ("remove", other, joined),
+        ("remove", me, left),
+        ("remove", other, left),
+        ("add", other, never),
+        ("add", other, joined),
+    ];
+    for (action, user, plan) in steps {
+        let (kind, role) = if action == "add" {
+            app.add_users_to_plan(plan, &[user])
+                .by(SERVICE)
+                .await
+                .unwrap();
+            ("ADDED", Some("MEMBER"))
+        } else {
+            app.remove_users_from_plan(plan, &[user])
+                .by(SERVICE)
+                .await
+                .unwrap();
+            ("REMOVED", None)
+        };
+        let event = Event::new(kind, user, plan, role);
+        if user == me {
+            model.push(event);
+            if kind == "ADDED" {
+                mine.insert(plan);
+            } else {
+                mine.remove(&plan);
+            }
+        } else if mine.contains(&plan) {
+            model.push(event);
+        }
+    }
+
+    let init = json!({ "Authorization": format!("Bearer {}", sign_in.token(me)) });
+    let mut resumed = subscribe(&app, init, json!({ "after": start })).await;
+    let mut received = Vec::new();
+    while received.len() < model.len() {
+        received.push(next_event(&mut resumed).await.0);
+    }
+    assert_eq!(received, model);
+    // And live from there on, still following the viewer's plans.
+    let live = [
+        ("add", me, never, true),
+        ("remove", other, joined, true),
+        ("add", other, left, false),
+        ("add", me, left, true),
+    ];
+    let mut expected = Vec::new();
+    for (action, user, plan, delivered) in live {
+        let event = if action == "add" {
+            app.add_users_to_plan(plan, &[user])
+                .by(SERVICE)
+                .await
+                .unwrap();
+            Event::new("ADDED", user, plan, Some("MEMBER"))
+        } else {
+            app.remove_users_from_plan(plan, &[user])
+                .by(SERVICE)
+                .await
+                .unwrap();
+            Event::new("REMOVED", user, plan, None)
+        };
+        if delivered {
+            expected.push(event);
+        }
+    }
+    let mut got = Vec::new();
+    while got.len() < expected.len() {
+        got.push(next_event(&mut resumed).await.0);
+    }
+    assert_eq!(got, expected);
 }

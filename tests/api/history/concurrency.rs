@@ -65,7 +65,7 @@ async fn resuming_under_concurrent_writers_on_two_instances_misses_and_repeats_n
     }
     let first = a.create_user("first@example.com", "F").await;
     a.add_plans_to_user(first, &[plans[0]]).await.unwrap();
-    let start = newest_cursor(&a).await;
+    let start = newest_cursor(&a, None).await;
     let before = event_count(&a).await;
 
     let mut writers = Vec::new();
