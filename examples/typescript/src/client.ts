@@ -239,11 +239,18 @@ export async function onboardUser(client: Client, email: string, planIds: string
   return { created, linked, totalCount: page.totalCount, next: page.pageInfo.hasNextPage ? page.pageInfo.endCursor : null };
 }
 
-/** Logs the membership changes the signed-in user may see (the plans they are in). */
-export function watchMemberships(url: string, token: TokenSource): () => void {
-  return subscribe({ url, token, onError: (error) => console.error(error.codes, error.message) }, MembershipChangedSubscription, {}, ({ membershipChanged: event }) =>
-    console.log(event.kind, event.userId, event.planId, event.role ?? '(removed)'),
-  );
+/**
+ * Logs the membership changes the signed-in user may see (the plans they are in), from
+ * after the event whose cursor is `after` (stored by the caller across reloads) or from
+ * now. A reconnect (a refreshed token) resumes after the last event seen: `subscribe`
+ * sends these same variables again, so nothing is missed and nothing comes twice.
+ */
+export function watchMemberships(url: string, token: TokenSource, after: string | null = null): () => void {
+  const variables: { after: string | null } = { after };
+  return subscribe({ url, token, onError: (error) => console.error(error.codes, error.message) }, MembershipChangedSubscription, variables, ({ membershipChanged: event }) => {
+    variables.after = event.cursor;
+    console.log(event.kind, event.userId, event.planId, event.role ?? '(removed)');
+  });
 }
 
 // Usage (a signed-in user: `getToken` returns their current JWT, refreshed by the identity

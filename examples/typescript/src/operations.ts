@@ -343,15 +343,40 @@ export const SetPlanUsersMutation = graphql(`
 // ---- subscription ----------------------------------------------------------------
 
 /** Over WebSocket (graphql-transport-ws at /graphql/ws), not with `execute` below. */
+/** Pass the last event's `cursor` as `after` to resume with nothing missed. */
 export const MembershipChangedSubscription = graphql(`
-  subscription MembershipChanged($userId: UUID, $planId: UUID) {
-    membershipChanged(userId: $userId, planId: $planId) {
-      kind
-      userId
-      planId
-      role
-      at
-      actorId
+  subscription MembershipChanged($userId: UUID, $planId: UUID, $after: String) {
+    membershipChanged(userId: $userId, planId: $planId, after: $after) {
+      ...MembershipEventFields
+    }
+  }
+`);
+
+// ---- history ---------------------------------------------------------------------
+
+export const MembershipEventFields = graphql(`
+  fragment MembershipEventFields on MembershipEvent {
+    kind
+    userId
+    planId
+    role
+    at
+    actorId
+    cursor
+  }
+`);
+
+/** Every kept change, oldest first; `after`/`before` take an event's `cursor`. */
+export const MembershipHistoryQuery = graphql(`
+  query MembershipHistory($userId: UUID, $planId: UUID, $first: Int, $after: String) {
+    membershipHistory(userId: $userId, planId: $planId, first: $first, after: $after) {
+      nodes {
+        ...MembershipEventFields
+      }
+      pageInfo {
+        hasNextPage
+        endCursor
+      }
     }
   }
 `);

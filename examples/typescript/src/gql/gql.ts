@@ -41,7 +41,9 @@ type Documents = {
     "\n  mutation AddUsersToPlan($planId: UUID!, $userIds: [UUID!]!, $role: MembershipRole) {\n    addUsersToPlan(planId: $planId, userIds: $userIds, role: $role) {\n      ...PlanLinksFields\n    }\n  }\n": typeof types.AddUsersToPlanDocument,
     "\n  mutation RemoveUsersFromPlan($planId: UUID!, $userIds: [UUID!]!) {\n    removeUsersFromPlan(planId: $planId, userIds: $userIds) {\n      ...PlanLinksFields\n    }\n  }\n": typeof types.RemoveUsersFromPlanDocument,
     "\n  mutation SetPlanUsers($planId: UUID!, $userIds: [UUID!]!, $role: MembershipRole, $expectedUserIds: [UUID!]) {\n    setPlanUsers(planId: $planId, userIds: $userIds, role: $role, expectedUserIds: $expectedUserIds) {\n      ...PlanLinksFields\n    }\n  }\n": typeof types.SetPlanUsersDocument,
-    "\n  subscription MembershipChanged($userId: UUID, $planId: UUID) {\n    membershipChanged(userId: $userId, planId: $planId) {\n      kind\n      userId\n      planId\n      role\n      at\n      actorId\n    }\n  }\n": typeof types.MembershipChangedDocument,
+    "\n  subscription MembershipChanged($userId: UUID, $planId: UUID, $after: String) {\n    membershipChanged(userId: $userId, planId: $planId, after: $after) {\n      ...MembershipEventFields\n    }\n  }\n": typeof types.MembershipChangedDocument,
+    "\n  fragment MembershipEventFields on MembershipEvent {\n    kind\n    userId\n    planId\n    role\n    at\n    actorId\n    cursor\n  }\n": typeof types.MembershipEventFieldsFragmentDoc,
+    "\n  query MembershipHistory($userId: UUID, $planId: UUID, $first: Int, $after: String) {\n    membershipHistory(userId: $userId, planId: $planId, first: $first, after: $after) {\n      nodes {\n        ...MembershipEventFields\n      }\n      pageInfo {\n        hasNextPage\n        endCursor\n      }\n    }\n  }\n": typeof types.MembershipHistoryDocument,
 };
 const documents: Documents = {
     "\n  fragment UserFields on User {\n    id\n    email\n    name\n    insertedAt\n    updatedAt\n  }\n": types.UserFieldsFragmentDoc,
@@ -70,7 +72,9 @@ const documents: Documents = {
     "\n  mutation AddUsersToPlan($planId: UUID!, $userIds: [UUID!]!, $role: MembershipRole) {\n    addUsersToPlan(planId: $planId, userIds: $userIds, role: $role) {\n      ...PlanLinksFields\n    }\n  }\n": types.AddUsersToPlanDocument,
     "\n  mutation RemoveUsersFromPlan($planId: UUID!, $userIds: [UUID!]!) {\n    removeUsersFromPlan(planId: $planId, userIds: $userIds) {\n      ...PlanLinksFields\n    }\n  }\n": types.RemoveUsersFromPlanDocument,
     "\n  mutation SetPlanUsers($planId: UUID!, $userIds: [UUID!]!, $role: MembershipRole, $expectedUserIds: [UUID!]) {\n    setPlanUsers(planId: $planId, userIds: $userIds, role: $role, expectedUserIds: $expectedUserIds) {\n      ...PlanLinksFields\n    }\n  }\n": types.SetPlanUsersDocument,
-    "\n  subscription MembershipChanged($userId: UUID, $planId: UUID) {\n    membershipChanged(userId: $userId, planId: $planId) {\n      kind\n      userId\n      planId\n      role\n      at\n      actorId\n    }\n  }\n": types.MembershipChangedDocument,
+    "\n  subscription MembershipChanged($userId: UUID, $planId: UUID, $after: String) {\n    membershipChanged(userId: $userId, planId: $planId, after: $after) {\n      ...MembershipEventFields\n    }\n  }\n": types.MembershipChangedDocument,
+    "\n  fragment MembershipEventFields on MembershipEvent {\n    kind\n    userId\n    planId\n    role\n    at\n    actorId\n    cursor\n  }\n": types.MembershipEventFieldsFragmentDoc,
+    "\n  query MembershipHistory($userId: UUID, $planId: UUID, $first: Int, $after: String) {\n    membershipHistory(userId: $userId, planId: $planId, first: $first, after: $after) {\n      nodes {\n        ...MembershipEventFields\n      }\n      pageInfo {\n        hasNextPage\n        endCursor\n      }\n    }\n  }\n": types.MembershipHistoryDocument,
 };
 
 /**
@@ -180,7 +184,15 @@ export function graphql(source: "\n  mutation SetPlanUsers($planId: UUID!, $user
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
-export function graphql(source: "\n  subscription MembershipChanged($userId: UUID, $planId: UUID) {\n    membershipChanged(userId: $userId, planId: $planId) {\n      kind\n      userId\n      planId\n      role\n      at\n      actorId\n    }\n  }\n"): typeof import('./graphql').MembershipChangedDocument;
+export function graphql(source: "\n  subscription MembershipChanged($userId: UUID, $planId: UUID, $after: String) {\n    membershipChanged(userId: $userId, planId: $planId, after: $after) {\n      ...MembershipEventFields\n    }\n  }\n"): typeof import('./graphql').MembershipChangedDocument;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  fragment MembershipEventFields on MembershipEvent {\n    kind\n    userId\n    planId\n    role\n    at\n    actorId\n    cursor\n  }\n"): typeof import('./graphql').MembershipEventFieldsFragmentDoc;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query MembershipHistory($userId: UUID, $planId: UUID, $first: Int, $after: String) {\n    membershipHistory(userId: $userId, planId: $planId, first: $first, after: $after) {\n      nodes {\n        ...MembershipEventFields\n      }\n      pageInfo {\n        hasNextPage\n        endCursor\n      }\n    }\n  }\n"): typeof import('./graphql').MembershipHistoryDocument;
 
 
 export function graphql(source: string) {

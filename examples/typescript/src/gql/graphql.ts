@@ -287,10 +287,23 @@ export type SetPlanUsersMutation = { setPlanUsers: { addedUserIds: Array<string>
 export type MembershipChangedSubscriptionVariables = Exact<{
   userId?: string | null | undefined;
   planId?: string | null | undefined;
+  after?: string | null | undefined;
 }>;
 
 
-export type MembershipChangedSubscription = { membershipChanged: { kind: MembershipEventKind, userId: string, planId: string, role: MembershipRole | null, at: string, actorId: string | null } };
+export type MembershipChangedSubscription = { membershipChanged: { kind: MembershipEventKind, userId: string, planId: string, role: MembershipRole | null, at: string, actorId: string | null, cursor: string } };
+
+export type MembershipEventFieldsFragment = { kind: MembershipEventKind, userId: string, planId: string, role: MembershipRole | null, at: string, actorId: string | null, cursor: string };
+
+export type MembershipHistoryQueryVariables = Exact<{
+  userId?: string | null | undefined;
+  planId?: string | null | undefined;
+  first?: number | null | undefined;
+  after?: string | null | undefined;
+}>;
+
+
+export type MembershipHistoryQuery = { membershipHistory: { nodes: Array<{ kind: MembershipEventKind, userId: string, planId: string, role: MembershipRole | null, at: string, actorId: string | null, cursor: string }>, pageInfo: { hasNextPage: boolean, endCursor: string | null } } };
 
 export class TypedDocumentString<TResult, TVariables>
   extends String
@@ -378,6 +391,17 @@ export const PlanLinksFieldsFragmentDoc = new TypedDocumentString(`
   insertedAt
   updatedAt
 }`, {"fragmentName":"PlanLinksFields"}) as unknown as TypedDocumentString<PlanLinksFieldsFragment, unknown>;
+export const MembershipEventFieldsFragmentDoc = new TypedDocumentString(`
+    fragment MembershipEventFields on MembershipEvent {
+  kind
+  userId
+  planId
+  role
+  at
+  actorId
+  cursor
+}
+    `, {"fragmentName":"MembershipEventFields"}) as unknown as TypedDocumentString<MembershipEventFieldsFragment, unknown>;
 export const ViewerDocument = new TypedDocumentString(`
     query Viewer {
   viewer {
@@ -836,14 +860,43 @@ fragment PlanLinksFields on PlanLinksPayload {
   unchangedUserIds
 }`, {"hash":"7ef94512e2d6136017321c63a61b18df767e5dae4a574bf166da89a3fd490959"}) as unknown as TypedDocumentString<SetPlanUsersMutation, SetPlanUsersMutationVariables>;
 export const MembershipChangedDocument = new TypedDocumentString(`
-    subscription MembershipChanged($userId: UUID, $planId: UUID) {
-  membershipChanged(userId: $userId, planId: $planId) {
-    kind
-    userId
-    planId
-    role
-    at
-    actorId
+    subscription MembershipChanged($userId: UUID, $planId: UUID, $after: String) {
+  membershipChanged(userId: $userId, planId: $planId, after: $after) {
+    ...MembershipEventFields
   }
 }
-    `, {"hash":"724d0ed2728fb620141b555119e77606a84164c92c7f654cce0aa3bce801eb2b"}) as unknown as TypedDocumentString<MembershipChangedSubscription, MembershipChangedSubscriptionVariables>;
+    fragment MembershipEventFields on MembershipEvent {
+  kind
+  userId
+  planId
+  role
+  at
+  actorId
+  cursor
+}`, {"hash":"3e722984819bd7b328d323507a53b99e135bd6b0e38d88a7ec8731d17448a73b"}) as unknown as TypedDocumentString<MembershipChangedSubscription, MembershipChangedSubscriptionVariables>;
+export const MembershipHistoryDocument = new TypedDocumentString(`
+    query MembershipHistory($userId: UUID, $planId: UUID, $first: Int, $after: String) {
+  membershipHistory(
+    userId: $userId
+    planId: $planId
+    first: $first
+    after: $after
+  ) {
+    nodes {
+      ...MembershipEventFields
+    }
+    pageInfo {
+      hasNextPage
+      endCursor
+    }
+  }
+}
+    fragment MembershipEventFields on MembershipEvent {
+  kind
+  userId
+  planId
+  role
+  at
+  actorId
+  cursor
+}`, {"hash":"f344cf3c90d4ab28b498e6ca87312be16322262aace76a93e1581ed1f4df40fa"}) as unknown as TypedDocumentString<MembershipHistoryQuery, MembershipHistoryQueryVariables>;
