@@ -28,8 +28,9 @@ pub struct Application {
 impl Application {
     /// Every step of starting the server, in order: the metrics recorder, the pool,
     /// migrations (unless `--no-migrate`), the state, the refusal of a public server
-    /// without a token, the sign-in keys of `--jwks-url`, the PostgreSQL LISTEN task, the
-    /// bound socket.
+    /// without a token, the sign-in keys of `--jwks-url`, the bound socket, then the
+    /// membership events' reader and purge (started last, so nothing is left running when
+    /// an earlier step fails).
     pub async fn build(database_url: &str, args: &ServeArgs) -> Result<Self, BoxError> {
         Self::build_with(database_url, args, None).await
     }
@@ -59,6 +60,11 @@ impl Application {
         if !args.no_migrate {
             db::migrate(&db).await?;
         }
+        // A history that cannot be read yet (`--no-migrate` on an empty database) is the
+        // events' reader's to report; one whose order is broken stops the start.
+        if let Ok(Err(problem)) = crate::service::history::order_holds(&db).await {
+            return Err(problem.into());
+        }
         let state = AppState::new(db.clone(), args)?;
         if !state.credentials().is_configured()
             && !args.listen.ip().is_loopback()
@@ -74,6 +80,7 @@ impl Application {
         }
         // Before the first request, so a token is not refused for want of keys.
         state.credentials().start().await;
+        let listener = TcpListener::bind(args.listen).await?;
         // The events' reader and purger have a small pool of their own: requests never wait
         // behind them for a connection, nor they behind requests, and what a test records
         // of the server's statements is its requests' alone. Both run until the events
@@ -88,7 +95,6 @@ impl Application {
         .await?;
         tokio::spawn(state.events().reader(background.clone()).await);
         tokio::spawn(state.events().purger(background));
-        let listener = TcpListener::bind(args.listen).await?;
         Ok(Application {
             address: listener.local_addr()?,
             listener,

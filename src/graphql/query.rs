@@ -7,7 +7,7 @@ use super::types::{
     Connection, MembershipEventConnection, Plan, PlanFilterInput, PlanOrder, User, UserFilterInput,
     UserOrder, UserPlan,
 };
-use super::{db, prefetch, viewer, visibility};
+use super::{db, events, prefetch, viewer, visibility};
 use crate::domain::DEFAULT_CONNECTION_PAGE_SIZE;
 use crate::service::history::{self, Selection};
 use crate::service::keyset::{self, Filter, KeysetRow, Ordering, PageArgs};
@@ -143,7 +143,8 @@ impl QueryRoot {
             last,
             before,
         };
-        let page = history::page(db(ctx)?, selection, &args).await?;
+        let retention = events(ctx)?.retention();
+        let page = history::page(db(ctx)?, retention, selection, &args).await?;
         Ok(MembershipEventConnection(page))
     }
 }

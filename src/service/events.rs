@@ -255,6 +255,8 @@ impl Events {
 /// poll) to do it again. One statement per wake-up, however many subscribers there are.
 async fn read_tail(db: &DatabaseConnection, live: &Mutex<Live>, wake: &Notify, mut last: EventKey) {
     let mut pause = POLL;
+    // Whether the last read left committed events waiting on an older transaction.
+    let mut stuck = false;
     loop {
         tokio::select! {
             () = wake.notified() => {}
@@ -263,7 +265,8 @@ async fn read_tail(db: &DatabaseConnection, live: &Mutex<Live>, wake: &Notify, m
         pause = loop {
             match history::tail(db, last, READ_BATCH).await {
                 Ok((events, waiting)) => {
-                    let full = events.len() as u64 == READ_BATCH;
+                    let events_read = events.len();
+                    let full = events_read as u64 == READ_BATCH;
                     if let Some(newest) = events.last() {
                         last = newest.key;
                         let mut live = live.lock().expect("no panic while broadcasting");
@@ -276,12 +279,15 @@ async fn read_tail(db: &DatabaseConnection, live: &Mutex<Live>, wake: &Notify, m
                     if full {
                         continue;
                     }
+                    // Waiting on the same transaction as last time: look less often.
+                    let still_waiting = waiting && stuck && events_read == 0;
+                    stuck = waiting;
                     break if !waiting {
                         POLL
-                    } else if pause >= POLL {
-                        SETTLE_RETRY
-                    } else {
+                    } else if still_waiting {
                         (pause * 2).min(POLL)
+                    } else {
+                        SETTLE_RETRY
                     };
                 }
                 Err(err) => {
@@ -313,10 +319,16 @@ async fn listen(db: &DatabaseConnection, wake: &Notify) {
         };
         wake.notify_one();
         loop {
-            match listener.recv().await {
-                Ok(_) => wake.notify_one(),
+            // `try_recv` says when the connection was lost (and reconnects on the next
+            // call): wake-ups sent meanwhile are gone, so the tail is read then.
+            match listener.try_recv().await {
+                Ok(Some(_)) => wake.notify_one(),
+                Ok(None) => {
+                    tracing::warn!("lost the LISTEN connection; reconnecting");
+                    wake.notify_one();
+                }
                 Err(err) => {
-                    tracing::warn!(error = %err, "lost the LISTEN connection; reconnecting");
+                    tracing::warn!(error = %err, "cannot LISTEN for membership events; retrying");
                     break;
                 }
             }

@@ -219,6 +219,7 @@ pub struct Page {
 /// first either way, in one statement.
 pub async fn page(
     db: &DatabaseConnection,
+    retention: Retention,
     selection: Selection,
     args: &PageArgs,
 ) -> AppResult<Page> {
@@ -233,6 +234,13 @@ pub async fn page(
         .as_deref()
         .map(|c| parse_cursor("before", c))
         .transpose()?;
+    // A cursor whose event was purged may have lost the events next to it too: refused, as
+    // by the live stream, rather than a page with a silent gap.
+    for (field, key) in [("after", after), ("before", before)] {
+        if let Some(key) = key {
+            retention.check(db, field, key).await?;
+        }
+    }
     let walk = if backward {
         Walk::Backward
     } else {
@@ -315,6 +323,38 @@ pub async fn settled_end(db: &DatabaseConnection) -> Result<EventKey, DbErr> {
     Ok(EventKey {
         txid: columns.get()?,
         position: columns.get()?,
+    })
+}
+
+/// On PostgreSQL, whether the history's order still holds: every stored transaction id is
+/// below the next one the server will hand out. A database restored with `pg_dump` (or
+/// moved with logical replication) starts its ids again from low numbers, so new events
+/// would sort before the old ones and never settle after them. `Err` says what to do.
+pub async fn order_holds(db: &DatabaseConnection) -> Result<Result<(), String>, DbErr> {
+    let backend = db.get_database_backend();
+    if backend != DbBackend::Postgres {
+        return Ok(Ok(()));
+    }
+    let sql = "SELECT COALESCE(MAX(txid), 0) >= \
+               pg_snapshot_xmax(pg_current_snapshot())::text::bigint \
+               FROM membership_events";
+    let row = db.read_one(statement(backend, sql, Vec::new())).await?;
+    let ahead = match row {
+        Some(row) => columns_of(std::slice::from_ref(&row))
+            .next()
+            .expect("a row")
+            .get::<bool>()?,
+        None => false,
+    };
+    Ok(if ahead {
+        Err(
+            "membership_events holds transaction ids ahead of this database's (it was restored \
+             or moved from another server): the history's order cannot hold; empty it with \
+             `TRUNCATE membership_events` (clients then get cursor_expired and reload)"
+                .to_owned(),
+        )
+    } else {
+        Ok(())
     })
 }
 
@@ -422,6 +462,9 @@ impl std::str::FromStr for Retention {
             .checked_sub(1)
             .filter(|&at| text.is_char_boundary(at));
         let (number, unit) = text.split_at(split.ok_or_else(invalid)?);
+        if number.is_empty() || !number.bytes().all(|b| b.is_ascii_digit()) {
+            return Err(invalid());
+        }
         let number: u64 = number.parse().map_err(|_| invalid())?;
         let seconds = match unit {
             "s" => Some(number),
@@ -452,11 +495,10 @@ pub const PURGE_BATCH: i64 = 1_000;
 
 impl Retention {
     /// Refuses `cursor` (BAD_USER_INPUT, reason `cursor_expired`) when its event is older
-    /// than the period, or was purged: the events after it may be gone too.
+    /// than the period, or is not in the history (purged, under this period or an earlier
+    /// one, or never there): the events after it may be gone too, and a cursor past the end
+    /// would hide every event to come.
     pub async fn check(self, db: &DatabaseConnection, field: &str, key: EventKey) -> AppResult<()> {
-        let Some(period) = self.0 else {
-            return Ok(());
-        };
         let backend = db.get_database_backend();
         let sql = "SELECT at FROM membership_events WHERE position = ? AND txid = ?";
         let row = db
@@ -475,8 +517,9 @@ impl Retention {
             ),
             None => None,
         };
-        match at {
-            Some(at) if at >= super::now() - period => Ok(()),
+        match (at, self.0) {
+            (Some(_), None) => Ok(()),
+            (Some(at), Some(period)) if at >= super::now() - period => Ok(()),
             _ => Err(AppError::cursor_expired(field)),
         }
     }
@@ -508,13 +551,18 @@ impl Retention {
                 return Ok(0);
             }
         }
-        let sql = "DELETE FROM membership_events WHERE position IN (\
-                   SELECT position FROM (SELECT position, at FROM membership_events \
-                   ORDER BY position LIMIT ?) oldest WHERE at < ?)";
+        // Settled rows only: one whose transaction is still behind an older one has not been
+        // delivered yet, however old.
+        let sql = format!(
+            "DELETE FROM membership_events WHERE position IN (\
+             SELECT position FROM (SELECT position, at FROM membership_events WHERE {} \
+             ORDER BY position LIMIT ?) oldest WHERE at < ?)",
+            settled(backend)
+        );
         let deleted = txn
             .execute_raw(statement(
                 backend,
-                sql,
+                &sql,
                 vec![PURGE_BATCH.into(), cutoff.into()],
             ))
             .await?
@@ -526,3 +574,73 @@ impl Retention {
 
 /// The advisory lock of the history's purge: any fixed number other locks do not use.
 const PURGE_LOCK: i64 = 0x7573_6572_706c_616e; // "userplan"
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use super::*;
+
+    #[test]
+    fn retention_periods_parse_with_their_unit() {
+        let period = |text: &str| text.parse::<Retention>();
+        assert_eq!(period("0"), Ok(Retention(None)));
+        assert_eq!(period("45s"), Ok(Retention(Some(Duration::from_secs(45)))));
+        assert_eq!(
+            period("90m"),
+            Ok(Retention(Some(Duration::from_secs(5_400))))
+        );
+        assert_eq!(
+            period("12h"),
+            Ok(Retention(Some(Duration::from_secs(43_200))))
+        );
+        assert_eq!(
+            period("30d"),
+            Ok(Retention(Some(Duration::from_secs(2_592_000))))
+        );
+        assert_eq!(
+            period("36500d"),
+            Ok(Retention(Some(Duration::from_secs(3_153_600_000))))
+        );
+        for refused in [
+            "",
+            "d",
+            "30",
+            "0s",
+            "+1h",
+            "-1h",
+            "1.5h",
+            "1 h",
+            "1H",
+            "1w",
+            "30dd",
+            "ünd",
+            "36501d",
+            "99999999999999999999d",
+            "213503982334601d",
+        ] {
+            assert!(period(refused).is_err(), "{refused:?}");
+        }
+    }
+
+    #[test]
+    fn cursors_round_trip_and_refuse_what_this_server_did_not_make() {
+        let key = EventKey {
+            txid: 4_918,
+            position: 12,
+        };
+        assert_eq!(parse_cursor("after", &cursor(key)).unwrap(), key);
+        let forged = |json: &str| URL_SAFE_NO_PAD.encode(json);
+        for refused in [
+            String::new(),
+            "not base64!".to_owned(),
+            forged(r#"{"o":"users","t":1,"p":1}"#),
+            forged(r#"{"o":"membership_events","t":-1,"p":1}"#),
+            forged(r#"{"o":"membership_events","t":0,"p":0}"#),
+            forged(r#"{"o":"membership_events","t":"1","p":1}"#),
+            format!("{}x", cursor(key)),
+        ] {
+            assert!(parse_cursor("after", &refused).is_err(), "{refused:?}");
+        }
+    }
+}

@@ -469,10 +469,53 @@ async fn expired_and_forged_cursors_are_refused(backend: Backend) {
         Event::new("ADDED", user, p3, Some("MEMBER"))
     );
 
-    // Kept forever, nothing expires.
+    // The history's pages refuse an expired cursor the same way.
+    let page = "query($a: String) { membershipHistory(after: $a) { nodes { cursor } } }";
+    let error = app.error(page, json!({ "a": old })).await;
+    assert_eq!(error["extensions"]["reason"], "cursor_expired", "{error}");
+    let kept = app.data(page, json!({ "a": recent })).await;
+    assert_eq!(
+        kept["membershipHistory"]["nodes"].as_array().unwrap().len(),
+        1
+    );
+
+    // Kept forever, nothing expires; a cursor of no kept event is still refused (it would
+    // hide every event up to it).
     let forever = app.restarted_with(&["--history-retention", "0"]).await;
+    let error = refusal(&forever, json!({ "after": unknown })).await;
+    assert_eq!(error["extensions"]["reason"], "cursor_expired", "{error}");
     let mut client = subscribe(&forever, json!({}), json!({ "after": old })).await;
     assert_eq!(next_event(&mut client).await.0.plan, p2);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_history_ahead_of_the_database_stops_the_start() {
+    use sea_orm::ConnectionTrait;
+    let Some(app) = spawn_postgres_app().await else {
+        return;
+    };
+    // As after a restore into a database whose transaction ids start lower.
+    app.db
+        .execute_unprepared(
+            "INSERT INTO membership_events (txid, kind, user_id, plan_id, role, actor_id, at) \
+             VALUES (9000000000000, 'A', gen_random_uuid(), gen_random_uuid(), 'MEMBER', \
+             NULL, now())",
+        )
+        .await
+        .unwrap();
+    let args = userplan::config::ServeArgs::from_args(["--listen", "127.0.0.1:0"]).unwrap();
+    let refused = userplan::app::Application::build(app.database_url(), &args).await;
+    let error = refused.err().expect("the start is refused").to_string();
+    assert!(error.contains("TRUNCATE membership_events"), "{error}");
+    app.db
+        .execute_unprepared("TRUNCATE membership_events")
+        .await
+        .unwrap();
+    assert!(
+        userplan::app::Application::build(app.database_url(), &args)
+            .await
+            .is_ok()
+    );
 }
 
 fn base64_url(text: &str) -> String {

@@ -68,6 +68,37 @@ async fn resuming_under_concurrent_writers_on_two_instances_misses_and_repeats_n
     let start = newest_cursor(&a, None).await;
     let before = event_count(&a).await;
 
+    // One transaction takes its id (and so its place in the order) now, and commits only
+    // after later transactions have committed theirs.
+    let held = Event {
+        kind: "ADDED",
+        user: Uuid::now_v7(),
+        plan: Uuid::now_v7(),
+        role: Some("MEMBER".into()),
+        actor: None,
+    };
+    let txn = a.db.begin().await.unwrap();
+    let event = MembershipEvent {
+        kind: EventKind::Added,
+        user_id: held.user,
+        plan_id: held.plan,
+        role: Some(Role::Member),
+        at: userplan::service::now(),
+        actor: None,
+    };
+    userplan::service::history::append(&txn, &[event])
+        .await
+        .unwrap();
+    let txid: i64 = txn
+        .query_one_raw(Statement::from_string(
+            sea_orm::DbBackend::Postgres,
+            "SELECT pg_current_xact_id()::text::bigint AS txid",
+        ))
+        .await
+        .unwrap()
+        .unwrap()
+        .try_get("", "txid")
+        .unwrap();
     let mut writers = Vec::new();
     for (n, user) in users.iter().copied().enumerate() {
         let on = if n % 2 == 0 { a.clone() } else { b.clone() };
@@ -85,40 +116,9 @@ async fn resuming_under_concurrent_writers_on_two_instances_misses_and_repeats_n
         }));
     }
 
-    // One transaction takes its id (and so its place in the order) now, and commits only
-    // after later transactions have committed theirs.
-    let held = Event {
-        kind: "ADDED",
-        user: Uuid::now_v7(),
-        plan: Uuid::now_v7(),
-        role: Some("MEMBER".into()),
-        actor: None,
-    };
     let holder = {
-        let (a, held) = (a.clone(), held.clone());
+        let a = a.clone();
         async move {
-            let txn = a.db.begin().await.unwrap();
-            let event = MembershipEvent {
-                kind: EventKind::Added,
-                user_id: held.user,
-                plan_id: held.plan,
-                role: Some(Role::Member),
-                at: userplan::service::now(),
-                actor: None,
-            };
-            userplan::service::history::append(&txn, &[event])
-                .await
-                .unwrap();
-            let txid: i64 = txn
-                .query_one_raw(Statement::from_string(
-                    sea_orm::DbBackend::Postgres,
-                    "SELECT pg_current_xact_id()::text::bigint AS txid",
-                ))
-                .await
-                .unwrap()
-                .unwrap()
-                .try_get("", "txid")
-                .unwrap();
             let later = |count: i64| count >= 20;
             eventually(
                 "later transactions commit",
