@@ -256,12 +256,7 @@ pub async fn page(
         limit + 1,
     )
     .await?;
-    let has_more = events.len() as u64 > limit;
-    events.truncate(limit as usize);
-    if backward {
-        events.reverse();
-    }
-    let (has_next_page, has_previous_page) = args.page_flags(backward, has_more);
+    let (has_next_page, has_previous_page) = args.settle_page(&mut events, backward, limit);
     Ok(Page {
         events,
         has_next_page,

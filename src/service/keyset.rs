@@ -162,10 +162,14 @@ impl PageArgs {
         }
     }
 
-    /// (hasNextPage, hasPreviousPage) of a page read with these arguments, which found
-    /// more rows beyond it (`has_more`) or not.
-    pub fn page_flags(&self, backward: bool, has_more: bool) -> (bool, bool) {
+    /// Makes the `limit + 1` rows read for a page with these arguments (in the direction
+    /// of the walk) the page itself, in the requested order, and returns its
+    /// (hasNextPage, hasPreviousPage): the extra row says whether more follow.
+    pub fn settle_page<T>(&self, rows: &mut Vec<T>, backward: bool, limit: u64) -> (bool, bool) {
+        let has_more = rows.len() as u64 > limit;
+        rows.truncate(limit as usize);
         if backward {
+            rows.reverse();
             (self.before.is_some(), has_more)
         } else {
             (has_more, self.after.is_some())
@@ -324,12 +328,7 @@ pub async fn fetch_page<M: KeysetRow>(
         backward,
     } = page_query::<M>(db.get_database_backend(), filter, ordering, args)?;
     let mut rows = rows::fetch_all::<M>(db, statement).await?;
-    let has_more = rows.len() as u64 > limit;
-    rows.truncate(limit as usize);
-    if backward {
-        rows.reverse();
-    }
-    let (has_next_page, has_previous_page) = args.page_flags(backward, has_more);
+    let (has_next_page, has_previous_page) = args.settle_page(&mut rows, backward, limit);
     Ok(Page {
         rows,
         has_next_page,

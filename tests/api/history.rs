@@ -281,10 +281,7 @@ async fn the_history_holds_every_committed_change_in_order(app: TestApp) {
 on_both_databases!(the_history_names_the_actor_and_shows_each_viewer_their_share);
 async fn the_history_names_the_actor_and_shows_each_viewer_their_share(backend: Backend) {
     const SERVICE: &str = "service-secret";
-    let sign_in = SignIn::default();
-    let mut options = sign_in.options();
-    options.extend(["--api-token", SERVICE]);
-    let app = spawn_app_with(backend, &options).await;
+    let (app, sign_in) = spawn_signed_in_app(backend, SERVICE).await;
     let mut people = Vec::new();
     for email in [
         "a@example.com",
@@ -679,10 +676,7 @@ async fn the_history_reads_the_same_over_the_socket(app: TestApp) {
 on_both_databases!(a_resumed_member_gets_what_they_would_have_got_live);
 async fn a_resumed_member_gets_what_they_would_have_got_live(backend: Backend) {
     const SERVICE: &str = "service-secret";
-    let sign_in = SignIn::default();
-    let mut options = sign_in.options();
-    options.extend(["--api-token", SERVICE]);
-    let app = spawn_app_with(backend, &options).await;
+    let (app, sign_in) = spawn_signed_in_app(backend, SERVICE).await;
     let mut people = Vec::new();
     for email in ["me@example.com", "other@example.com"] {
         people.push(app.create_user_by(Some(SERVICE), email, "Someone").await);

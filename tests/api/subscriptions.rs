@@ -147,8 +147,8 @@ impl Subscriber {
             };
             toggled.unwrap();
             // Changes committed just before the subscription started may still be on their way
-            // (on PostgreSQL they travel through LISTEN); they come before the marker's
-            // event, which therefore closes the sync.
+            // (the history's reader delivers them); they come before the marker's event,
+            // which therefore closes the sync.
             while let Some(message) = self.receive(Duration::from_millis(250)).await {
                 let data_type = if self.legacy { "data" } else { "next" };
                 assert_eq!(message["type"], data_type, "{message}");
@@ -428,10 +428,7 @@ async fn events_cross_instances_on_postgres() {
 on_both_databases!(an_event_names_the_signed_in_user_who_made_the_change);
 async fn an_event_names_the_signed_in_user_who_made_the_change(backend: Backend) {
     const SERVICE: &str = "service-secret";
-    let sign_in = SignIn::default();
-    let mut options = sign_in.options();
-    options.extend(["--api-token", SERVICE]);
-    let app = spawn_app_with(backend, &options).await;
+    let (app, sign_in) = spawn_signed_in_app(backend, SERVICE).await;
     let create_user =
         "mutation($e: String!) { createUser(input: { email: $e, name: \"U\" }) { id } }";
     let create_plan = "mutation { createPlan(input: { name: \"P\" }) { id } }";

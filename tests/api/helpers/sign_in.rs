@@ -14,6 +14,8 @@ use jsonwebtoken::{Algorithm, EncodingKey, Header};
 use serde_json::{Value, json};
 use uuid::Uuid;
 
+use super::{Backend, TestApp, spawn_app_with};
+
 pub const ISSUER: &str = "https://id.example.test/";
 pub const AUDIENCE: &str = "userplan-tests";
 const SECRET: &str = "a secret only the test and its server know";
@@ -52,6 +54,16 @@ impl SignIn {
     pub fn token_with(&self, claims: Value) -> String {
         sign(&claims_with(claims), SECRET.as_bytes())
     }
+}
+
+/// A server with sign-in by `SignIn::default()`'s provider and the API token `service`,
+/// and that provider, to mint its users' tokens.
+pub async fn spawn_signed_in_app(backend: Backend, service: &str) -> (TestApp, SignIn) {
+    let sign_in = SignIn::default();
+    let mut options = sign_in.options();
+    options.extend(["--api-token", service]);
+    let app = spawn_app_with(backend, &options).await;
+    (app, sign_in)
 }
 
 /// The options that turn sign-in on with these keys (`--jwt-public-key-file FILE`, ...).
