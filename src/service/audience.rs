@@ -17,7 +17,7 @@ use uuid::Uuid;
 use super::UserId;
 use super::events::{EventKind, MembershipEvent};
 use super::history::EventKey;
-use super::rows::columns_of;
+use super::rows::{Row, columns_of};
 use super::sql::statement;
 use crate::auth::Viewer;
 use crate::db::Reads;
@@ -96,13 +96,7 @@ async fn plans_of(
             None => {
                 plans.insert(plan);
             }
-            Some(kind) => {
-                let key = EventKey {
-                    txid: columns.get()?,
-                    position: columns.get()?,
-                };
-                changes.push((key, kind, plan));
-            }
+            Some(kind) => changes.push((EventKey::read(&mut columns)?, kind, plan)),
         }
     }
     changes.sort_unstable();

@@ -23,7 +23,7 @@ use uuid::Uuid;
 
 use super::events::{EventKind, MembershipEvent};
 use super::keyset::PageArgs;
-use super::rows::columns_of;
+use super::rows::{self, Columns, Row, columns_of};
 use super::sql::statement;
 use super::visibility::{Condition, Visibility};
 use crate::db::Reads;
@@ -199,13 +199,13 @@ pub async fn read(
         Walk::Backward => "DESC",
     };
     let sql = format!(
-        "SELECT {COLUMNS} FROM membership_events WHERE {} \
+        "SELECT {} FROM membership_events WHERE {} \
          ORDER BY txid {dir}, position {dir} LIMIT ?",
+        Recorded::COLUMNS,
         conditions.join(" AND ")
     );
     values.push((limit as i64).into());
-    let rows = db.read_all(statement(backend, &sql, values)).await?;
-    Ok(decode(&rows)?)
+    Ok(rows::fetch_all(db, statement(backend, &sql, values)).await?)
 }
 
 /// One page of `membershipHistory`: the events in the history's order.
@@ -274,8 +274,9 @@ pub async fn tail(
 ) -> Result<(Vec<Recorded>, bool), DbErr> {
     let backend = db.get_database_backend();
     let sql = format!(
-        "SELECT {COLUMNS}, {} FROM membership_events WHERE (txid, position) > (?, ?) \
+        "SELECT {}, {} FROM membership_events WHERE (txid, position) > (?, ?) \
          ORDER BY txid, position LIMIT ?",
+        Recorded::COLUMNS,
         settled(backend)
     );
     let values = vec![
@@ -287,7 +288,7 @@ pub async fn tail(
     let mut events = Vec::with_capacity(rows.len());
     let mut waiting = false;
     for mut columns in columns_of(&rows) {
-        let recorded = read_columns(&mut columns)?;
+        let recorded = Recorded::read(&mut columns)?;
         // Settled rows come first: settling goes by txid, the order's first column.
         if columns.get::<bool>()? {
             events.push(recorded);
@@ -304,21 +305,13 @@ pub async fn tail(
 pub async fn settled_end(db: &DatabaseConnection) -> Result<EventKey, DbErr> {
     let backend = db.get_database_backend();
     let sql = format!(
-        "SELECT txid, position FROM membership_events WHERE {} \
+        "SELECT {} FROM membership_events WHERE {} \
          ORDER BY txid DESC, position DESC LIMIT 1",
+        EventKey::COLUMNS,
         settled(backend)
     );
-    let row = db.read_one(statement(backend, &sql, Vec::new())).await?;
-    let Some(row) = row else {
-        return Ok(EventKey::default());
-    };
-    let mut columns = columns_of(std::slice::from_ref(&row))
-        .next()
-        .expect("one row");
-    Ok(EventKey {
-        txid: columns.get()?,
-        position: columns.get()?,
-    })
+    let end = rows::fetch_one(db, statement(backend, &sql, Vec::new())).await?;
+    Ok(end.unwrap_or_default())
 }
 
 /// On PostgreSQL, whether the history's order still holds: every stored transaction id is
@@ -335,10 +328,7 @@ pub async fn order_holds(db: &DatabaseConnection) -> Result<Result<(), String>, 
                FROM membership_events";
     let row = db.read_one(statement(backend, sql, Vec::new())).await?;
     let ahead = match row {
-        Some(row) => columns_of(std::slice::from_ref(&row))
-            .next()
-            .expect("a row")
-            .get::<bool>()?,
+        Some(row) => rows::columns_of_one(&row).get::<bool>()?,
         None => false,
     };
     Ok(if ahead {
@@ -371,39 +361,43 @@ fn seen(visibility: Visibility) -> Option<Condition> {
     Some(plan)
 }
 
-const COLUMNS: &str = "txid, position, kind, user_id, plan_id, role, actor_id, at";
+impl Row for EventKey {
+    const COLUMNS: &'static str = "txid, position";
 
-fn decode(rows: &[sea_orm::QueryResult]) -> Result<Vec<Recorded>, DbErr> {
-    columns_of(rows)
-        .map(|mut columns| read_columns(&mut columns))
-        .collect()
+    fn read(columns: &mut Columns<'_>) -> Result<Self, DbErr> {
+        Ok(EventKey {
+            txid: columns.get()?,
+            position: columns.get()?,
+        })
+    }
 }
 
-fn read_columns(columns: &mut super::rows::Columns<'_>) -> Result<Recorded, DbErr> {
-    let key = EventKey {
-        txid: columns.get()?,
-        position: columns.get()?,
-    };
-    let kind: String = columns.get()?;
-    let kind = EventKind::from_code(&kind)
-        .ok_or_else(|| DbErr::Type(format!("unknown membership event kind {kind:?}")))?;
-    let user_id = columns.get()?;
-    let plan_id = columns.get()?;
-    let role = columns
-        .get::<Option<String>>()?
-        .map(|role| Role::try_from_value(&role))
-        .transpose()?;
-    Ok(Recorded {
-        key,
-        event: MembershipEvent {
-            kind,
-            user_id,
-            plan_id,
-            role,
-            actor: columns.get()?,
-            at: columns.time()?,
-        },
-    })
+impl Row for Recorded {
+    const COLUMNS: &'static str = "txid, position, kind, user_id, plan_id, role, actor_id, at";
+
+    fn read(columns: &mut Columns<'_>) -> Result<Self, DbErr> {
+        let key = EventKey::read(columns)?;
+        let kind: String = columns.get()?;
+        let kind = EventKind::from_code(&kind)
+            .ok_or_else(|| DbErr::Type(format!("unknown membership event kind {kind:?}")))?;
+        let user_id = columns.get()?;
+        let plan_id = columns.get()?;
+        let role = columns
+            .get::<Option<String>>()?
+            .map(|role| Role::try_from_value(&role))
+            .transpose()?;
+        Ok(Recorded {
+            key,
+            event: MembershipEvent {
+                kind,
+                user_id,
+                plan_id,
+                role,
+                actor: columns.get()?,
+                at: columns.time()?,
+            },
+        })
+    }
 }
 
 /// An event's cursor: opaque to clients, and refused unless this server made it.
@@ -503,15 +497,9 @@ impl Retention {
                 vec![key.position.into(), key.txid.into()],
             ))
             .await?;
-        let at = match row {
-            Some(row) => Some(
-                columns_of(std::slice::from_ref(&row))
-                    .next()
-                    .expect("a row")
-                    .time()?,
-            ),
-            None => None,
-        };
+        let at = row
+            .map(|row| rows::columns_of_one(&row).time())
+            .transpose()?;
         match (at, self.0) {
             (Some(_), None) => Ok(()),
             (Some(at), Some(period)) if at >= super::now() - period => Ok(()),

@@ -39,8 +39,13 @@ pub async fn fetch_one<M: Row>(
     statement: Statement,
 ) -> Result<Option<M>, DbErr> {
     let row = conn.read_one(statement).await?;
-    row.map(|row| M::read(&mut Columns::new(&row, true)))
+    row.map(|row| M::read(&mut columns_of_one(&row)))
         .transpose()
+}
+
+/// The columns of a statement's only row, to be read left to right.
+pub fn columns_of_one(row: &QueryResult) -> Columns<'_> {
+    Columns::new(row, true)
 }
 
 /// The rows of one statement's result, each to be read left to right.
