@@ -84,13 +84,11 @@ impl SubscriptionRoot {
             user_id.is_none_or(|id| id == event.user_id)
                 && plan_id.is_none_or(|id| id == event.plan_id)
         };
-        let after = after
-            .map(|cursor| history::parse_cursor("after", &cursor))
-            .transpose()?;
         let (db, events) = (db(ctx)?, events(ctx)?);
-        if let Some(after) = after {
-            events.retention().check(db, "after", after).await?;
-        }
+        let after = events
+            .retention()
+            .kept(db, "after", after.as_deref())
+            .await?;
         // Joined before the audience is read, which is then taken as of where it starts.
         let follower = events.follow(after)?;
         let audience = Audience::of(db, viewer(ctx)?, follower.position()).await?;

@@ -224,23 +224,10 @@ pub async fn page(
     args: &PageArgs,
 ) -> AppResult<Page> {
     let (backward, limit) = args.walk()?;
-    let after = args
-        .after
-        .as_deref()
-        .map(|c| parse_cursor("after", c))
-        .transpose()?;
-    let before = args
-        .before
-        .as_deref()
-        .map(|c| parse_cursor("before", c))
-        .transpose()?;
     // A cursor whose event was purged may have lost the events next to it too: refused, as
     // by the live stream, rather than a page with a silent gap.
-    for (field, key) in [("after", after), ("before", before)] {
-        if let Some(key) = key {
-            retention.check(db, field, key).await?;
-        }
-    }
+    let after = retention.kept(db, "after", args.after.as_deref()).await?;
+    let before = retention.kept(db, "before", args.before.as_deref()).await?;
     let walk = if backward {
         Walk::Backward
     } else {
@@ -420,7 +407,7 @@ struct CursorData {
 }
 
 /// The key a cursor names, or BAD_USER_INPUT naming `field`.
-pub fn parse_cursor(field: &str, cursor: &str) -> AppResult<EventKey> {
+fn parse_cursor(field: &str, cursor: &str) -> AppResult<EventKey> {
     let invalid =
         || AppError::bad_input(field, format!("{field} is not a membership event cursor"));
     let bytes = URL_SAFE_NO_PAD.decode(cursor).map_err(|_| invalid())?;
@@ -483,11 +470,27 @@ const PURGE_GRACE: chrono::TimeDelta = chrono::TimeDelta::hours(1);
 pub const PURGE_BATCH: i64 = 1_000;
 
 impl Retention {
+    /// The key `cursor` names (none without one), once [`parse_cursor`] and
+    /// [`Retention::check`] accept it.
+    pub async fn kept(
+        self,
+        db: &DatabaseConnection,
+        field: &str,
+        cursor: Option<&str>,
+    ) -> AppResult<Option<EventKey>> {
+        let Some(cursor) = cursor else {
+            return Ok(None);
+        };
+        let key = parse_cursor(field, cursor)?;
+        self.check(db, field, key).await?;
+        Ok(Some(key))
+    }
+
     /// Refuses `cursor` (BAD_USER_INPUT, reason `cursor_expired`) when its event is older
     /// than the period, or is not in the history (purged, under this period or an earlier
     /// one, or never there): the events after it may be gone too, and a cursor past the end
     /// would hide every event to come.
-    pub async fn check(self, db: &DatabaseConnection, field: &str, key: EventKey) -> AppResult<()> {
+    async fn check(self, db: &DatabaseConnection, field: &str, key: EventKey) -> AppResult<()> {
         let backend = db.get_database_backend();
         let sql = "SELECT at FROM membership_events WHERE position = ? AND txid = ?";
         let row = db
