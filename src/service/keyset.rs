@@ -300,15 +300,19 @@ pub fn page_query<M: KeysetRow>(
     // Walking backwards reads the index the other way, then restores the requested order.
     let scan_asc = forward_is_asc != backward;
     let dir = if scan_asc { ascending } else { descending };
+    // One extra row tells whether another page follows. The limit is written into the
+    // text, not bound: PostgreSQL's generic plan of `LIMIT $n` assumes a tenth of the table
+    // is wanted, so it planned every page afresh (70-200 µs a call, more than the page
+    // often took to read); with the number in the text the plan is made once per page size
+    // and connection (page sizes are few: `first` and `last` are at most `MAX_PAGE_SIZE`).
     let sql = format!(
-        "SELECT {} FROM {}{} ORDER BY {key} {dir}, id {dir} LIMIT ?",
+        "SELECT {} FROM {}{} ORDER BY {key} {dir}, id {dir} LIMIT {}",
         M::COLUMNS,
         M::TABLE,
-        filter.where_clause()
+        filter.where_clause(),
+        limit + 1
     );
-    let mut values = filter.values;
-    // One extra row tells whether another page follows.
-    values.push(((limit + 1) as i64).into());
+    let values = filter.values;
     Ok(PageQuery {
         statement: statement(backend, &sql, values),
         limit,

@@ -468,10 +468,10 @@ async fn a_viewers_reads_probe_the_membership_indexes(app: TestApp) {
 
 /// A viewer in every plan, on PostgreSQL with the plans it runs the server's prepared
 /// statements with (generic ones, from the fifth run on): each link of a nested list, and
-/// of a user a page shows, is tested against the viewer's links by key, never by reading
-/// them. Merged per row, as those plans did, each user's few links read most of the
-/// viewer's: on the large dataset (a viewer in 2,000 plans) `User.plans` of 50 users took
-/// 21 ms, and 3.9 ms probed.
+/// of a user a page shows, is tested against the viewer's links by key or in a set of them
+/// read once per statement, never by reading them again for each parent. Merged per row,
+/// as those plans did, each user's few links read most of the viewer's: on the large
+/// dataset (a viewer in 2,000 plans) `User.plans` of 50 users took 21 ms, 3.9 ms probed.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_viewer_in_every_plan_has_each_link_probed_by_key() {
     let Some(app) = spawn_postgres_app().await else {

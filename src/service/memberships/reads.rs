@@ -94,7 +94,11 @@ fn far_ends_statement(backend: DbBackend, walk: Walk<'_>, columns: Option<&str>)
     // Unqualified: no column of the other table shares a name with the join table's columns.
     let from_user = side == Side::User;
     let link_seen = |values: &mut Vec<Value>| {
-        let condition = visibility.plan_probed("l.plan_id").filter(|_| from_user);
+        let condition = match parents.len() {
+            1 => visibility.plan_probed("l.plan_id"),
+            _ => visibility.plan_in_batch(backend, "l.plan_id"),
+        }
+        .filter(|_| from_user);
         visibility::and(condition, values)
     };
     let parent_seen = |parent: &str, values: &mut Vec<Value>| {
@@ -133,18 +137,19 @@ fn far_ends_statement(backend: DbBackend, walk: Walk<'_>, columns: Option<&str>)
             values.push(parents.to_vec().into());
             let role_sql = role_filter(role, &mut values);
             let seen = link_seen(&mut values);
-            values.push((first as i64).into());
             let parent_seen = parent_seen("k.parent_id", &mut values);
             // The LATERAL part only reads the (owner, other) index; joining the rows after
             // it is materialized lets the planner do one join for the whole batch instead
             // of one scan of the other table per parent. That join hashes the other table
             // while it is small and looks rows up by primary key once it is not (both the
-            // generic and the custom plan did so on the benchmark's large dataset).
+            // generic and the custom plan did so on the benchmark's large dataset). `first`
+            // is written into the text for the reason `keyset::page_query` gives.
             let links = format!(
                 "SELECT k.parent_id, l.{other} FROM unnest(?::uuid[]) AS k(parent_id) \
                  CROSS JOIN LATERAL ( \
                    SELECT l.{other} FROM user_plans l \
-                   WHERE l.{owner} = k.parent_id{role_sql}{seen} ORDER BY l.{other} LIMIT ? \
+                   WHERE l.{owner} = k.parent_id{role_sql}{seen} ORDER BY l.{other} \
+                   LIMIT {first} \
                  ) l{parent_seen}"
             );
             match columns {
@@ -212,21 +217,21 @@ pub async fn join_rows(
         DbBackend::Postgres => {
             values.push(parents.to_vec().into());
             let role_sql = role_filter(role, &mut values);
-            let seen = visibility::and(link_seen(visibility, side), &mut values);
-            values.push((first as i64).into());
+            let seen = visibility::and(link_seen(visibility, side, backend, parents), &mut values);
+            // `first` in the text as in `far_ends_statement`.
             format!(
                 "SELECT m.* FROM unnest(?::uuid[]) AS k(parent_id) \
                  CROSS JOIN LATERAL ( \
                    SELECT {MEMBERSHIP_COLUMNS} FROM user_plans \
                    WHERE {owner} = k.parent_id{role_sql}{seen} \
-                   ORDER BY inserted_at DESC, {other} DESC LIMIT ? \
+                   ORDER BY inserted_at DESC, {other} DESC LIMIT {first} \
                  ) m ORDER BY m.{owner}, m.inserted_at DESC, m.{other} DESC"
             )
         }
         _ => {
             let parents_sql = one_of(backend, owner, parents, &mut values);
             let role_sql = role_filter(role, &mut values);
-            let seen = visibility::and(link_seen(visibility, side), &mut values);
+            let seen = visibility::and(link_seen(visibility, side, backend, parents), &mut values);
             values.push((first as i64).into());
             format!(
                 "SELECT {MEMBERSHIP_COLUMNS} FROM ( \
@@ -264,7 +269,7 @@ pub async fn counts(
     let backend = db.get_database_backend();
     let mut values = Vec::new();
     let parents_sql = one_of(backend, owner, parents, &mut values);
-    let seen = visibility::and(link_seen(visibility, side), &mut values);
+    let seen = visibility::and(link_seen(visibility, side, backend, parents), &mut values);
     let sql = format!(
         "SELECT {owner} AS parent_id, COUNT(*) AS n FROM user_plans \
          WHERE {parents_sql}{seen} GROUP BY {owner}"
@@ -275,12 +280,18 @@ pub async fn counts(
         .collect()
 }
 
-/// That a link of a parent on `side` is seen (with its plan). A user's links are few, so
-/// each is probed; a plan's may be many, and PostgreSQL may rather join them with the
-/// viewer's as a set.
-fn link_seen(visibility: Visibility, side: Side) -> Option<visibility::Condition> {
+/// That a link of one of `parents` on `side` is seen (with its plan). One user's links are
+/// few, so each is probed, and a batch's are looked up in the viewer's plans; a plan's may
+/// be many, and PostgreSQL may rather join them with the viewer's as a set.
+fn link_seen(
+    visibility: Visibility,
+    side: Side,
+    backend: DbBackend,
+    parents: &[Uuid],
+) -> Option<visibility::Condition> {
     match side {
-        Side::User => visibility.plan_probed("user_plans.plan_id"),
+        Side::User if parents.len() == 1 => visibility.plan_probed("user_plans.plan_id"),
+        Side::User => visibility.plan_in_batch(backend, "user_plans.plan_id"),
         Side::Plan => visibility.plan("user_plans.plan_id"),
     }
 }
