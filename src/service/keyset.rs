@@ -312,9 +312,8 @@ pub fn page_query<M: KeysetRow>(
         filter.where_clause(),
         limit + 1
     );
-    let values = filter.values;
     Ok(PageQuery {
-        statement: statement(backend, &sql, values),
+        statement: statement(backend, &sql, filter.values),
         limit,
         backward,
     })

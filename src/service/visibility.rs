@@ -70,9 +70,10 @@ impl Visibility {
         }
     }
 
-    /// [`Visibility::plan`] for the links of many parents at once (a batch of nested
-    /// lists or counts): on PostgreSQL the viewer's plans are read once per statement into a
-    /// hashed set, and each link is a lookup in it. `IS TRUE` keeps the planner from
+    /// [`Visibility::plan`] for the links of `parents` parents read at once (nested lists
+    /// or counts): one parent's few links are probed ([`Visibility::plan_probed`]); for a
+    /// batch, on PostgreSQL, the viewer's plans are read once per statement into a hashed
+    /// set, and each link is a lookup in it. `IS TRUE` keeps the planner from
     /// turning the `IN` into a join, which its generic plan made per parent, reading the
     /// viewer's links again for each one. A probe per link
     /// ([`Visibility::plan_probed`]) costs a descent of an index, which for a batch of
@@ -80,9 +81,14 @@ impl Visibility {
     /// 1.1 ms unfiltered); the set costs a read of the viewer's links, small for anyone
     /// but a member of every plan. SQLite, whose probes are calls into the same process,
     /// keeps the probe. The README's "Visibility in SQL" has the figures.
-    pub fn plan_in_batch(self, backend: DbBackend, plan_id: &str) -> Option<Condition> {
+    pub fn plan_in_batch(
+        self,
+        backend: DbBackend,
+        plan_id: &str,
+        parents: usize,
+    ) -> Option<Condition> {
         match (self, backend) {
-            (Visibility::Member(viewer), DbBackend::Postgres) => Some(Condition {
+            (Visibility::Member(viewer), DbBackend::Postgres) if parents > 1 => Some(Condition {
                 sql: format!(
                     "({plan_id} IN (SELECT seen.plan_id FROM user_plans seen \
                      WHERE seen.user_id = ?)) IS TRUE"

@@ -94,11 +94,8 @@ fn far_ends_statement(backend: DbBackend, walk: Walk<'_>, columns: Option<&str>)
     // Unqualified: no column of the other table shares a name with the join table's columns.
     let from_user = side == Side::User;
     let link_seen = |values: &mut Vec<Value>| {
-        let condition = match parents.len() {
-            1 => visibility.plan_probed("l.plan_id"),
-            _ => visibility.plan_in_batch(backend, "l.plan_id"),
-        }
-        .filter(|_| from_user);
+        let seen = visibility.plan_in_batch(backend, "l.plan_id", parents.len());
+        let condition = seen.filter(|_| from_user);
         visibility::and(condition, values)
     };
     let parent_seen = |parent: &str, values: &mut Vec<Value>| {
@@ -290,8 +287,7 @@ fn link_seen(
     parents: &[Uuid],
 ) -> Option<visibility::Condition> {
     match side {
-        Side::User if parents.len() == 1 => visibility.plan_probed("user_plans.plan_id"),
-        Side::User => visibility.plan_in_batch(backend, "user_plans.plan_id"),
+        Side::User => visibility.plan_in_batch(backend, "user_plans.plan_id", parents.len()),
         Side::Plan => visibility.plan("user_plans.plan_id"),
     }
 }
