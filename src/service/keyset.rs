@@ -76,6 +76,14 @@ pub trait KeysetRow: Row {
     fn visible_counted(visibility: Visibility) -> Option<Condition> {
         Self::visible(visibility)
     }
+
+    /// Where PostgreSQL answers [`KeysetRow::visible`] for a page from the viewer's side
+    /// (reading all of their rows, then sorting them), the same test as a probe of one
+    /// row, which [`page_query`] tries first on the page's first rows. None: a page has
+    /// only the one way.
+    fn visible_walked(_visibility: Visibility) -> Option<Condition> {
+        None
+    }
 }
 
 pub enum SortValue {
@@ -282,7 +290,6 @@ pub fn page_query<M: KeysetRow>(
 ) -> AppResult<PageQuery> {
     let (backward, limit) = args.walk()?;
     let mut filter = filter.clone();
-    filter.and(M::visible(filter.visibility));
     let key = ordering.key.column();
     let (ascending, descending) = ("ASC", "DESC");
     let forward_is_asc = ordering.direction == Direction::Asc;
@@ -300,23 +307,79 @@ pub fn page_query<M: KeysetRow>(
     // Walking backwards reads the index the other way, then restores the requested order.
     let scan_asc = forward_is_asc != backward;
     let dir = if scan_asc { ascending } else { descending };
+    let order = format!("ORDER BY {key} {dir}, id {dir}");
     // One extra row tells whether another page follows. The limit is written into the
     // text, not bound: PostgreSQL's generic plan of `LIMIT $n` assumes a tenth of the table
     // is wanted, so it planned every page afresh (70-200 µs a call, more than the page
     // often took to read); with the number in the text the plan is made once per page size
     // and connection (page sizes are few: `first` and `last` are at most `MAX_PAGE_SIZE`).
-    let sql = format!(
-        "SELECT {} FROM {}{} ORDER BY {key} {dir}, id {dir} LIMIT {}",
-        M::COLUMNS,
-        M::TABLE,
-        filter.where_clause(),
-        limit + 1
-    );
+    let rows = limit + 1;
+    let walked = match backend {
+        DbBackend::Postgres => M::visible_walked(filter.visibility),
+        _ => None,
+    };
+    let sql = match walked {
+        Some(probe) => {
+            let later = if scan_asc { ">" } else { "<" };
+            walked_then_joined::<M>(&mut filter, probe, (key, later), &order, rows)
+        }
+        None => {
+            filter.and(M::visible(filter.visibility));
+            format!(
+                "SELECT {} FROM {}{} {order} LIMIT {rows}",
+                M::COLUMNS,
+                M::TABLE,
+                filter.where_clause(),
+            )
+        }
+    };
     Ok(PageQuery {
         statement: statement(backend, &sql, filter.values),
         limit,
         backward,
     })
+}
+
+/// A page for a viewer whose rows PostgreSQL would otherwise read all of and sort
+/// ([`KeysetRow::visible_walked`]), in one statement: the first `rows` rows in the page's
+/// order, each probed, and only when fewer than `rows` of those are seen, the rest of the
+/// page read the viewer's way from after them. A viewer in most plans gets the page from
+/// the walk, however many plans they are in; one in few pays the walk's probes on top of
+/// what the page cost before. The guard on the count is evaluated once, so the second way
+/// is not run when the walk filled the page. `IS TRUE` keeps the planner from reading the
+/// rows after the walk by their index range (which it estimates at a third of the table,
+/// whoever the viewer): the rest is the viewer's rows, filtered to those after the walk.
+/// `later` is the comparison of `key` that means later in the walk. The README's "Figures
+/// behind the code's choices" has the figures.
+fn walked_then_joined<M: KeysetRow>(
+    filter: &mut Filter,
+    probe: Condition,
+    (key, later): (&str, &str),
+    order: &str,
+    rows: u64,
+) -> String {
+    let (columns, table) = (M::COLUMNS, M::TABLE);
+    // In the order of the placeholders: the probe, the walk's filter, the rest's.
+    let mut values = probe.values;
+    values.extend(filter.values.iter().cloned());
+    let walk_where = filter.where_clause();
+    filter.and(M::visible(filter.visibility));
+    let rest_where = filter.where_clause();
+    values.append(&mut filter.values);
+    filter.values = values;
+    let after_walk = format!(
+        "({key}, id) {later} (SELECT {key}, id FROM walked {order} OFFSET {} LIMIT 1)",
+        rows - 1
+    );
+    format!(
+        "WITH walked AS MATERIALIZED (SELECT {columns}, {} AS walk_seen \
+         FROM {table}{walk_where} {order} LIMIT {rows}) \
+         SELECT {columns} FROM (SELECT {columns} FROM walked WHERE walk_seen \
+         UNION ALL SELECT {columns} FROM {table}{rest_where} \
+         AND (SELECT COUNT(*) FROM walked WHERE walk_seen) < {rows} AND ({after_walk}) IS TRUE) \
+         page {order} LIMIT {rows}",
+        probe.sql,
+    )
 }
 
 pub async fn fetch_page<M: KeysetRow>(

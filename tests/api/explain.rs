@@ -15,8 +15,8 @@ use sea_orm::{ConnectionTrait, DbBackend};
 use serde_json::{Value, json};
 
 use plans::{
-    Read, check, check_request, check_request_as, explain, explain_generic, selects,
-    widest_repeated_link_read,
+    Read, check, check_request, check_request_as, explain, explain_generic, link_entries_read,
+    selects, widest_repeated_link_read,
 };
 
 use crate::helpers::*;
@@ -353,12 +353,17 @@ async fn a_viewers_reads_probe_the_membership_indexes(app: TestApp) {
     let of_plan = Range("user_plans_plan_id_user_id_idx", "plan_id");
     // The viewer's links, by either index of `user_plans`: every condition's probe.
     let probe = RangeOfEither([user_plans_pk, "user_plans_plan_id_user_id_idx"], "user_id");
-    // A page walks its order and keeps the rows the probe finds (a sieve). For plans PostgreSQL,
-    // seeing how few a viewer of 3 plans keeps, reads just those instead, by key from the
-    // viewer's links, and sorts them. `totalCount` of users counts the set of the viewer's
-    // fellow members: their plans' links, then each user by key.
+    // A page walks its order and keeps the rows the probe finds (a sieve). For plans on
+    // PostgreSQL it walks the page's first rows only and, as they do not fill the page of
+    // a viewer in 3 plans, reads the rest from the viewer's links, by key, and sorts them.
+    // `totalCount` of users counts the set of the viewer's fellow members: their plans'
+    // links, then each user by key.
     let plans_page = match app.backend() {
-        Backend::Postgres => vec![probe, Range(plans_pk, "id")],
+        Backend::Postgres => vec![
+            Read::Prefix("plans_inserted_at_id_idx"),
+            probe,
+            Range(plans_pk, "id"),
+        ],
         Backend::Sqlite => vec![Sieve("plans_inserted_at_id_idx"), probe],
     };
     let cases: Vec<(String, Value, Vec<Vec<Read>>)> = vec![
@@ -518,6 +523,17 @@ async fn a_viewer_in_every_plan_has_each_link_probed_by_key() {
             json!({ "p": plan }),
         ),
     ];
+    // A page of plans walks the first plans in order and probes each: the viewer's links
+    // read are the page's, not all of theirs read and sorted.
+    let page = format!("{{ plans(first: {PAGE}) {{ nodes {{ id }} }} }}");
+    let statements = plans::selects_as(&app, Some(&token), &page, json!({})).await;
+    let plan = explain_generic(&app, &statements[0]).await;
+    let read = link_entries_read(&plan);
+    assert!(
+        read <= PAGE + 1,
+        "{read} links read\n{}\n{plan:#}",
+        statements[0].sql
+    );
     for (query, variables) in requests {
         let statements = plans::selects_as(&app, Some(&token), &query, variables).await;
         for statement in &statements {

@@ -280,6 +280,97 @@ async fn walk(scene: &Scene, who: Who, field: &str, forward: bool, total: usize)
     }
 }
 
+/// Plan names out of their creation order, so that each ordering walks them otherwise.
+const PLAN_NAMES: [&str; 12] = ["k", "b", "f", "a", "j", "c", "l", "e", "h", "d", "i", "g"];
+
+on_both_databases!(a_viewers_pages_of_plans_are_theirs_in_order_whatever_their_share);
+/// A page of plans is read for a member on PostgreSQL by walking the page's first rows
+/// and, when those do not fill it, the member's own plans after them: viewers in most,
+/// half, few and one of the plans, every ordering, page sizes from 1 to past the end,
+/// both ways, each page against the viewer's plans sorted by the test.
+async fn a_viewers_pages_of_plans_are_theirs_in_order_whatever_their_share(app: TestApp) {
+    let mut plans = Vec::new();
+    for name in PLAN_NAMES {
+        plans.push(app.create_plan(&format!("plan {name}")).await);
+    }
+    // The plans of each viewer, by their place in creation order.
+    let shares: [&[usize]; 4] = [
+        &[0, 1, 2, 3, 4, 6, 7, 8, 9, 11],
+        &[0, 2, 4, 6, 8, 10],
+        &[10, 11],
+        &[5],
+    ];
+    let mut viewers = Vec::new();
+    for (n, share) in shares.into_iter().enumerate() {
+        let viewer = (app.create_user(&format!("viewer{n}@example.com"), "Viewer")).await;
+        let theirs: Vec<Uuid> = share.iter().map(|&plan| plans[plan]).collect();
+        app.add_plans_to_user(viewer, &theirs).await.unwrap();
+        viewers.push((viewer, share));
+    }
+    let sign_in = SignIn::default();
+    let app = app.restarted_with(&sign_in.options()).await;
+    for (viewer, share) in viewers {
+        let token = sign_in.token(viewer);
+        let orders = ["INSERTED_AT", "NAME"].map(|field| [(field, "ASC"), (field, "DESC")]);
+        for (field, direction) in orders.into_iter().flatten() {
+            let mut expected = share.to_vec();
+            if field == "NAME" {
+                expected.sort_by_key(|&plan| PLAN_NAMES[plan]);
+            }
+            if direction == "DESC" {
+                expected.reverse();
+            }
+            let expected: Vec<Uuid> = expected.iter().map(|&plan| plans[plan]).collect();
+            let order = format!("{{ field: {field}, direction: {direction} }}");
+            for size in [1, 2, 3, 5, 13] {
+                for forward in [true, false] {
+                    let walked = walk_plans(&app, &token, &order, size, forward).await;
+                    let at = format!("{share:?} {order} size {size} forward: {forward}");
+                    assert_eq!(walked, expected, "{at}");
+                }
+            }
+        }
+    }
+}
+
+/// Every plan of `plans(orderBy: order)` for this bearer, `size` a page, following the
+/// cursors forwards or backwards.
+async fn walk_plans(
+    app: &TestApp,
+    bearer: &str,
+    order: &str,
+    size: u32,
+    forward: bool,
+) -> Vec<Uuid> {
+    let (size_arg, cursor, more, end) = if forward {
+        ("first", "after", "hasNextPage", "endCursor")
+    } else {
+        ("last", "before", "hasPreviousPage", "startCursor")
+    };
+    let query = format!(
+        "query($c: String) {{ plans({size_arg}: {size}, {cursor}: $c, orderBy: {order}) \
+         {{ nodes {{ id }} pageInfo {{ {more} {end} }} }} }}"
+    );
+    let (mut ids, mut at) = (Vec::new(), Value::Null);
+    loop {
+        let response = app.post_as(bearer, &query, json!({ "c": at })).await;
+        assert!(response.get("errors").is_none(), "{response:#}");
+        let page = &response["data"]["plans"];
+        let page_ids = node_ids(&page["nodes"]);
+        assert!(page_ids.len() <= size as usize, "{query}: {page:#}");
+        if forward {
+            ids.extend(page_ids);
+        } else {
+            ids.splice(0..0, page_ids);
+        }
+        if page["pageInfo"][more] != true {
+            return ids;
+        }
+        assert!(ids.len() <= PLAN_NAMES.len(), "{query}: past the last plan");
+        at = page["pageInfo"][end].clone();
+    }
+}
+
 on_both_databases!(batched_requests_each_show_what_the_viewer_sees);
 async fn batched_requests_each_show_what_the_viewer_sees(app: TestApp) {
     let scene = Scene::new(app).await;

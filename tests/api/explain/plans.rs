@@ -24,6 +24,10 @@ pub(super) enum Read {
     /// that a condition the index cannot serve keeps (what a viewer may see): it reads
     /// past the page by as many rows as the condition drops, so it has no bound here.
     Sieve(&'static str),
+    /// `index` in the page's order for as many rows as the page (stopped by the LIMIT),
+    /// before another of the reads listed finds what that walk did not: a sort of those
+    /// is allowed, as it is not beside a [`Read::Walk`].
+    Prefix(&'static str),
 }
 
 /// A plan: PostgreSQL's `EXPLAIN (ANALYZE, FORMAT JSON)`, or SQLite's query plan lines.
@@ -136,6 +140,19 @@ pub(super) fn widest_repeated_link_read(plan: &Value) -> (u64, Value) {
     (read(widest), node)
 }
 
+/// How many index entries of `user_plans` a PostgreSQL plan went through in all, found or
+/// dropped by a filter, over every loop of every read.
+pub(super) fn link_entries_read(plan: &Value) -> u64 {
+    let count = |node: &Value, key: &str| node[key].as_f64().unwrap_or(0.0);
+    (nodes(plan).into_iter())
+        .filter(|node| node["Relation Name"] == "user_plans")
+        .map(|node| {
+            let per_loop = count(node, "Actual Rows") + count(node, "Rows Removed by Filter");
+            (per_loop * count(node, "Actual Loops")) as u64
+        })
+        .sum()
+}
+
 /// Every node of a PostgreSQL plan.
 fn nodes(plan: &Value) -> Vec<&Value> {
     let mut all = vec![plan];
@@ -164,7 +181,7 @@ pub(super) fn check(plan: &Plan, reads: &[Read]) -> Result<(), String> {
 fn walks(reads: &[Read], index: &str) -> bool {
     reads
         .iter()
-        .any(|read| matches!(read, Read::Walk(i) | Read::Sieve(i) if *i == index))
+        .any(|read| matches!(read, Read::Walk(i) | Read::Sieve(i) | Read::Prefix(i) if *i == index))
 }
 
 fn has_walk(reads: &[Read]) -> bool {
@@ -203,7 +220,7 @@ fn check_postgres(root: &Value, reads: &[Read]) -> Result<(), String> {
             Read::RangeOfEither(indexes, column) => {
                 indexes.iter().any(|index| ranges(index, column))
             }
-            Read::Walk(index) => {
+            Read::Walk(index) | Read::Prefix(index) => {
                 let walk = index_nodes()
                     .find(|node| node["Index Name"] == index && node["Index Cond"].is_null());
                 if let Some(walk) = walk {
@@ -267,7 +284,7 @@ fn check_sqlite(lines: &[String], reads: &[Read]) -> Result<(), String> {
             Read::RangeOfEither(indexes, column) => {
                 indexes.iter().any(|index| ranges(line, index, column))
             }
-            Read::Walk(index) | Read::Sieve(index) => {
+            Read::Walk(index) | Read::Sieve(index) | Read::Prefix(index) => {
                 line.starts_with("SCAN ") && line.ends_with(&format!(" INDEX {index}"))
             }
         });
