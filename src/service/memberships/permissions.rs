@@ -6,8 +6,9 @@
 //! sign-in, skip all of it: their writes run exactly as before sign-in existed.
 //!
 //! What a check needs is read in one statement ([`read_facts`]): the plans the call names
-//! with the caller's role in each and the links that matter (every OWNER's, the caller's,
-//! those of the users named), and the users named with whether the caller sees them.
+//! with the caller's role in each and the links that matter (the caller's, those of the
+//! users named, and one OWNER's besides them), and the users named with whether the caller
+//! sees them.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -57,8 +58,10 @@ pub(in crate::service) fn signed(viewer: Viewer) -> Option<Signed> {
 struct PlanFacts {
     /// The caller's role in it.
     viewer: Option<Role>,
-    /// Every OWNER's link, the caller's, and those of the users the call names (with
-    /// [`Ask::every_link`], all of them).
+    /// The caller's link, those of the users the call names, and one OWNER's link besides
+    /// those if the plan has another OWNER (with [`Ask::every_link`], all of its links).
+    /// The last-owner rule needs no more: a call changes only the links of the users it
+    /// names, so an OWNER it does not name is still one after it.
     links: BTreeMap<Uuid, Role>,
 }
 
@@ -81,9 +84,10 @@ struct Ask {
 }
 
 /// One statement, whatever the call names, and each of its parts an index range: the
-/// plans by primary key, the links by `(plan_id, user_id)`, a plan's OWNERs (the rule
-/// needs them all) by `user_plans_owners_idx`, the users by primary key. A link that is
-/// both named and an OWNER's comes twice; it is one entry of [`PlanFacts::links`].
+/// plans by primary key, each with an OWNER other than the users named from
+/// `user_plans_owners_idx` (the first one found: reading them all cost a plan with 50
+/// OWNERs 50 rows in every write, inside its locks), the links by `(plan_id, user_id)`,
+/// the users by primary key.
 async fn read_facts(
     conn: &impl ConnectionTrait,
     signed: Signed,
@@ -98,23 +102,31 @@ async fn read_facts(
 /// [`read_facts`]'s statement, and the values of its placeholders.
 fn facts_query(backend: DbBackend, signed: Signed, ask: &Ask) -> (String, Vec<Value>) {
     let mut values = Vec::new();
-    let mut sql = String::from(
-        "SELECT 'P' AS kind, p.id AS plan_id, NULL AS user_id, NULL AS role FROM plans p WHERE ",
+    let mut named = ask.users.clone();
+    named.push(signed.user);
+    // With every link read, the plan's OWNERs are among them.
+    let other_owner = if ask.every_link {
+        "NULL".to_owned()
+    } else {
+        // The role a literal, as the partial index's own predicate: a bound value would
+        // not let either database use it.
+        format!(
+            "(SELECT o.user_id FROM user_plans o WHERE o.plan_id = p.id AND o.role = '{}' \
+             AND NOT ({}) LIMIT 1)",
+            Role::Owner.to_value(),
+            one_of(backend, "o.user_id", &named, &mut values)
+        )
+    };
+    let mut sql = format!(
+        "SELECT 'P' AS kind, p.id AS plan_id, {other_owner} AS user_id, NULL AS role \
+         FROM plans p WHERE "
     );
     sql += &plan_set(backend, "p.id", ask, &mut values);
-    let links = " UNION ALL SELECT 'L', up.plan_id, up.user_id, up.role FROM user_plans up WHERE ";
-    sql += links;
+    sql += " UNION ALL SELECT 'L', up.plan_id, up.user_id, up.role FROM user_plans up WHERE ";
     sql += &plan_set(backend, "up.plan_id", ask, &mut values);
     if !ask.every_link {
-        let mut users = ask.users.clone();
-        users.push(signed.user);
         sql += " AND ";
-        sql += &one_of(backend, "up.user_id", &users, &mut values);
-        sql += links;
-        sql += &plan_set(backend, "up.plan_id", ask, &mut values);
-        // A literal, as the partial index's own predicate: a bound value would not let
-        // either database use it.
-        sql += &format!(" AND up.role = '{}'", Role::Owner.to_value());
+        sql += &one_of(backend, "up.user_id", &named, &mut values);
     }
     if !ask.users.is_empty() {
         // Seen as a read would see them, whatever the caller's admin flag: `known` weighs it.
@@ -139,8 +151,9 @@ fn facts_from(rows: Vec<QueryResult>, signed: Signed) -> Result<Facts, DbErr> {
         let user: Option<Uuid> = row.try_get("", "user_id")?;
         let role: Option<String> = row.try_get("", "role")?;
         match (kind.as_str(), plan, user, role) {
-            ("P", Some(plan), _, _) => {
+            ("P", Some(plan), other_owner, _) => {
                 facts.plans.entry(plan).or_default();
+                links.extend(other_owner.map(|owner| (plan, owner, Role::Owner)));
             }
             ("L", Some(plan), Some(user), Some(role)) => {
                 links.push((plan, user, Role::try_from_value(&role)?));
@@ -444,7 +457,7 @@ fn judge_links(
     };
     let current: BTreeMap<Uuid, Role> = match (side, set) {
         // Only the named users' links, and with set all of them, are the plan's links
-        // this call is about (the caller's and the OWNERs' came along for the rules).
+        // this call is about (the caller's and an OWNER's came along for the rules).
         (Side::Plan, false) => current
             .into_iter()
             .filter(|(user, _)| ids.contains(user))
