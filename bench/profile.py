@@ -11,6 +11,7 @@ depend on the machine's load, so two builds compare in any run.
     python3 bench/profile.py                          # this checkout's release build
     python3 bench/profile.py --server before=/tmp/old/userplan --server after=target/release/userplan
     python3 bench/profile.py --database sqlite --top 25
+    python3 bench/profile.py --jwt                    # each build also signed in, as bench.py --jwt
 
 A function's own instructions are counted where the compiler left them: code inlined
 into a caller counts as the caller's (in a release build, most of `core` and `alloc`).
@@ -147,17 +148,21 @@ class Profiled(bench.Server):
     """The server under callgrind, its instrumentation off until an operation is measured,
     and one keep-alive connection to it."""
 
-    def __init__(self, binary, database_url, port, workdir, label):
+    def __init__(self, binary, database_url, port, workdir, label, options=(), token=None):
         self.workdir, self.label = workdir, label
         out = os.path.join(workdir, f"callgrind.{label}")
         super().__init__(binary, database_url, port, workdir, sql_stats=False, ready_within=300,
+                         options=options, token=token,
                          wrapper=["valgrind", "--tool=callgrind", "--instr-atstart=no",
                                   f"--callgrind-out-file={out}"])
         self.connection = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
 
     def post(self, query, variables=None):
         body = json.dumps({"query": query, "variables": variables or {}})
-        self.connection.request("POST", "/graphql", body, {"content-type": "application/json"})
+        headers = {"content-type": "application/json"}
+        if self.token:
+            headers["authorization"] = f"Bearer {self.token}"
+        self.connection.request("POST", "/graphql", body, headers)
         response = json.loads(self.connection.getresponse().read())
         if response.get("errors"):
             raise RuntimeError(f"{query}: {response['errors']}")
@@ -208,6 +213,8 @@ def main():
     parser.add_argument("--keep", metavar="DIR", help="keep the callgrind dumps in DIR (for callgrind_annotate "
                         "--tree=caller and the like)")
     parser.add_argument("--server", action="append", metavar="LABEL=BINARY", dest="servers")
+    parser.add_argument("--jwt", action="store_true",
+                        help="also measure each build signed in, as an OWNER of every plan (bench.py --jwt)")
     parser.add_argument("--postgres-url",
                         default=os.environ.get("BENCH_POSTGRES_URL", "postgres://postgres@127.0.0.1:5432/test"))
     args = parser.parse_args()
@@ -232,16 +239,31 @@ def main():
             bench.run([binary, "seed", "--users", str(sizes["users"]), "--plans", str(sizes["plans"]),
                        "--links-per-user", str(sizes["links_per_user"]), "--seed", "1"],
                       env=dict(os.environ, DATABASE_URL=database_url), capture_output=True)
-            log(f"{label}: starting under callgrind")
-            server = Profiled(binary, database_url, 18_100 + n, workdir, label)
-            try:
-                bodies = operations(server)
-                for name in args.operations:
-                    log(f"{label}: {name}, {args.requests} requests")
-                    results[label, name] = self_costs(server.measure(name, bodies[name], args.requests,
-                                                                     args.warmup))
-            finally:
-                server.stop()
+            runs = [(label, (), None)]
+            if args.jwt:
+                # The same user and token as the benchmark's signed-in run.
+                plain = bench.Server(binary, database_url, 18_100 + len(builds) + n, workdir)
+                try:
+                    token = bench.signed_in_owner(plain, bench.every_plan(plain))
+                finally:
+                    plain.stop()
+                if args.database == "postgres":
+                    bench.run(["psql", database_url, "-qc", "VACUUM ANALYZE user_plans"], capture_output=True)
+                runs.append((f"{label}, signed in", bench.sign_in_options(workdir), token))
+            for run_label, options, token in runs:
+                log(f"{run_label}: starting under callgrind")
+                server = Profiled(binary, database_url, 18_100 + n, workdir, run_label.replace(", ", "-").replace(" ", "-"),
+                                  options=options, token=token)
+                try:
+                    bodies = operations(server)
+                    for name in args.operations:
+                        log(f"{run_label}: {name}, {args.requests} requests")
+                        results[run_label, name] = self_costs(server.measure(name, bodies[name], args.requests,
+                                                                             args.warmup))
+                finally:
+                    server.stop()
+        if args.jwt:
+            builds = [run for label, binary in builds for run in ((label, binary), (f"{label}, signed in", binary))]
 
     print(f"\nuserplan per-request instructions by layer (callgrind, {args.database}, small dataset, "
           f"{args.requests} requests each, one keep-alive connection; memcpy, the allocator and other "
