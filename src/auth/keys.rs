@@ -279,7 +279,8 @@ impl RemoteKeys {
         self.current().find(kid, algorithm)
     }
 
-    fn current(&self) -> Arc<KeySet> {
+    /// The set tokens are verified with now.
+    pub fn current(&self) -> Arc<KeySet> {
         self.set
             .read()
             .unwrap_or_else(|poisoned| poisoned.into_inner())
