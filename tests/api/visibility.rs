@@ -286,8 +286,9 @@ const PLAN_NAMES: [&str; 12] = ["k", "b", "f", "a", "j", "c", "l", "e", "h", "d"
 on_both_databases!(a_viewers_pages_of_plans_are_theirs_in_order_whatever_their_share);
 /// A page of plans is read for a member on PostgreSQL by walking the page's first rows
 /// and, when those do not fill it, the member's own plans after them: viewers in most,
-/// half, few and one of the plans, every ordering, page sizes from 1 to past the end,
-/// both ways, each page against the viewer's plans sorted by the test.
+/// half, few and one of the plans, every ordering, unfiltered and filtered by ids, page
+/// sizes from 1 to past the end, both ways, each page against the viewer's plans sorted by
+/// the test.
 async fn a_viewers_pages_of_plans_are_theirs_in_order_whatever_their_share(app: TestApp) {
     let mut plans = Vec::new();
     for name in PLAN_NAMES {
@@ -307,25 +308,38 @@ async fn a_viewers_pages_of_plans_are_theirs_in_order_whatever_their_share(app: 
         app.add_plans_to_user(viewer, &theirs).await.unwrap();
         viewers.push((viewer, share));
     }
+    // Some of every viewer's plans and some of no one's.
+    let named = [0, 1, 3, 5, 6, 9, 10];
+    let named_ids: Vec<Uuid> = named.iter().map(|&plan| plans[plan]).collect();
+    let filters = [
+        (json!(null), None),
+        (json!({ "ids": named_ids }), Some(named)),
+    ];
     let sign_in = SignIn::default();
     let app = app.restarted_with(&sign_in.options()).await;
+    let orders = ["INSERTED_AT", "NAME"].map(|field| [(field, "ASC"), (field, "DESC")]);
     for (viewer, share) in viewers {
         let token = sign_in.token(viewer);
-        let orders = ["INSERTED_AT", "NAME"].map(|field| [(field, "ASC"), (field, "DESC")]);
-        for (field, direction) in orders.into_iter().flatten() {
-            let mut expected = share.to_vec();
-            if field == "NAME" {
+        let cases = orders
+            .iter()
+            .flatten()
+            .flat_map(|order| filters.iter().map(move |f| (order, f)));
+        for ((field, direction), (filter, only)) in cases {
+            let mut expected: Vec<usize> = (share.iter().copied())
+                .filter(|plan| only.is_none_or(|only| only.contains(plan)))
+                .collect();
+            if *field == "NAME" {
                 expected.sort_by_key(|&plan| PLAN_NAMES[plan]);
             }
-            if direction == "DESC" {
+            if *direction == "DESC" {
                 expected.reverse();
             }
             let expected: Vec<Uuid> = expected.iter().map(|&plan| plans[plan]).collect();
             let order = format!("{{ field: {field}, direction: {direction} }}");
             for size in [1, 2, 3, 5, 13] {
                 for forward in [true, false] {
-                    let walked = walk_plans(&app, &token, &order, size, forward).await;
-                    let at = format!("{share:?} {order} size {size} forward: {forward}");
+                    let walked = walk_plans(&app, &token, (filter, &order), size, forward).await;
+                    let at = format!("{share:?} {filter} {order} size {size} forward: {forward}");
                     assert_eq!(walked, expected, "{at}");
                 }
             }
@@ -333,12 +347,12 @@ async fn a_viewers_pages_of_plans_are_theirs_in_order_whatever_their_share(app: 
     }
 }
 
-/// Every plan of `plans(orderBy: order)` for this bearer, `size` a page, following the
-/// cursors forwards or backwards.
+/// Every plan of `plans(filter: filter, orderBy: order)` for this bearer, `size` a page,
+/// following the cursors forwards or backwards.
 async fn walk_plans(
     app: &TestApp,
     bearer: &str,
-    order: &str,
+    (filter, order): (&Value, &str),
     size: u32,
     forward: bool,
 ) -> Vec<Uuid> {
@@ -348,12 +362,12 @@ async fn walk_plans(
         ("last", "before", "hasPreviousPage", "startCursor")
     };
     let query = format!(
-        "query($c: String) {{ plans({size_arg}: {size}, {cursor}: $c, orderBy: {order}) \
-         {{ nodes {{ id }} pageInfo {{ {more} {end} }} }} }}"
+        "query($c: String, $f: PlanFilter) {{ plans({size_arg}: {size}, {cursor}: $c, \
+         filter: $f, orderBy: {order}) {{ nodes {{ id }} pageInfo {{ {more} {end} }} }} }}"
     );
     let (mut ids, mut at) = (Vec::new(), Value::Null);
     loop {
-        let response = app.post_as(bearer, &query, json!({ "c": at })).await;
+        let response = (app.post_as(bearer, &query, json!({ "c": at, "f": filter }))).await;
         assert!(response.get("errors").is_none(), "{response:#}");
         let page = &response["data"]["plans"];
         let page_ids = node_ids(&page["nodes"]);
