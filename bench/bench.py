@@ -246,9 +246,12 @@ def pgbench_floor(workdir, database_url, name, requests, duration):
             script.write("\n".join((["BEGIN;"] if writes else []) + sql + (["COMMIT;"] if writes else [])) + "\n")
     # Without TLS, as the server connects over loopback (src/db.rs, without_tls_on_loopback):
     # the floor is the statements' cost, not the encryption's.
-    output = run(["pgbench", "-n", "-M", "prepared", "-f", path, f"-c{CONNECTIONS}", "-j2", f"-T{duration}",
-                  database_url], capture_output=True, env=dict(os.environ, PGSSLMODE="disable")).stdout
-    return float(re.search(r"tps = ([\d.]+)", output).group(1)) * len(requests)
+    replay = subprocess.run(["pgbench", "-n", "-M", "prepared", "-f", path, f"-c{CONNECTIONS}", "-j2",
+                             f"-T{duration}", database_url],
+                            capture_output=True, text=True, env=dict(os.environ, PGSSLMODE="disable"))
+    if replay.returncode != 0:
+        raise RuntimeError(f"pgbench {path} failed:\n{replay.stderr[-2000:]}")
+    return float(re.search(r"tps = ([\d.]+)", replay.stdout).group(1)) * len(requests)
 
 
 def postgres_database(admin_url, name):
@@ -423,6 +426,24 @@ def bench_database(kind, args, workdir, port):
     return sorted(rows, key=lambda row: (args.datasets.index(row["dataset"]), labels.index(row["build"])))
 
 
+# What a server holds of PostgreSQL's connections at most: its pool (the default
+# `--db-max-connections`, 10) and the history's listener.
+SERVER_CONNECTIONS = 11
+
+
+def check_connections(args):
+    """Every server of a PostgreSQL run stays up, each able to hold SERVER_CONNECTIONS, while
+    pgbench opens CONNECTIONS more: refused at the start, not by a floor minutes in."""
+    servers = len(args.builds) * len(args.datasets) * (2 if args.jwt else 1)
+    needed = servers * SERVER_CONNECTIONS + CONNECTIONS + 5
+    allowed = int(run(["psql", args.postgres_url, "-Atc", "SHOW max_connections"], capture_output=True).stdout)
+    if allowed < needed:
+        sys.exit(f"PostgreSQL allows {allowed} connections and this run needs up to {needed} ({servers} servers "
+                 f"of {SERVER_CONNECTIONS} and pgbench's {CONNECTIONS}): raise max_connections "
+                 f"(ALTER SYSTEM SET max_connections = {needed}, then restart PostgreSQL) or run fewer servers "
+                 f"(fewer --datasets or --server, no --jwt)")
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--datasets", nargs="+", default=["small", "large"], choices=DATASETS)
@@ -448,6 +469,8 @@ def main():
         log("building the release server")
         run(["cargo", "build", "--release", "--quiet"], cwd=ROOT)
         args.builds = [("this", SERVER)]
+    if "postgres" in args.databases:
+        check_connections(args)
     rows = []
     with tempfile.TemporaryDirectory(prefix="userplan-bench-") as workdir:
         for n, kind in enumerate(args.databases):
