@@ -140,12 +140,12 @@ pub(super) fn widest_repeated_link_read(plan: &Value) -> (u64, Value) {
     (read(widest), node)
 }
 
-/// How many index entries of `user_plans` a PostgreSQL plan went through in all, found or
-/// dropped by a filter, over every loop of every read.
-pub(super) fn link_entries_read(plan: &Value) -> u64 {
+/// How many rows (or index entries) of `table` a PostgreSQL plan went through in all, found
+/// or dropped by a filter, over every loop of every read.
+pub(super) fn rows_read(plan: &Value, table: &str) -> u64 {
     let count = |node: &Value, key: &str| node[key].as_f64().unwrap_or(0.0);
     (nodes(plan).into_iter())
-        .filter(|node| node["Relation Name"] == "user_plans")
+        .filter(|node| node["Relation Name"] == table)
         .map(|node| {
             let per_loop = count(node, "Actual Rows") + count(node, "Rows Removed by Filter");
             (per_loop * count(node, "Actual Loops")) as u64
