@@ -205,7 +205,8 @@ impl JwtVerifier {
                 _ => false,
             };
             // jsonwebtoken's own test of `exp`.
-            if same_keys && known.claims.expires_at + LEEWAY_SECONDS >= now_seconds() {
+            let valid_until = known.claims.expires_at.saturating_add(LEEWAY_SECONDS);
+            if same_keys && valid_until >= now_seconds() {
                 return Ok(known.claims);
             }
         }
@@ -366,8 +367,7 @@ mod tests {
     }
 
     /// A token remembered while it was valid is refused once `exp` and the leeway are
-    /// past, as verifying it would refuse it, and one remembered under other keys than
-    /// the verifier's now is verified again.
+    /// past, as verifying it would refuse it.
     #[tokio::test]
     async fn a_remembered_token_is_checked_for_expiry_on_every_use() {
         let secret_file = tempfile::NamedTempFile::new().unwrap();
@@ -377,12 +377,12 @@ mod tests {
         let fresh = token(user, now_seconds() + 600, SECRET);
         let claims = verifier.verify(&fresh).await.unwrap();
         assert_eq!(claims.identity, Identity::Id(user));
-        assert_eq!(verifier.verify(&fresh).await, Ok(claims.clone()));
         // As if remembered a while ago, when this token had not yet expired.
-        let expired = token(user, now_seconds() - LEEWAY_SECONDS - 5, SECRET);
+        let past = now_seconds() - LEEWAY_SECONDS - 5;
+        let expired = token(user, past, SECRET);
         let then = Claims {
-            expires_at: now_seconds() - LEEWAY_SECONDS - 5,
-            ..claims.clone()
+            expires_at: past,
+            ..claims
         };
         let remembered = Verified {
             claims: then,
@@ -390,13 +390,48 @@ mod tests {
         };
         verifier.verified.insert(expired.clone(), remembered);
         assert_eq!(verifier.verify(&expired).await, Err(Reason::Expired));
-        // Remembered under a JWKS that is no longer the verifier's: verified anew.
-        let forged = token(user, now_seconds() + 600, b"another secret");
-        let under_other_keys = Verified {
-            claims,
-            keys: Some(Arc::new(KeySet::secret(SECRET))),
+    }
+
+    /// With a JWKS URL, a token remembered under the key set in use is answered from
+    /// memory (claims no verification of it would give: only the memory says admin), and
+    /// one remembered under a set since replaced is verified again: this set has no key,
+    /// so it is refused.
+    #[tokio::test]
+    async fn a_token_remembered_under_replaced_keys_is_verified_again() {
+        let args = SignInArgs {
+            // Nothing listens on the discard port: the refetch an unknown `kid` allows fails.
+            jwks_url: Some("http://127.0.0.1:9/jwks".into()),
+            jwt_issuer: Some("https://id.test/".into()),
+            jwt_audience: Some("userplan".into()),
+            jwt_user_claim: "sub".into(),
+            jwt_admin_role: "userplan-admin".into(),
+            ..SignInArgs::default()
         };
-        verifier.verified.insert(forged.clone(), under_other_keys);
-        assert_eq!(verifier.verify(&forged).await, Err(Reason::BadSignature));
+        let verifier = JwtVerifier::from_args(&args).unwrap().expect("sign-in on");
+        let current = verifier.remote_keys().expect("a JWKS URL").current();
+        let user = Uuid::now_v7();
+        let remembered = |keys| Verified {
+            claims: Claims {
+                identity: Identity::Id(user),
+                admin: true,
+                expires_at: now_seconds() + 600,
+            },
+            keys: Some(keys),
+        };
+        let under_current = token(user, now_seconds() + 600, SECRET);
+        verifier
+            .verified
+            .insert(under_current.clone(), remembered(current));
+        let answer = verifier.verify(&under_current).await.unwrap();
+        assert!(answer.admin, "answered from memory");
+        let under_replaced = token(user, now_seconds() + 601, SECRET);
+        let replaced = Arc::new(KeySet::secret(SECRET));
+        verifier
+            .verified
+            .insert(under_replaced.clone(), remembered(replaced));
+        assert_eq!(
+            verifier.verify(&under_replaced).await,
+            Err(Reason::UnknownKey)
+        );
     }
 }
