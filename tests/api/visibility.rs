@@ -343,7 +343,10 @@ async fn a_viewers_pages_of_plans_are_theirs_in_order_whatever_their_share(app: 
             );
             let page = &app.post_as(&token, &none, json!({ "f": filter })).await["data"]["plans"];
             let more = !expected.is_empty();
-            assert_eq!(page, &json!({ "nodes": [], "pageInfo": { "hasNextPage": more } }));
+            assert_eq!(
+                page,
+                &json!({ "nodes": [], "pageInfo": { "hasNextPage": more } })
+            );
             for size in [1, 2, 3, 5, 13] {
                 for forward in [true, false] {
                     let walked = walk_plans(&app, &token, (filter, &order), size, forward).await;
