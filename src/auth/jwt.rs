@@ -5,12 +5,12 @@
 
 use std::path::Path;
 use std::sync::Arc;
-use std::time::{Duration, SystemTime};
+use std::time::Duration;
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use jsonwebtoken::errors::ErrorKind;
-use jsonwebtoken::{Algorithm, AlgorithmFamily, Validation};
+use jsonwebtoken::{Algorithm, AlgorithmFamily, Validation, get_current_timestamp};
 use moka::sync::Cache;
 use serde::Deserialize;
 use serde_json::Value;
@@ -204,9 +204,9 @@ impl JwtVerifier {
                 (None, None) => true,
                 _ => false,
             };
-            // jsonwebtoken's own test of `exp`.
+            // jsonwebtoken's own test of `exp`, on its own clock.
             let valid_until = known.claims.expires_at.saturating_add(LEEWAY_SECONDS);
-            if same_keys && valid_until >= now_seconds() {
+            if same_keys && valid_until >= get_current_timestamp() {
                 return Ok(known.claims);
             }
         }
@@ -261,10 +261,6 @@ impl JwtVerifier {
             expires_at,
         })
     }
-}
-
-fn now_seconds() -> u64 {
-    (SystemTime::now().duration_since(SystemTime::UNIX_EPOCH)).map_or(0, |since| since.as_secs())
 }
 
 /// The `email` claim, if the identity provider says it checked it: an address nobody
@@ -343,14 +339,14 @@ mod tests {
 
     const SECRET: &[u8] = b"a secret for these tests";
 
-    fn verifier(secret_file: &Path) -> JwtVerifier {
+    /// A verifier of the tests' issuer and audience, with the key source `keys` sets.
+    fn verifier(keys: SignInArgs) -> JwtVerifier {
         let args = SignInArgs {
-            jwt_secret_file: Some(secret_file.to_owned()),
             jwt_issuer: Some("https://id.test/".into()),
             jwt_audience: Some("userplan".into()),
             jwt_user_claim: "sub".into(),
             jwt_admin_role: "userplan-admin".into(),
-            ..SignInArgs::default()
+            ..keys
         };
         JwtVerifier::from_args(&args).unwrap().expect("sign-in on")
     }
@@ -372,13 +368,16 @@ mod tests {
     async fn a_remembered_token_is_checked_for_expiry_on_every_use() {
         let secret_file = tempfile::NamedTempFile::new().unwrap();
         std::fs::write(secret_file.path(), SECRET).unwrap();
-        let verifier = verifier(secret_file.path());
+        let verifier = verifier(SignInArgs {
+            jwt_secret_file: Some(secret_file.path().to_owned()),
+            ..SignInArgs::default()
+        });
         let user = Uuid::now_v7();
-        let fresh = token(user, now_seconds() + 600, SECRET);
+        let fresh = token(user, get_current_timestamp() + 600, SECRET);
         let claims = verifier.verify(&fresh).await.unwrap();
         assert_eq!(claims.identity, Identity::Id(user));
         // As if remembered a while ago, when this token had not yet expired.
-        let past = now_seconds() - LEEWAY_SECONDS - 5;
+        let past = get_current_timestamp() - LEEWAY_SECONDS - 5;
         let expired = token(user, past, SECRET);
         let then = Claims {
             expires_at: past,
@@ -398,33 +397,28 @@ mod tests {
     /// so it is refused.
     #[tokio::test]
     async fn a_token_remembered_under_replaced_keys_is_verified_again() {
-        let args = SignInArgs {
+        let verifier = verifier(SignInArgs {
             // Nothing listens on the discard port: the refetch an unknown `kid` allows fails.
             jwks_url: Some("http://127.0.0.1:9/jwks".into()),
-            jwt_issuer: Some("https://id.test/".into()),
-            jwt_audience: Some("userplan".into()),
-            jwt_user_claim: "sub".into(),
-            jwt_admin_role: "userplan-admin".into(),
             ..SignInArgs::default()
-        };
-        let verifier = JwtVerifier::from_args(&args).unwrap().expect("sign-in on");
+        });
         let current = verifier.remote_keys().expect("a JWKS URL").current();
         let user = Uuid::now_v7();
         let remembered = |keys| Verified {
             claims: Claims {
                 identity: Identity::Id(user),
                 admin: true,
-                expires_at: now_seconds() + 600,
+                expires_at: get_current_timestamp() + 600,
             },
             keys: Some(keys),
         };
-        let under_current = token(user, now_seconds() + 600, SECRET);
+        let under_current = token(user, get_current_timestamp() + 600, SECRET);
         verifier
             .verified
             .insert(under_current.clone(), remembered(current));
         let answer = verifier.verify(&under_current).await.unwrap();
         assert!(answer.admin, "answered from memory");
-        let under_replaced = token(user, now_seconds() + 601, SECRET);
+        let under_replaced = token(user, get_current_timestamp() + 601, SECRET);
         let replaced = Arc::new(KeySet::secret(SECRET));
         verifier
             .verified
